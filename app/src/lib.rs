@@ -1,0 +1,13 @@
+//! The Leptos app shared by the server (rendered with `ssr`) and the browser
+//! (hydrated with `hydrate`): the HTML shell, the router, and the pages.
+//!
+//! Nothing here may depend on a server-only crate: the same code compiles to
+//! WASM. Server-side services reach components through traits put into
+//! Leptos context by the `server` crate.
+
+mod http_status;
+mod routes;
+mod shell;
+
+pub use http_status::HttpStatus;
+pub use shell::{shell, App};

@@ -1,0 +1,64 @@
+//! The HTML document around every page and the router that picks the page.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::routes::{CardView, Home, NotFound};
+
+/// The full HTML document the server streams for every route. The browser
+/// never renders this: it hydrates [`App`] inside the `<body>`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The routed application: the same tree on the server and in the browser.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        // cargo-leptos writes the compiled `style/main.css` to
+        // `/pkg/<output-name>.css`.
+        <Stylesheet id="leptos" href="/pkg/miro-cards.css" />
+        <Title text="Miro Cards" />
+        <Router>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/cards/:board_id/:item_id") view=CardView />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated="true"` on `<body>` once the browser has hydrated the
+/// page. Effects never run on the server, so the attribute is absent from
+/// the server's HTML: scripts and tests wait for it before touching the page.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

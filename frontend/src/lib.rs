@@ -1,0 +1,15 @@
+//! The browser entry point: cargo-leptos compiles this crate to WASM and the
+//! server's HTML calls `hydrate()` once the module has loaded. It holds no
+//! logic of its own; everything it hydrates lives in `app`.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Attaches the interactive app to the server-rendered page.
+#[wasm_bindgen]
+pub fn hydrate() {
+    // Panics and logs go to the browser console, where the end-to-end
+    // harness collects them.
+    console_error_panic_hook::set_once();
+    let _ = console_log::init_with_level(log::Level::Warn);
+    leptos::mount::hydrate_body(app::App);
+}

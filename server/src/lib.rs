@@ -1,0 +1,55 @@
+//! The server side of the app: configuration, the HTTP router (pages, server
+//! functions, assets, health), and the services behind them.
+
+pub mod config;
+mod error;
+mod health;
+mod router;
+mod security;
+mod state;
+pub mod telemetry;
+
+pub use error::ServerError;
+pub use router::app_router;
+pub use state::AppState;
+
+use config::Config;
+
+/// Binds the configured address and serves the app until a shutdown signal.
+pub async fn serve(config: Config) -> Result<(), ServerError> {
+    let addr = config.leptos.site_addr;
+    let state = AppState::new(config);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    // The end-to-end harness and the quick-start script wait for this line.
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, app_router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(ServerError::Serve)
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what test harnesses and process
+/// managers send), so in-flight requests finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,143 @@
+//! The router as production builds it, driven without a socket: health,
+//! server-rendered pages, 404s, static assets, and the security headers on
+//! each of them.
+
+use axum::{body::Body, Router};
+use http::{header, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use server::{app_router, config::Config, AppState};
+use tower::ServiceExt;
+
+/// A router whose site root is a fresh folder holding one stylesheet.
+fn router_with_site() -> (Router, tempdir::TempSite) {
+    let site = tempdir::TempSite::new();
+    site.write("pkg/miro-cards.css", "body { margin: 0; }");
+    let leptos = LeptosOptions::builder()
+        .output_name("miro-cards")
+        .site_root(site.path())
+        .build();
+    (app_router(AppState::new(Config { leptos })), site)
+}
+
+async fn get(router: Router, uri: &str) -> Response<Body> {
+    router
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn body_text(response: Response<Body>) -> String {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn assert_security_headers(response: &Response<Body>, uri: &str) {
+    let headers = response.headers();
+    let csp = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap_or_else(|| panic!("{uri}: no Content-Security-Policy"));
+    assert!(
+        csp.to_str()
+            .unwrap()
+            .contains("frame-ancestors 'self' https://miro.com"),
+        "{uri}: CSP {csp:?} does not let Miro frame the page"
+    );
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{uri}");
+    assert!(
+        headers.get(header::X_FRAME_OPTIONS).is_none(),
+        "{uri}: X-Frame-Options would block Miro's iframe"
+    );
+}
+
+#[tokio::test]
+async fn healthz_answers_ok_with_the_version() {
+    let (router, _site) = router_with_site();
+    let response = get(router, "/healthz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_security_headers(&response, "/healthz");
+    let body: serde_json::Value = serde_json::from_str(&body_text(response).await).unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn card_view_is_rendered_on_the_server_with_its_ids() {
+    let (router, _site) = router_with_site();
+    let response = get(router, "/cards/uXjVOfjkmAk%3D/3458764517517852417").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_security_headers(&response, "/cards/..");
+    let html = body_text(response).await;
+    assert!(html.contains("uXjVOfjkmAk="), "board id missing: {html}");
+    assert!(
+        html.contains("3458764517517852417"),
+        "item id missing: {html}"
+    );
+    assert!(html.contains("Hide preview"), "toggle missing: {html}");
+    // The page loads its stylesheet and the hydration script.
+    assert!(
+        html.contains("/pkg/miro-cards.css"),
+        "stylesheet missing: {html}"
+    );
+    assert!(
+        html.contains("/pkg/miro-cards.js"),
+        "hydration script missing: {html}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_page_is_a_404_rendered_by_the_app() {
+    let (router, _site) = router_with_site();
+    let response = get(router, "/no/such/page").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_security_headers(&response, "/no/such/page");
+    assert!(body_text(response).await.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn site_assets_are_served_with_the_security_headers() {
+    let (router, _site) = router_with_site();
+    let response = get(router, "/pkg/miro-cards.css").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_security_headers(&response, "/pkg/miro-cards.css");
+    assert_eq!(body_text(response).await, "body { margin: 0; }");
+}
+
+/// A throwaway site root, removed when dropped.
+mod tempdir {
+    use std::path::PathBuf;
+
+    pub struct TempSite(PathBuf);
+
+    impl TempSite {
+        pub fn new() -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "miro-cards-site-{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos()
+            ));
+            std::fs::create_dir_all(&path).unwrap();
+            Self(path)
+        }
+
+        pub fn path(&self) -> String {
+            self.0.to_string_lossy().into_owned()
+        }
+
+        pub fn write(&self, relative: &str, contents: &str) {
+            let file = self.0.join(relative);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, contents).unwrap();
+        }
+    }
+
+    impl Drop for TempSite {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
