@@ -3,8 +3,10 @@
 
 pub mod config;
 mod error;
+mod headless;
 mod health;
 mod router;
+pub mod sandbox;
 mod security;
 mod state;
 pub mod telemetry;
@@ -19,6 +21,13 @@ use config::Config;
 pub async fn serve(config: Config) -> Result<(), ServerError> {
     let addr = config.leptos.site_addr;
     let state = AppState::new(config);
+    if let Some(sandbox) = &state.sandbox {
+        tracing::info!(
+            "sandbox mode: no Miro credentials set; boards at {}/sandbox/boards/{}",
+            state.config.public_url,
+            sandbox::first_board_path(sandbox)
+        );
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;

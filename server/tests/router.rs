@@ -17,7 +17,13 @@ fn router_with_site() -> (Router, tempdir::TempSite) {
         .output_name("miro-cards")
         .site_root(site.path())
         .build();
-    (app_router(AppState::new(Config { leptos })), site)
+    (
+        app_router(AppState::new(Config::sandbox(
+            leptos,
+            "http://127.0.0.1:3000",
+        ))),
+        site,
+    )
 }
 
 async fn get(router: Router, uri: &str) -> Response<Body> {

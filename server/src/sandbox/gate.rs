@@ -1,0 +1,172 @@
+//! What every REST request passes through, outermost first:
+//! 1. `faults_and_log`: added latency, injected 429/500/503 and dropped
+//!    connections (per the fault plan), and the request log tests count;
+//! 2. `authenticate` (on routes that need a token): the bearer token
+//!    becomes a [`Caller`](super::Caller), then the caller's credits are charged and the
+//!    `X-RateLimit-*` headers written.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::{
+    body::{to_bytes, Body, Bytes},
+    extract::{Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use http::{header::AUTHORIZATION, StatusCode};
+use serde::Serialize;
+
+use super::{
+    errors::ApiError,
+    faults::Fault,
+    limits::{self, Budget, LEVEL_2},
+    Sandbox,
+};
+
+/// One REST request as the sandbox saw it.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// `injected` when the fault plan decided the answer.
+    pub fault: Option<&'static str>,
+}
+
+/// Latency, injected faults, and the request log.
+pub async fn faults_and_log(
+    State(sandbox): State<Sandbox>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let can_conflict = request.method() == http::Method::PATCH
+        && (path.contains("/app_cards/") || path.contains("/cards/"));
+    let (fault, latency) = sandbox.0.faults.roll(can_conflict);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let (response, label) = match fault {
+        Fault::None => (next.run(request).await, None),
+        Fault::Conflict => (
+            ApiError::conflict("The item was changed by someone else at the same time; retry")
+                .into_response(),
+            Some("409"),
+        ),
+        Fault::TooManyRequests => {
+            let mut response = ApiError::too_many_requests().into_response();
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            Budget {
+                limit: sandbox.0.limiter.settings().credits_per_window,
+                remaining: 0,
+                reset: now + 1,
+            }
+            .write(response.headers_mut());
+            (response, Some("429"))
+        }
+        Fault::ServerError => (
+            ApiError::injected(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
+            Some("500"),
+        ),
+        Fault::Unavailable => (
+            ApiError::injected(StatusCode::SERVICE_UNAVAILABLE).into_response(),
+            Some("503"),
+        ),
+        Fault::DropBefore => (dropped_connection(), Some("drop_before")),
+        Fault::DropAfter => {
+            let _applied = next.run(request).await;
+            (dropped_connection(), Some("drop_after"))
+        }
+    };
+    sandbox
+        .0
+        .requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(LoggedRequest {
+            method,
+            path,
+            status: response.status().as_u16(),
+            fault: label,
+        });
+    response
+}
+
+/// A response whose body fails at once: the server closes the connection
+/// without a complete answer, so the client sees a broken connection.
+fn dropped_connection() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection dropped by the sandbox's fault plan",
+        ))
+    });
+    Response::new(Body::from_stream(failing))
+}
+
+/// Bearer token → [`Caller`]; then the rate limit.
+pub async fn authenticate(
+    State(sandbox): State<Sandbox>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let token_info = request.uri().path().ends_with("/v1/oauth-token");
+    let token = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return ApiError::token_missing().into_response();
+    };
+    let Some(caller) = sandbox.grants().caller(token, sandbox.now()) else {
+        // The spec gives token info a 400 for a bad token.
+        let mut error = ApiError::token_invalid();
+        if token_info {
+            error.status = StatusCode::BAD_REQUEST;
+        }
+        return error.into_response();
+    };
+
+    let has_tag_id = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("tag_id=")));
+    let path = request.uri().path().to_owned();
+    let mut cost = limits::cost(request.method(), &path, has_tag_id);
+    if path.ends_with("/items/bulk") {
+        // Bulk create costs level 2 per item: count them first.
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = to_bytes(body, 4 * 1024 * 1024).await else {
+            return ApiError::bad_request("Request body is too large").into_response();
+        };
+        let items = serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&bytes)
+            .map_or(1, |v| v.len().max(1));
+        cost = LEVEL_2 * u32::try_from(items).unwrap_or(u32::MAX);
+        request = Request::from_parts(parts, Body::from(bytes));
+    }
+    let budget = match sandbox
+        .0
+        .limiter
+        .charge(&caller.user_id, &caller.client_id, cost)
+    {
+        Ok(budget) => budget,
+        Err(exhausted) => {
+            let mut response = ApiError::too_many_requests().into_response();
+            exhausted.write(response.headers_mut());
+            return response;
+        }
+    };
+    request.extensions_mut().insert(caller);
+    let mut response = next.run(request).await;
+    budget.write(response.headers_mut());
+    response
+}

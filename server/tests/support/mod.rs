@@ -1,0 +1,5 @@
+//! Shared test support, included by each integration test with
+//! `mod support;`. Each test binary uses only part of it.
+#![allow(dead_code)]
+
+pub mod sandbox;

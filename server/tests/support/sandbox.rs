@@ -1,0 +1,198 @@
+//! A real server in sandbox mode on a loopback port, and a client that
+//! talks to it as an app would: discovery, the OAuth code flow over plain
+//! HTTP, and bearer-authenticated REST calls.
+
+use leptos::config::LeptosOptions;
+use reqwest::{redirect::Policy, Client, Method, RequestBuilder, Response};
+use serde_json::Value;
+use server::{app_router, config::Config, AppState};
+
+/// A running sandbox-mode server; stops when the test's runtime ends.
+pub struct TestServer {
+    pub base: String,
+    pub client: Client,
+    pub discovery: Value,
+}
+
+impl TestServer {
+    /// Binds 127.0.0.1 on a free port and serves the app there.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let leptos = LeptosOptions::builder().output_name("miro-cards").build();
+        let router = app_router(AppState::new(Config::sandbox(leptos, &base)));
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let client = Client::builder().redirect(Policy::none()).build().unwrap();
+        let discovery = client
+            .get(format!("{base}/.well-known/miro-sandbox"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Self {
+            base,
+            client,
+            discovery,
+        }
+    }
+
+    pub fn str(&self, key: &str) -> String {
+        self.discovery[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("discovery has no {key}"))
+            .to_owned()
+    }
+
+    pub fn rest_base(&self) -> String {
+        self.str("rest_base")
+    }
+
+    /// The first seeded board's id.
+    pub fn board(&self) -> String {
+        self.discovery["board_ids"][0].as_str().unwrap().to_owned()
+    }
+
+    /// `{rest_base}/v2/boards/{board}` with the id percent-encoded.
+    pub fn board_url(&self, board: &str) -> String {
+        format!("{}/v2/boards/{}", self.rest_base(), encode(board))
+    }
+
+    /// Runs authorize → token for our app; returns the token JSON.
+    pub async fn grant(&self) -> Value {
+        let (id, secret, redirect) = (
+            self.str("client_id"),
+            self.str("client_secret"),
+            self.str("redirect_uri"),
+        );
+        self.grant_for(&id, &secret, &redirect).await
+    }
+
+    /// The same for the second registered app, which owns none of our cards.
+    pub async fn grant_other_app(&self) -> Value {
+        let other = &self.discovery["other_apps"][0];
+        let field = |k: &str| other[k].as_str().unwrap().to_owned();
+        self.grant_for(
+            &field("client_id"),
+            &field("client_secret"),
+            &field("redirect_uri"),
+        )
+        .await
+    }
+
+    /// An access token for our app.
+    pub async fn token(&self) -> String {
+        self.grant().await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn code_for(&self, client_id: &str, redirect_uri: &str) -> String {
+        let response = self
+            .client
+            .get(self.str("authorize_url"))
+            .query(&[
+                ("response_type", "code"),
+                ("client_id", client_id),
+                ("redirect_uri", redirect_uri),
+                ("state", "s1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 302, "authorize should redirect back");
+        let location = response.headers()["location"].to_str().unwrap();
+        let url = reqwest::Url::parse(location).unwrap();
+        assert!(
+            location.starts_with(redirect_uri),
+            "redirected to {location}"
+        );
+        let pairs: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs["state"], "s1");
+        pairs["code"].clone()
+    }
+
+    async fn grant_for(&self, client_id: &str, secret: &str, redirect_uri: &str) -> Value {
+        let code = self.code_for(client_id, redirect_uri).await;
+        let response = self
+            .client
+            .post(self.str("token_url"))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("client_id", client_id),
+                ("client_secret", secret),
+                ("redirect_uri", redirect_uri),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// A request to `{rest_base}{path}` with the bearer token.
+    pub fn rest(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.rest_base()))
+            .bearer_auth(token)
+    }
+
+    /// Sets the sandbox's fault plan.
+    pub async fn set_faults(&self, plan: Value) {
+        let response = self
+            .client
+            .put(format!("{}/sandbox/admin/faults", self.base))
+            .json(&plan)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+
+    /// Sets the rate-limit budget.
+    pub async fn set_rate_limit(&self, credits: u32, window_seconds: u64) {
+        let body =
+            serde_json::json!({ "credits_per_window": credits, "window_seconds": window_seconds });
+        let response = self
+            .client
+            .put(format!("{}/sandbox/admin/rate-limit", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+
+    /// Moves the sandbox's clock forward.
+    pub async fn advance_clock(&self, seconds: u32) {
+        let body = serde_json::json!({ "advance_seconds": seconds });
+        let response = self
+            .client
+            .post(format!("{}/sandbox/admin/clock", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+}
+
+/// Percent-encodes a path segment.
+pub fn encode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
+}
+
+/// Status and JSON body (`Value::Null` when empty).
+pub async fn status_and_json(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    (status, body)
+}
