@@ -22,7 +22,13 @@ struct Api<'a> {
 }
 
 impl Api<'_> {
-    async fn call(&self, method: Method, template: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    async fn call(
+        &self,
+        method: Method,
+        template: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self.server.rest(method.clone(), path, &self.token);
         if let Some(body) = body {
             request = request.json(&body);
@@ -34,7 +40,10 @@ impl Api<'_> {
 }
 
 async fn api(server: &TestServer) -> Api<'_> {
-    Api { server, token: server.token().await }
+    Api {
+        server,
+        token: server.token().await,
+    }
 }
 
 const APP_CARDS: &str = "/v2/boards/{board_id}/app_cards";
@@ -46,33 +55,74 @@ const ITEM: &str = "/v2/boards/{board_id}/items/{item_id}";
 const BULK: &str = "/v2/boards/{board_id}/items/bulk";
 const TAGS: &str = "/v2/boards/{board_id}/tags";
 const TAG: &str = "/v2/boards/{board_id}/tags/{tag_id}";
-const ITEM_TAGS: &str = "/v2/boards/{board_id_PlatformTags}/items/{item_id}/tags";
+const ITEM_TAGS: &str = "/v2/boards/{board_id}/items/{item_id}/tags";
+const ITEMS_BY_TAG: &str = "/v2/boards/{board_id_PlatformTags}/items";
 const ITEM_TAG: &str = "/v2/boards/{board_id_PlatformTags}/items/{item_id}";
 
 fn field_names(error: &Value) -> Vec<String> {
-    error["context"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect()
+    error["context"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
 async fn boards_list_filter_page_and_get() {
     let server = TestServer::start().await;
     let api = api(&server).await;
-    let (status, all) = api.call(Method::GET, "/v2/boards", "/v2/boards", None).await;
+    let (status, all) = api
+        .call(Method::GET, "/v2/boards", "/v2/boards", None)
+        .await;
     assert_eq!((status, all["total"].as_u64()), (200, Some(2)));
-    let (_, found) = api.call(Method::GET, "/v2/boards", "/v2/boards?query=SPRINT", None).await;
+    let (_, found) = api
+        .call(Method::GET, "/v2/boards", "/v2/boards?query=SPRINT", None)
+        .await;
     assert_eq!(found["data"][0]["name"], "Sprint board");
-    let (_, team) = api.call(Method::GET, "/v2/boards", &format!("/v2/boards?team_id={}&limit=1", server.str("team_id")), None).await;
-    assert_eq!((team["total"].as_u64(), team["size"].as_u64()), (Some(2), Some(1)));
+    let (_, team) = api
+        .call(
+            Method::GET,
+            "/v2/boards",
+            &format!("/v2/boards?team_id={}&limit=1", server.str("team_id")),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (team["total"].as_u64(), team["size"].as_u64()),
+        (Some(2), Some(1))
+    );
     assert!(team["links"]["next"].is_string());
-    let (_, other_team) = api.call(Method::GET, "/v2/boards", "/v2/boards?team_id=1", None).await;
+    let (_, other_team) = api
+        .call(Method::GET, "/v2/boards", "/v2/boards?team_id=1", None)
+        .await;
     assert_eq!(other_team["total"], 0);
-    let (status, error) = api.call(Method::GET, "/v2/boards", "/v2/boards?limit=51", None).await;
-    assert_eq!((status, field_names(&error)), (400, vec!["limit".to_owned()]));
+    let (status, error) = api
+        .call(Method::GET, "/v2/boards", "/v2/boards?limit=51", None)
+        .await;
+    assert_eq!(
+        (status, field_names(&error)),
+        (400, vec!["limit".to_owned()])
+    );
 
     let board = server.board();
-    let (status, one) = api.call(Method::GET, "/v2/boards/{board_id}", &format!("/v2/boards/{}", encode(&board)), None).await;
+    let (status, one) = api
+        .call(
+            Method::GET,
+            "/v2/boards/{board_id}",
+            &format!("/v2/boards/{}", encode(&board)),
+            None,
+        )
+        .await;
     assert_eq!((status, one["id"].as_str()), (200, Some(board.as_str())));
-    let (status, _) = api.call(Method::GET, "/v2/boards/{board_id}", "/v2/boards/nope", None).await;
+    let (status, _) = api
+        .call(
+            Method::GET,
+            "/v2/boards/{board_id}",
+            "/v2/boards/nope",
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -82,7 +132,14 @@ async fn app_cards_create_with_defaults_update_partially_and_delete() {
     let api = api(&server).await;
     let board = format!("/v2/boards/{}", encode(&server.board()));
 
-    let (status, created) = api.call(Method::POST, APP_CARDS, &format!("{board}/app_cards"), Some(json!({}))).await;
+    let (status, created) = api
+        .call(
+            Method::POST,
+            APP_CARDS,
+            &format!("{board}/app_cards"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(status, 201);
     assert_eq!(created["data"]["status"], "disconnected");
     assert_eq!(created["data"]["title"], "sample app card item");
@@ -98,11 +155,21 @@ async fn app_cards_create_with_defaults_update_partially_and_delete() {
         .call(Method::PATCH, APP_CARD, &path, Some(json!({"data": {"title": "<p>Ship <script>x</script>it</p>", "status": "connected", "fields": fields}})))
         .await;
     assert_eq!(status, 200);
-    assert_eq!(updated["data"]["title"], "<p>Ship xit</p>", "Miro strips tags it does not keep");
+    assert_eq!(
+        updated["data"]["title"], "<p>Ship xit</p>",
+        "Miro strips tags it does not keep"
+    );
     assert_eq!(updated["data"]["fields"], fields);
 
     // PATCH is partial: only the description changes.
-    let (_, again) = api.call(Method::PATCH, APP_CARD, &path, Some(json!({"data": {"description": "<em>Soon</em>"}}))).await;
+    let (_, again) = api
+        .call(
+            Method::PATCH,
+            APP_CARD,
+            &path,
+            Some(json!({"data": {"description": "<em>Soon</em>"}})),
+        )
+        .await;
     assert_eq!(again["data"]["title"], "<p>Ship xit</p>");
     assert_eq!(again["data"]["fields"], fields);
     assert_eq!(again["data"]["description"], "<em>Soon</em>");
@@ -115,7 +182,14 @@ async fn app_cards_create_with_defaults_update_partially_and_delete() {
     assert_eq!((status, body), (204, Value::Null));
     let (status, _) = api.call(Method::GET, APP_CARD, &path, None).await;
     assert_eq!(status, 404);
-    let (status, _) = api.call(Method::POST, APP_CARDS, "/v2/boards/nope/app_cards", Some(json!({}))).await;
+    let (status, _) = api
+        .call(
+            Method::POST,
+            APP_CARDS,
+            "/v2/boards/nope/app_cards",
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -124,7 +198,14 @@ async fn invalid_app_card_input_names_each_field_and_changes_nothing() {
     let server = TestServer::start().await;
     let api = api(&server).await;
     let board = format!("/v2/boards/{}", encode(&server.board()));
-    let (_, created) = api.call(Method::POST, APP_CARDS, &format!("{board}/app_cards"), Some(json!({"data": {"title": "Keep me"}}))).await;
+    let (_, created) = api
+        .call(
+            Method::POST,
+            APP_CARDS,
+            &format!("{board}/app_cards"),
+            Some(json!({"data": {"title": "Keep me"}})),
+        )
+        .await;
     let path = format!("{board}/app_cards/{}", created["id"].as_str().unwrap());
 
     let bad = json!({"data": {"title": "Changed", "status": "archived", "fields": [
@@ -134,13 +215,42 @@ async fn invalid_app_card_input_names_each_field_and_changes_nothing() {
     assert_eq!(status, 400);
     let mut names = field_names(&error);
     names.sort();
-    assert_eq!(names, ["data.fields.0.fillColor", "data.fields.0.iconShape", "data.fields.0.iconUrl", "data.status", "geometry.height", "style.fillColor"]);
+    assert_eq!(
+        names,
+        [
+            "data.fields.0.fillColor",
+            "data.fields.0.iconShape",
+            "data.fields.0.iconUrl",
+            "data.status",
+            "geometry.height",
+            "style.fillColor"
+        ]
+    );
 
-    let (status, error) = api.call(Method::PATCH, APP_CARD, &path, Some(json!({"data": {"title": 5}}))).await;
-    assert_eq!((status, field_names(&error)), (400, vec!["data.title".to_owned()]));
-    let response = server.rest(Method::PATCH, &path, &api.token).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let (status, error) = api
+        .call(
+            Method::PATCH,
+            APP_CARD,
+            &path,
+            Some(json!({"data": {"title": 5}})),
+        )
+        .await;
+    assert_eq!(
+        (status, field_names(&error)),
+        (400, vec!["data.title".to_owned()])
+    );
+    let response = server
+        .rest(Method::PATCH, &path, &api.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     let (status, error) = status_and_json(response).await;
-    assert_eq!((status, error["code"].as_str()), (400, Some("invalidParameters")));
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (400, Some("invalidParameters"))
+    );
 
     let (_, unchanged) = api.call(Method::GET, APP_CARD, &path, None).await;
     assert_eq!(unchanged["data"]["title"], "Keep me");
@@ -150,22 +260,60 @@ async fn invalid_app_card_input_names_each_field_and_changes_nothing() {
 async fn only_the_creating_app_may_write_an_app_card_others_may_read_and_move_it() {
     let server = TestServer::start().await;
     let ours = api(&server).await;
-    let other = Api { server: &server, token: server.grant_other_app().await["access_token"].as_str().unwrap().to_owned() };
+    let other = Api {
+        server: &server,
+        token: server.grant_other_app().await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    };
     let board = format!("/v2/boards/{}", encode(&server.board()));
-    let (_, created) = ours.call(Method::POST, APP_CARDS, &format!("{board}/app_cards"), Some(json!({}))).await;
+    let (_, created) = ours
+        .call(
+            Method::POST,
+            APP_CARDS,
+            &format!("{board}/app_cards"),
+            Some(json!({})),
+        )
+        .await;
     let id = created["id"].as_str().unwrap();
     let path = format!("{board}/app_cards/{id}");
 
     let (status, seen) = other.call(Method::GET, APP_CARD, &path, None).await;
-    assert_eq!((status, seen["data"]["owned"].as_bool()), (200, Some(false)));
-    let (status, error) = other.call(Method::PATCH, APP_CARD, &path, Some(json!({"data": {"title": "Hijacked"}}))).await;
-    assert_eq!((status, error["code"].as_str()), (403, Some("forbiddenAccess")));
+    assert_eq!(
+        (status, seen["data"]["owned"].as_bool()),
+        (200, Some(false))
+    );
+    let (status, error) = other
+        .call(
+            Method::PATCH,
+            APP_CARD,
+            &path,
+            Some(json!({"data": {"title": "Hijacked"}})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (403, Some("forbiddenAccess"))
+    );
     let (status, _) = other.call(Method::DELETE, APP_CARD, &path, None).await;
     assert_eq!(status, 403);
-    let (status, _) = other.call(Method::DELETE, ITEM, &format!("{board}/items/{id}"), None).await;
+    let (status, _) = other
+        .call(Method::DELETE, ITEM, &format!("{board}/items/{id}"), None)
+        .await;
     assert_eq!(status, 403);
-    let (status, moved) = other.call(Method::PATCH, ITEM, &format!("{board}/items/{id}"), Some(json!({"position": {"x": 500, "y": -20}}))).await;
-    assert_eq!((status, moved["position"]["x"].as_f64()), (200, Some(500.0)));
+    let (status, moved) = other
+        .call(
+            Method::PATCH,
+            ITEM,
+            &format!("{board}/items/{id}"),
+            Some(json!({"position": {"x": 500, "y": -20}})),
+        )
+        .await;
+    assert_eq!(
+        (status, moved["position"]["x"].as_f64()),
+        (200, Some(500.0))
+    );
     let (_, still) = ours.call(Method::GET, APP_CARD, &path, None).await;
     assert_eq!(still["data"]["title"], "sample app card item");
 }
@@ -179,16 +327,43 @@ async fn cards_validate_assignee_and_due_date() {
     let (status, card) = api
         .call(Method::POST, CARDS, &format!("{board}/cards"), Some(json!({"data": {"title": "Plan", "assigneeId": user, "dueDate": "2026-12-01T10:00:00Z"}, "style": {"cardTheme": "#f24726"}})))
         .await;
-    assert_eq!((status, card["type"].as_str(), card["style"]["cardTheme"].as_str()), (201, Some("card"), Some("#f24726")));
+    assert_eq!(
+        (
+            status,
+            card["type"].as_str(),
+            card["style"]["cardTheme"].as_str()
+        ),
+        (201, Some("card"), Some("#f24726"))
+    );
     let path = format!("{board}/cards/{}", card["id"].as_str().unwrap());
-    let (status, error) = api.call(Method::PATCH, CARD, &path, Some(json!({"data": {"assigneeId": "42", "dueDate": "next week"}}))).await;
+    let (status, error) = api
+        .call(
+            Method::PATCH,
+            CARD,
+            &path,
+            Some(json!({"data": {"assigneeId": "42", "dueDate": "next week"}})),
+        )
+        .await;
     let mut names = field_names(&error);
     names.sort();
-    assert_eq!((status, names), (400, vec!["data.assigneeId".to_owned(), "data.dueDate".to_owned()]));
+    assert_eq!(
+        (status, names),
+        (
+            400,
+            vec!["data.assigneeId".to_owned(), "data.dueDate".to_owned()]
+        )
+    );
     let (status, got) = api.call(Method::GET, CARD, &path, None).await;
     assert_eq!((status, got["data"]["title"].as_str()), (200, Some("Plan")));
     // A card is not an app card.
-    let (status, _) = api.call(Method::GET, APP_CARD, &path.replace("/cards/", "/app_cards/"), None).await;
+    let (status, _) = api
+        .call(
+            Method::GET,
+            APP_CARD,
+            &path.replace("/cards/", "/app_cards/"),
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
     let (status, _) = api.call(Method::DELETE, CARD, &path, None).await;
     assert_eq!(status, 204);
@@ -200,8 +375,17 @@ async fn the_item_cursor_pages_to_the_end_without_repeats() {
     let api = api(&server).await;
     let board = format!("/v2/boards/{}", encode(&server.board()));
     for chunk in 0..2 {
-        let items: Vec<Value> = (0..12).map(|i| json!({"type": "app_card", "data": {"title": format!("c{chunk}-{i}")}})).collect();
-        let (status, _) = api.call(Method::POST, BULK, &format!("{board}/items/bulk"), Some(json!(items))).await;
+        let items: Vec<Value> = (0..12)
+            .map(|i| json!({"type": "app_card", "data": {"title": format!("c{chunk}-{i}")}}))
+            .collect();
+        let (status, _) = api
+            .call(
+                Method::POST,
+                BULK,
+                &format!("{board}/items/bulk"),
+                Some(json!(items)),
+            )
+            .await;
         assert_eq!(status, 201);
     }
     let mut seen = Vec::new();
@@ -228,19 +412,63 @@ async fn the_item_cursor_pages_to_the_end_without_repeats() {
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!((seen.len(), unique.len(), total), (29, 29, 29), "5 seeded + 24 created app cards");
+    assert_eq!(
+        (seen.len(), unique.len(), total),
+        (29, 29, 29),
+        "5 seeded + 24 created app cards"
+    );
 
-    let (status, error) = api.call(Method::GET, ITEMS, &format!("{board}/items?type=widget"), None).await;
-    assert_eq!((status, field_names(&error)), (400, vec!["type".to_owned()]));
-    let (status, _) = api.call(Method::GET, ITEMS, &format!("{board}/items?limit=5"), None).await;
+    let (status, error) = api
+        .call(
+            Method::GET,
+            ITEMS,
+            &format!("{board}/items?type=widget"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, field_names(&error)),
+        (400, vec!["type".to_owned()])
+    );
+    let (status, _) = api
+        .call(Method::GET, ITEMS, &format!("{board}/items?limit=5"), None)
+        .await;
     assert_eq!(status, 400, "limit is 10 to 50");
 
-    let (status, item) = api.call(Method::GET, ITEM, &format!("{board}/items/{}", seen[0]), None).await;
+    let (status, item) = api
+        .call(
+            Method::GET,
+            ITEM,
+            &format!("{board}/items/{}", seen[0]),
+            None,
+        )
+        .await;
     assert_eq!((status, item["id"].as_str()), (200, Some(seen[0].as_str())));
-    let (status, _) = api.call(Method::DELETE, ITEM, &format!("{board}/items/{}", seen[0]), None).await;
+    let (status, _) = api
+        .call(
+            Method::DELETE,
+            ITEM,
+            &format!("{board}/items/{}", seen[0]),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let (status, _) = api.call(Method::GET, ITEM, &format!("{board}/items/{}", seen[0]), None).await;
+    let (status, _) = api
+        .call(
+            Method::GET,
+            ITEM,
+            &format!("{board}/items/{}", seen[0]),
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
+}
+
+async fn item_total(api: &Api<'_>, board: &str) -> u64 {
+    let (_, page) = api
+        .call(Method::GET, ITEMS, &format!("{board}/items?limit=50"), None)
+        .await;
+    page["total"].as_u64().unwrap()
 }
 
 #[tokio::test]
@@ -248,11 +476,7 @@ async fn bulk_create_is_all_or_nothing_and_names_the_failing_items() {
     let server = TestServer::start().await;
     let api = api(&server).await;
     let board = format!("/v2/boards/{}", encode(&server.board()));
-    let count = |api: &Api<'_>| {
-        let path = format!("{board}/items?limit=50");
-        async move { api.call(Method::GET, ITEMS, &path, None).await.1["total"].as_u64().unwrap() }
-    };
-    let before = count(&api).await;
+    let before = item_total(&api, &board).await;
     let items = json!([
         {"type": "app_card", "data": {"title": "fine"}},
         {"type": "app_card", "data": {"status": "lost"}},
@@ -260,23 +484,56 @@ async fn bulk_create_is_all_or_nothing_and_names_the_failing_items() {
         {"type": "card", "style": {"cardTheme": "blue"}},
         {"type": "unicorn"},
     ]);
-    let (status, error) = api.call(Method::POST, BULK, &format!("{board}/items/bulk"), Some(items)).await;
+    let (status, error) = api
+        .call(
+            Method::POST,
+            BULK,
+            &format!("{board}/items/bulk"),
+            Some(items),
+        )
+        .await;
     assert_eq!(status, 400);
-    assert_eq!(field_names(&error), ["1.data.status", "3.style.cardTheme", "4.type"]);
-    assert_eq!(count(&api).await, before, "nothing is created when one item fails");
+    assert_eq!(
+        field_names(&error),
+        ["1.data.status", "3.style.cardTheme", "4.type"]
+    );
+    assert_eq!(
+        item_total(&api, &board).await,
+        before,
+        "nothing is created when one item fails"
+    );
 
     let too_many: Vec<Value> = (0..21).map(|_| json!({"type": "app_card"})).collect();
-    let (status, _) = api.call(Method::POST, BULK, &format!("{board}/items/bulk"), Some(json!(too_many))).await;
+    let (status, _) = api
+        .call(
+            Method::POST,
+            BULK,
+            &format!("{board}/items/bulk"),
+            Some(json!(too_many)),
+        )
+        .await;
     assert_eq!(status, 400);
-    let (status, _) = api.call(Method::POST, BULK, &format!("{board}/items/bulk"), Some(json!([]))).await;
+    let (status, _) = api
+        .call(
+            Method::POST,
+            BULK,
+            &format!("{board}/items/bulk"),
+            Some(json!([])),
+        )
+        .await;
     assert_eq!(status, 400);
 
     let (status, created) = api
-        .call(Method::POST, BULK, &format!("{board}/items/bulk"), Some(json!([{"type": "app_card"}, {"type": "card", "data": {"title": "t"}}])))
+        .call(
+            Method::POST,
+            BULK,
+            &format!("{board}/items/bulk"),
+            Some(json!([{"type": "app_card"}, {"type": "card", "data": {"title": "t"}}])),
+        )
         .await;
     assert_eq!((status, created["type"].as_str()), (201, Some("bulk-list")));
     assert_eq!(created["data"][1]["type"], "card");
-    assert_eq!(count(&api).await, before + 2);
+    assert_eq!(item_total(&api, &board).await, before + 2);
 }
 
 #[tokio::test]
@@ -284,59 +541,189 @@ async fn tags_attach_detach_and_follow_their_limits() {
     let server = TestServer::start().await;
     let api = api(&server).await;
     let board = format!("/v2/boards/{}", encode(&server.board()));
-    let (status, tag) = api.call(Method::POST, TAGS, &format!("{board}/tags"), Some(json!({"title": "urgent"}))).await;
+    let (status, tag) = api
+        .call(
+            Method::POST,
+            TAGS,
+            &format!("{board}/tags"),
+            Some(json!({"title": "urgent"})),
+        )
+        .await;
     assert_eq!((status, tag["fillColor"].as_str()), (201, Some("red")));
     let tag_id = tag["id"].as_str().unwrap().to_owned();
-    let (status, error) = api.call(Method::POST, TAGS, &format!("{board}/tags"), Some(json!({"title": "urgent"}))).await;
-    assert_eq!((status, field_names(&error)), (400, vec!["title".to_owned()]));
-    let (status, error) = api.call(Method::POST, TAGS, &format!("{board}/tags"), Some(json!({"title": "x", "fillColor": "pink"}))).await;
-    assert_eq!((status, field_names(&error)), (400, vec!["fillColor".to_owned()]));
-    let (status, _) = api.call(Method::POST, TAGS, &format!("{board}/tags"), Some(json!({"fillColor": "blue"}))).await;
+    let (status, error) = api
+        .call(
+            Method::POST,
+            TAGS,
+            &format!("{board}/tags"),
+            Some(json!({"title": "urgent"})),
+        )
+        .await;
+    assert_eq!(
+        (status, field_names(&error)),
+        (400, vec!["title".to_owned()])
+    );
+    let (status, error) = api
+        .call(
+            Method::POST,
+            TAGS,
+            &format!("{board}/tags"),
+            Some(json!({"title": "x", "fillColor": "pink"})),
+        )
+        .await;
+    assert_eq!(
+        (status, field_names(&error)),
+        (400, vec!["fillColor".to_owned()])
+    );
+    let (status, _) = api
+        .call(
+            Method::POST,
+            TAGS,
+            &format!("{board}/tags"),
+            Some(json!({"fillColor": "blue"})),
+        )
+        .await;
     assert_eq!(status, 400, "title is required");
 
-    let (_, card) = api.call(Method::POST, CARDS, &format!("{board}/cards"), Some(json!({}))).await;
+    let (_, card) = api
+        .call(
+            Method::POST,
+            CARDS,
+            &format!("{board}/cards"),
+            Some(json!({})),
+        )
+        .await;
     let card_id = card["id"].as_str().unwrap().to_owned();
     let item = format!("{board}/items/{card_id}");
-    let (status, body) = api.call(Method::POST, ITEM_TAG, &format!("{item}?tag_id={tag_id}"), None).await;
+    let (status, body) = api
+        .call(
+            Method::POST,
+            ITEM_TAG,
+            &format!("{item}?tag_id={tag_id}"),
+            None,
+        )
+        .await;
     assert_eq!((status, body), (204, Value::Null));
-    let (_, tags) = api.call(Method::GET, ITEM_TAGS, &format!("{item}/tags"), None).await;
+    let (_, tags) = api
+        .call(Method::GET, ITEM_TAGS, &format!("{item}/tags"), None)
+        .await;
     assert_eq!(tags["tags"][0]["id"], tag_id.as_str());
-    let (_, tagged) = api.call(Method::GET, ITEMS, &format!("{board}/items?tag_id={tag_id}"), None).await;
-    assert_eq!((tagged["total"].as_u64(), tagged["data"][0]["id"].as_str()), (Some(1), Some(card_id.as_str())));
+    let (_, tagged) = api
+        .call(
+            Method::GET,
+            ITEMS_BY_TAG,
+            &format!("{board}/items?tag_id={tag_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (tagged["total"].as_u64(), tagged["data"][0]["id"].as_str()),
+        (Some(1), Some(card_id.as_str()))
+    );
 
     // Detaching with DELETE ?tag_id= never deletes the item.
-    let (status, _) = api.call(Method::DELETE, ITEM_TAG, &format!("{item}?tag_id={tag_id}"), None).await;
+    let (status, _) = api
+        .call(
+            Method::DELETE,
+            ITEM_TAG,
+            &format!("{item}?tag_id={tag_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let (status, _) = api.call(Method::GET, CARD, &format!("{board}/cards/{card_id}"), None).await;
+    let (status, _) = api
+        .call(Method::GET, CARD, &format!("{board}/cards/{card_id}"), None)
+        .await;
     assert_eq!(status, 200);
 
     let mut ids = Vec::new();
     for n in 0..9 {
-        let (_, t) = api.call(Method::POST, TAGS, &format!("{board}/tags"), Some(json!({"title": format!("t{n}"), "fillColor": "blue"}))).await;
+        let (_, t) = api
+            .call(
+                Method::POST,
+                TAGS,
+                &format!("{board}/tags"),
+                Some(json!({"title": format!("t{n}"), "fillColor": "blue"})),
+            )
+            .await;
         ids.push(t["id"].as_str().unwrap().to_owned());
     }
     for id in &ids[..8] {
-        let (status, _) = api.call(Method::POST, ITEM_TAG, &format!("{item}?tag_id={id}"), None).await;
+        let (status, _) = api
+            .call(Method::POST, ITEM_TAG, &format!("{item}?tag_id={id}"), None)
+            .await;
         assert_eq!(status, 204);
     }
-    let (status, error) = api.call(Method::POST, ITEM_TAG, &format!("{item}?tag_id={}", ids[8]), None).await;
-    assert_eq!((status, field_names(&error)), (400, vec!["tag_id".to_owned()]));
+    let (status, error) = api
+        .call(
+            Method::POST,
+            ITEM_TAG,
+            &format!("{item}?tag_id={}", ids[8]),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, field_names(&error)),
+        (400, vec!["tag_id".to_owned()])
+    );
 
-    let (_, app_card) = api.call(Method::POST, APP_CARDS, &format!("{board}/app_cards"), Some(json!({}))).await;
-    let (status, _) = api.call(Method::POST, ITEM_TAG, &format!("{board}/items/{}?tag_id={tag_id}", app_card["id"].as_str().unwrap()), None).await;
+    let (_, app_card) = api
+        .call(
+            Method::POST,
+            APP_CARDS,
+            &format!("{board}/app_cards"),
+            Some(json!({})),
+        )
+        .await;
+    let (status, _) = api
+        .call(
+            Method::POST,
+            ITEM_TAG,
+            &format!(
+                "{board}/items/{}?tag_id={tag_id}",
+                app_card["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
     assert_eq!(status, 400, "REST tags cards and sticky notes only");
 
-    let (status, listed) = api.call(Method::GET, TAGS, &format!("{board}/tags?limit=5"), None).await;
-    assert_eq!((status, listed["total"].as_u64(), listed["size"].as_u64()), (200, Some(10), Some(5)));
+    let (status, listed) = api
+        .call(Method::GET, TAGS, &format!("{board}/tags?limit=5"), None)
+        .await;
+    assert_eq!(
+        (status, listed["total"].as_u64(), listed["size"].as_u64()),
+        (200, Some(10), Some(5))
+    );
     let tag_path = format!("{board}/tags/{}", ids[0]);
-    let (status, renamed) = api.call(Method::PATCH, TAG, &tag_path, Some(json!({"title": "renamed", "fillColor": "cyan"}))).await;
-    assert_eq!((status, renamed["title"].as_str(), renamed["fillColor"].as_str()), (200, Some("renamed"), Some("cyan")));
+    let (status, renamed) = api
+        .call(
+            Method::PATCH,
+            TAG,
+            &tag_path,
+            Some(json!({"title": "renamed", "fillColor": "cyan"})),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            renamed["title"].as_str(),
+            renamed["fillColor"].as_str()
+        ),
+        (200, Some("renamed"), Some("cyan"))
+    );
     let (status, _) = api.call(Method::GET, TAG, &tag_path, None).await;
     assert_eq!(status, 200);
     let (status, _) = api.call(Method::DELETE, TAG, &tag_path, None).await;
     assert_eq!(status, 204);
-    let (_, tags) = api.call(Method::GET, ITEM_TAGS, &format!("{item}/tags"), None).await;
-    assert_eq!(tags["tags"].as_array().unwrap().len(), 7, "a deleted tag leaves every item");
+    let (_, tags) = api
+        .call(Method::GET, ITEM_TAGS, &format!("{item}/tags"), None)
+        .await;
+    assert_eq!(
+        tags["tags"].as_array().unwrap().len(),
+        7,
+        "a deleted tag leaves every item"
+    );
     let (status, _) = api.call(Method::GET, TAG, &tag_path, None).await;
     assert_eq!(status, 404);
 }
@@ -345,6 +732,49 @@ async fn tags_attach_detach_and_follow_their_limits() {
 async fn unknown_endpoints_answer_miros_404() {
     let server = TestServer::start().await;
     let token = server.token().await;
-    let (status, body) = status_and_json(server.rest(Method::GET, "/v2/boards/x/widgets", &token).send().await.unwrap()).await;
-    assert_eq!((status, body["code"].as_str(), body["type"].as_str()), (404, Some("notFound"), Some("error")));
+    let (status, body) = status_and_json(
+        server
+            .rest(Method::GET, "/v2/boards/x/widgets", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str(), body["type"].as_str()),
+        (404, Some("notFound"), Some("error"))
+    );
+}
+
+#[tokio::test]
+async fn token_info_and_revoke_answer_as_the_spec_says() {
+    let server = TestServer::start().await;
+    let api = api(&server).await;
+    let (status, _) = api
+        .call(Method::GET, "/v1/oauth-token", "/v1/oauth-token", None)
+        .await;
+    assert_eq!(status, 200);
+    let bad = Api {
+        server: &server,
+        token: "sbx_at_unknown".to_owned(),
+    };
+    let (status, _) = bad
+        .call(Method::GET, "/v1/oauth-token", "/v1/oauth-token", None)
+        .await;
+    assert_eq!(status, 400);
+
+    let body = json!({ "accessToken": api.token, "clientId": server.str("client_id"), "clientSecret": server.str("client_secret") });
+    support::openapi::assert_request("POST", "/v2/oauth/revoke", &body);
+    for expected in [204, 404] {
+        let response = server
+            .client
+            .post(format!("{}/v2/oauth/revoke", server.rest_base()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (status, json) = status_and_json(response).await;
+        assert_response("POST", "/v2/oauth/revoke", status, &json);
+        assert_eq!(status, expected);
+    }
 }

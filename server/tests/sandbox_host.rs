@@ -14,8 +14,21 @@ use sha2::Sha256;
 use support::sandbox::{encode, status_and_json, TestServer};
 
 async fn sdk(server: &TestServer, method: &str, args: Value) -> (u16, Value) {
-    let url = format!("{}/sandbox/host/boards/{}/sdk", server.base, encode(&server.board()));
-    status_and_json(server.client.post(url).json(&json!({ "method": method, "args": args })).send().await.unwrap()).await
+    let url = format!(
+        "{}/sandbox/host/boards/{}/sdk",
+        server.base,
+        encode(&server.board())
+    );
+    status_and_json(
+        server
+            .client
+            .post(url)
+            .json(&json!({ "method": method, "args": args }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -34,14 +47,18 @@ async fn id_tokens_are_hs256_with_the_client_secret_and_miros_claims() {
     assert!(claims["exp"].as_i64().unwrap() > claims["iat"].as_i64().unwrap());
     let mut mac = Hmac::<Sha256>::new_from_slice(server.str("client_secret").as_bytes()).unwrap();
     mac.update(format!("{}.{}", parts[0], parts[1]).as_bytes());
-    mac.verify_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap()).expect("signed with the client secret");
+    mac.verify_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap())
+        .expect("signed with the client secret");
 }
 
 #[tokio::test]
 async fn apps_create_read_sync_and_remove_cards_through_the_sdk() {
     let server = TestServer::start().await;
     let (status, info) = sdk(&server, "board.getInfo", json!([])).await;
-    assert_eq!((status, info["result"]["id"].as_str()), (200, Some(server.board().as_str())));
+    assert_eq!(
+        (status, info["result"]["id"].as_str()),
+        (200, Some(server.board().as_str()))
+    );
     let (_, user) = sdk(&server, "board.getUserInfo", json!([])).await;
     assert_eq!(user["result"]["id"], server.str("user_id"));
 
@@ -49,32 +66,70 @@ async fn apps_create_read_sync_and_remove_cards_through_the_sdk() {
     let (status, created) = sdk(&server, "board.createAppCard", json!([props])).await;
     assert_eq!(status, 200, "{created}");
     let card = &created["result"];
-    assert_eq!((card["type"].as_str(), card["owned"].as_bool(), card["x"].as_f64()), (Some("app_card"), Some(true), Some(40.0)));
+    assert_eq!(
+        (
+            card["type"].as_str(),
+            card["owned"].as_bool(),
+            card["x"].as_f64()
+        ),
+        (Some("app_card"), Some(true), Some(40.0))
+    );
     assert_eq!(card["style"]["cardTheme"], "#ff0000");
     let id = card["id"].as_str().unwrap().to_owned();
 
     // REST sees the same card, with REST's names.
     let token = server.token().await;
     let path = format!("/v2/boards/{}/app_cards/{id}", encode(&server.board()));
-    let (_, rest) = status_and_json(server.rest(Method::GET, &path, &token).send().await.unwrap()).await;
-    assert_eq!((rest["data"]["title"].as_str(), rest["style"]["fillColor"].as_str()), (Some("From the SDK"), Some("#ff0000")));
+    let (_, rest) = status_and_json(
+        server
+            .rest(Method::GET, &path, &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (
+            rest["data"]["title"].as_str(),
+            rest["style"]["fillColor"].as_str()
+        ),
+        (Some("From the SDK"), Some("#ff0000"))
+    );
 
     let mut changed = card.clone();
     changed["title"] = json!("Synced");
     changed["status"] = json!("disabled");
     let (status, synced) = sdk(&server, "board.sync", json!([changed])).await;
-    assert_eq!((status, synced["result"]["title"].as_str()), (200, Some("Synced")));
+    assert_eq!(
+        (status, synced["result"]["title"].as_str()),
+        (200, Some("Synced"))
+    );
     let (_, by_id) = sdk(&server, "board.getById", json!([id])).await;
     assert_eq!(by_id["result"]["status"], "disabled");
 
-    let (_, found) = sdk(&server, "board.get", json!([{"type": "app_card", "id": [id.clone(), "0"]}])).await;
+    let (_, found) = sdk(
+        &server,
+        "board.get",
+        json!([{"type": "app_card", "id": [id.clone(), "0"]}]),
+    )
+    .await;
     assert_eq!(found["result"].as_array().unwrap().len(), 1);
     let (_, cards) = sdk(&server, "board.get", json!([{"type": "card"}])).await;
-    assert!(cards["result"].as_array().unwrap().iter().all(|c| c["type"] == "card"));
+    assert!(cards["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["type"] == "card"));
 
     let (status, bad) = sdk(&server, "board.sync", json!([{"id": id, "status": "gone"}])).await;
     assert_eq!(status, 400);
-    assert!(bad["error"]["message"].as_str().unwrap().contains("data.status"), "{bad}");
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("data.status"),
+        "{bad}"
+    );
 
     let (status, _) = sdk(&server, "board.remove", json!([{"id": id}])).await;
     assert_eq!(status, 200);
@@ -88,7 +143,13 @@ async fn apps_create_read_sync_and_remove_cards_through_the_sdk() {
 async fn the_sdk_cannot_change_another_apps_card() {
     let server = TestServer::start().await;
     let (_, cards) = sdk(&server, "board.get", json!([{"type": "app_card"}])).await;
-    let foreign = cards["result"].as_array().unwrap().iter().find(|c| c["owned"] == false).expect("the seed has another app's card").clone();
+    let foreign = cards["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["owned"] == false)
+        .expect("the seed has another app's card")
+        .clone();
     let mut changed = foreign.clone();
     changed["title"] = json!("Mine now");
     let (status, _) = sdk(&server, "board.sync", json!([changed])).await;
@@ -104,15 +165,39 @@ async fn a_rest_patch_reaches_the_board_page_feed() {
     let board = server.board();
     let mut feed = server
         .client
-        .get(format!("{}/sandbox/host/boards/{}/events", server.base, encode(&board)))
+        .get(format!(
+            "{}/sandbox/host/boards/{}/events",
+            server.base,
+            encode(&board)
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(feed.headers()["content-type"], "text/event-stream");
-    let (_, items) = status_and_json(server.client.get(format!("{}/sandbox/host/boards/{}/items", server.base, encode(&board))).send().await.unwrap()).await;
+    let (_, items) = status_and_json(
+        server
+            .client
+            .get(format!(
+                "{}/sandbox/host/boards/{}/items",
+                server.base,
+                encode(&board)
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let id = items["items"][0]["id"].as_str().unwrap().to_owned();
     let path = format!("/v2/boards/{}/app_cards/{id}", encode(&board));
-    let (status, _) = status_and_json(server.rest(Method::PATCH, &path, &token).json(&json!({"data": {"title": "Live"}})).send().await.unwrap()).await;
+    let (status, _) = status_and_json(
+        server
+            .rest(Method::PATCH, &path, &token)
+            .json(&json!({"data": {"title": "Live"}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
 
     let mut seen = String::new();

@@ -29,19 +29,7 @@ pub struct AppCardDataInput {
     pub title: Option<String>,
     pub description: Option<String>,
     pub status: Option<String>,
-    pub fields: Option<Vec<FieldInput>>,
-}
-
-/// `CustomField`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FieldInput {
-    pub value: Option<String>,
-    pub tooltip: Option<String>,
-    pub fill_color: Option<String>,
-    pub text_color: Option<String>,
-    pub icon_url: Option<String>,
-    pub icon_shape: Option<String>,
+    pub fields: Option<Vec<Field>>,
 }
 
 /// `AppCardStyle`.
@@ -278,7 +266,7 @@ impl AppCardInput {
                     card.status = status;
                 }
                 if let Some(fields) = data.fields {
-                    card.fields = fields.into_iter().map(FieldInput::into_field).collect();
+                    card.fields = fields;
                 }
             }
             if let Some(color) = self.style.and_then(|s| s.fill_color) {
@@ -286,19 +274,6 @@ impl AppCardInput {
             }
         }
         apply_layout(item, self.position, self.geometry, author);
-    }
-}
-
-impl FieldInput {
-    fn into_field(self) -> Field {
-        Field {
-            value: self.value,
-            tooltip: self.tooltip,
-            fill_color: self.fill_color,
-            text_color: self.text_color,
-            icon_url: self.icon_url,
-            icon_shape: self.icon_shape,
-        }
     }
 }
 
@@ -383,7 +358,8 @@ impl CardInput {
     }
 }
 
-fn new_item(id: String, author: &Author<'_>, content: Content) -> Item {
+/// A new item at the board centre, with the default size of cards.
+pub fn new_item(id: String, author: &Author<'_>, content: Content) -> Item {
     Item {
         id,
         content,

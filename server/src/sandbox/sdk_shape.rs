@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{
     input::{
         AppCardDataInput, AppCardInput, AppCardStyleInput, CardDataInput, CardInput,
-        CardStyleInput, FieldInput, GeometryInput, PositionInput,
+        CardStyleInput, GeometryInput, PositionInput,
     },
     render::timestamp,
     world::{Content, Item},
@@ -103,7 +103,7 @@ pub struct SdkProps {
     pub title: Option<String>,
     pub description: Option<String>,
     pub status: Option<String>,
-    pub fields: Option<Vec<FieldInput>>,
+    pub fields: Option<Vec<super::world::Field>>,
     pub style: Option<SdkStyle>,
     pub x: Option<f64>,
     pub y: Option<f64>,

@@ -6,11 +6,8 @@ use rand::RngCore;
 use time::{Duration, OffsetDateTime};
 
 use super::{
-    input::Author,
-    world::{
-        AppCard, Card, Content, Field, Item, Named, RegisteredApp, World, CARD_HEIGHT, CARD_WIDTH,
-        DEFAULT_CARD_COLOR,
-    },
+    input::{new_item, Author},
+    world::{AppCard, Card, Content, Field, Item, Named, RegisteredApp, World, DEFAULT_CARD_COLOR},
     SandboxSettings,
 };
 
@@ -86,20 +83,9 @@ fn card(
 
 fn item(id: String, author: &Author<'_>, (x, y): (f64, f64), content: Content) -> Item {
     Item {
-        id,
-        content,
         x,
         y,
-        width: CARD_WIDTH,
-        height: CARD_HEIGHT,
-        rotation: 0.0,
-        parent_id: None,
-        created_at: author.now,
-        created_by: author.user_id.to_owned(),
-        modified_at: author.now,
-        modified_by: author.user_id.to_owned(),
-        creator_client_id: author.client_id.to_owned(),
-        tag_ids: Vec::new(),
+        ..new_item(id, author, content)
     }
 }
 

@@ -91,8 +91,10 @@ pub struct AppCard {
     pub fill_color: String,
 }
 
-/// One preview field of an app card. Absent members stay absent in JSON.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// One preview field of an app card (`CustomField`); requests carry it as
+/// it is stored. Absent members stay absent in JSON.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Field {
     pub value: Option<String>,
     pub tooltip: Option<String>,

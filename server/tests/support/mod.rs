@@ -2,4 +2,5 @@
 //! `mod support;`. Each test binary uses only part of it.
 #![allow(dead_code)]
 
+pub mod openapi;
 pub mod sandbox;
