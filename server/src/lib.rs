@@ -5,6 +5,7 @@ pub mod config;
 mod error;
 mod headless;
 mod health;
+pub mod miro;
 mod router;
 pub mod sandbox;
 mod security;

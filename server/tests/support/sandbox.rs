@@ -196,3 +196,61 @@ pub async fn status_and_json(response: Response) -> (u16, Value) {
     };
     (status, body)
 }
+
+impl TestServer {
+    /// A Miro client pointed at this sandbox, with a short deadline.
+    pub fn miro_client(&self, deadline: std::time::Duration) -> server::miro::MiroClient {
+        server::miro::MiroClient::new(server::miro::ClientConfig {
+            rest_base: self.rest_base(),
+            client_id: self.str("client_id"),
+            policy: server::miro::RetryPolicy {
+                deadline,
+                attempt_timeout: deadline,
+                backoff_base: std::time::Duration::from_millis(20),
+                ..Default::default()
+            },
+        })
+    }
+
+    /// Our app's access for the seed user.
+    pub async fn access(&self) -> server::miro::Access {
+        server::miro::Access {
+            user_id: self.str("user_id"),
+            token: server::miro::Secret::new(self.token().await),
+        }
+    }
+
+    /// The REST requests the sandbox served, as `(method, path, status)`.
+    pub async fn request_log(&self) -> Vec<(String, String, u16)> {
+        let log: Value = self
+            .client
+            .get(format!("{}/sandbox/admin/requests", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        log["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["method"].as_str().unwrap().to_owned(),
+                    r["path"].as_str().unwrap().to_owned(),
+                    r["status"].as_u64().unwrap() as u16,
+                )
+            })
+            .collect()
+    }
+
+    /// Forgets the request log.
+    pub async fn clear_request_log(&self) {
+        self.client
+            .delete(format!("{}/sandbox/admin/requests", self.base))
+            .send()
+            .await
+            .unwrap();
+    }
+}

@@ -1,0 +1,1 @@
+//! Verifies Miro ID tokens (being written).
