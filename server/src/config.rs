@@ -5,6 +5,7 @@
 use leptos::config::{get_configuration, LeptosOptions};
 
 use crate::{
+    miro::Secret,
     sandbox::{FaultPlan, LimitSettings, SandboxSettings},
     ServerError,
 };
@@ -22,22 +23,6 @@ pub enum Mode {
         client_id: String,
         client_secret: Secret,
     },
-}
-
-/// A secret that never shows in `Debug` output or logs.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
 }
 
 impl std::fmt::Debug for Mode {
@@ -67,6 +52,8 @@ pub struct Config {
     pub public_url: String,
     /// The Web SDK script the app's pages load (`MIRO_SDK_URL`).
     pub sdk_url: String,
+    /// Miro's REST base (`MIRO_API_BASE`); unused in sandbox mode.
+    pub miro_api_base: String,
     pub mode: Mode,
 }
 
@@ -101,7 +88,7 @@ impl Config {
             match (var("MIRO_CLIENT_ID"), var("MIRO_CLIENT_SECRET")) {
                 (Some(client_id), Some(secret)) => Mode::Miro {
                     client_id,
-                    client_secret: Secret(secret),
+                    client_secret: Secret::new(secret),
                 },
                 (None, None) => Mode::Sandbox(sandbox_settings(&public_url)?),
                 _ => return Err(ServerError::Config(
@@ -113,10 +100,13 @@ impl Config {
             Mode::Sandbox(_) => format!("{public_url}/sandbox/sdk/v2/miro.js"),
             Mode::Miro { .. } => MIRO_SDK_URL.to_owned(),
         });
+        let miro_api_base =
+            var("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());
         Ok(Self {
             leptos,
             public_url,
             sdk_url,
+            miro_api_base,
             mode,
         })
     }
@@ -127,6 +117,7 @@ impl Config {
         Self {
             leptos,
             sdk_url: format!("{public_url}/sandbox/sdk/v2/miro.js"),
+            miro_api_base: "https://api.miro.com".to_owned(),
             mode: Mode::Sandbox(SandboxSettings {
                 public_url: public_url.clone(),
                 app_sdk_uri: format!("{public_url}/miro/headless"),

@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 
 use crate::{
     config::{Config, Mode},
+    miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
     sandbox::Sandbox,
 };
 
@@ -17,19 +18,65 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The built-in stand-in for Miro, in sandbox mode.
     pub sandbox: Option<Sandbox>,
+    /// The Miro client (pointed at the sandbox in sandbox mode) with its
+    /// OAuth side.
+    pub oauth: OAuthClient,
 }
 
 impl AppState {
     /// Builds the state from a loaded configuration.
     pub fn new(config: Config) -> Self {
-        let sandbox = match &config.mode {
-            Mode::Sandbox(settings) => Some(Sandbox::new(settings.clone())),
-            Mode::Miro { .. } => None,
+        let (sandbox, oauth) = match &config.mode {
+            Mode::Sandbox(settings) => {
+                let sandbox = Sandbox::new(settings.clone());
+                let app = sandbox.app_client().clone();
+                let oauth = oauth_client(
+                    sandbox.rest_base(),
+                    format!("{}/sandbox/oauth/authorize", config.public_url),
+                    app.client_id,
+                    Secret::new(app.client_secret),
+                );
+                (Some(sandbox), oauth)
+            }
+            Mode::Miro {
+                client_id,
+                client_secret,
+            } => {
+                let oauth = oauth_client(
+                    config.miro_api_base.clone(),
+                    MIRO_AUTHORIZE_URL.to_owned(),
+                    client_id.clone(),
+                    client_secret.clone(),
+                );
+                (None, oauth)
+            }
         };
         Self {
             config: Arc::new(config),
             sandbox,
+            oauth,
         }
+    }
+}
+
+/// Miro's authorize page.
+const MIRO_AUTHORIZE_URL: &str = "https://miro.com/oauth/authorize";
+
+fn oauth_client(
+    rest_base: String,
+    authorize_url: String,
+    client_id: String,
+    client_secret: Secret,
+) -> OAuthClient {
+    let client = MiroClient::new(ClientConfig {
+        rest_base,
+        client_id,
+        policy: RetryPolicy::default(),
+    });
+    OAuthClient {
+        client,
+        authorize_url,
+        client_secret,
     }
 }
 

@@ -29,6 +29,8 @@ mod error;
 mod http;
 pub mod id_token;
 mod model;
+mod oauth;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -36,7 +38,9 @@ pub use api::{BulkFailure, ItemFilter, ItemPages, TagOnItem};
 pub use error::{ErrorDetail, FieldError, MiroError};
 pub use http::RetryPolicy;
 pub use model::*;
+pub use oauth::{AuthorizeRequest, NamedRef, OAuthClient, TokenGrant, TokenInfo};
 pub use secret::Secret;
+pub use tokens::{MemoryTokenStore, StoredTokens, TokenError, TokenKey, TokenManager, TokenStore};
 
 mod secret;
 

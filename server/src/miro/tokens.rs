@@ -1,0 +1,219 @@
+//! Keeps each (user, team)'s Miro tokens usable: hands out an access token,
+//! refreshing it shortly before it expires.
+//!
+//! Miro rotates both tokens on every refresh, so two refreshes of the same
+//! token at once would leave the loser holding a dead refresh token and
+//! log the user out. Refreshes of one key therefore run one at a time: the
+//! second caller waits for the first, then finds the fresh token in the
+//! store and uses it. (Several server instances need the store's own lock
+//! on top; the database store provides it.) A refresh token Miro rejects
+//! means the user must connect the app again: the tokens are forgotten and
+//! [`TokenError::ReconnectNeeded`] is returned.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use super::{
+    budget::unix_now,
+    oauth::{OAuthClient, TokenGrant},
+    Access, MiroError, Secret,
+};
+
+/// Whose tokens: a Miro user in a team.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TokenKey {
+    pub user_id: String,
+    pub team_id: String,
+}
+
+/// Tokens as stored.
+#[derive(Clone, Debug)]
+pub struct StoredTokens {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    /// UNIX seconds; `None` for tokens that do not expire.
+    pub expires_at: Option<u64>,
+    pub scopes: String,
+}
+
+impl StoredTokens {
+    /// Tokens from a grant received now.
+    pub fn from_grant(grant: &TokenGrant) -> Self {
+        Self {
+            access_token: grant.access_token.clone(),
+            refresh_token: grant.refresh_token.clone(),
+            expires_at: grant.expires_in.map(|s| unix_now() + s),
+            scopes: grant.scope.clone(),
+        }
+    }
+
+    fn expires_within(&self, margin: Duration) -> bool {
+        self.expires_at
+            .is_some_and(|at| at <= unix_now() + margin.as_secs())
+    }
+}
+
+/// Where tokens live (the database in production; memory in tests).
+pub trait TokenStore: Send + Sync {
+    fn load(
+        &self,
+        key: &TokenKey,
+    ) -> impl Future<Output = Result<Option<StoredTokens>, String>> + Send;
+    fn save(
+        &self,
+        key: &TokenKey,
+        tokens: &StoredTokens,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+    fn forget(&self, key: &TokenKey) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// Why no usable access token could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("this Miro user has not connected the app")]
+    NotConnected,
+    #[error("Miro no longer accepts this connection; connect the app again")]
+    ReconnectNeeded,
+    #[error(transparent)]
+    Miro(#[from] MiroError),
+    #[error("token store: {0}")]
+    Store(String),
+}
+
+/// Hands out access tokens, refreshing them in time.
+pub struct TokenManager<S> {
+    oauth: OAuthClient,
+    store: S,
+    /// Refresh when the token expires within this margin.
+    pub refresh_margin: Duration,
+    locks: Mutex<HashMap<TokenKey, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl<S: TokenStore> TokenManager<S> {
+    pub fn new(oauth: OAuthClient, store: S) -> Self {
+        Self {
+            oauth,
+            store,
+            refresh_margin: Duration::from_secs(120),
+            locks: Mutex::default(),
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Exchanges an authorization code and stores the tokens.
+    pub async fn connect(&self, code: &str, redirect_uri: &str) -> Result<TokenKey, TokenError> {
+        let grant = self.oauth.exchange_code(code, redirect_uri).await?;
+        let key = TokenKey {
+            user_id: grant.user_id.clone(),
+            team_id: grant.team_id.clone(),
+        };
+        self.store
+            .save(&key, &StoredTokens::from_grant(&grant))
+            .await
+            .map_err(TokenError::Store)?;
+        Ok(key)
+    }
+
+    /// A usable access token for `key`, refreshed first if it is about to
+    /// expire.
+    pub async fn access(&self, key: &TokenKey) -> Result<Access, TokenError> {
+        let tokens = self.load(key).await?;
+        if !tokens.expires_within(self.refresh_margin) {
+            return Ok(self.to_access(key, tokens));
+        }
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(locks.entry(key.clone()).or_default())
+        };
+        let _one_at_a_time = lock.lock().await;
+        // Whoever held the lock before may have refreshed already.
+        let tokens = self.load(key).await?;
+        if !tokens.expires_within(self.refresh_margin) {
+            return Ok(self.to_access(key, tokens));
+        }
+        let Some(refresh_token) = tokens.refresh_token.clone() else {
+            return Err(TokenError::ReconnectNeeded);
+        };
+        match self.oauth.refresh(&refresh_token).await {
+            Ok(grant) => {
+                let fresh = StoredTokens::from_grant(&grant);
+                self.store
+                    .save(key, &fresh)
+                    .await
+                    .map_err(TokenError::Store)?;
+                tracing::info!(user = %key.user_id, team = %key.team_id, "refreshed the Miro token");
+                Ok(self.to_access(key, fresh))
+            }
+            Err(
+                MiroError::InvalidInput { .. }
+                | MiroError::Unauthorized(_)
+                | MiroError::Forbidden(_),
+            ) => {
+                tracing::warn!(user = %key.user_id, team = %key.team_id, "Miro rejected the refresh token; reconnect needed");
+                self.store.forget(key).await.map_err(TokenError::Store)?;
+                Err(TokenError::ReconnectNeeded)
+            }
+            // Miro unavailable: the current token may still work a while.
+            Err(error) if !tokens.expires_within(Duration::ZERO) => {
+                tracing::warn!(%error, "token refresh failed; using the current token until it expires");
+                Ok(self.to_access(key, tokens))
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn load(&self, key: &TokenKey) -> Result<StoredTokens, TokenError> {
+        self.store
+            .load(key)
+            .await
+            .map_err(TokenError::Store)?
+            .ok_or(TokenError::NotConnected)
+    }
+
+    fn to_access(&self, key: &TokenKey, tokens: StoredTokens) -> Access {
+        Access {
+            user_id: key.user_id.clone(),
+            token: tokens.access_token,
+        }
+    }
+}
+
+/// Tokens kept in memory: for tests and single-process tools.
+#[derive(Debug, Default)]
+pub struct MemoryTokenStore {
+    tokens: Mutex<HashMap<TokenKey, StoredTokens>>,
+}
+
+impl TokenStore for MemoryTokenStore {
+    async fn load(&self, key: &TokenKey) -> Result<Option<StoredTokens>, String> {
+        Ok(self
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned())
+    }
+
+    async fn save(&self, key: &TokenKey, tokens: &StoredTokens) -> Result<(), String> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.clone(), tokens.clone());
+        Ok(())
+    }
+
+    async fn forget(&self, key: &TokenKey) -> Result<(), String> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+        Ok(())
+    }
+}
