@@ -585,3 +585,121 @@ mod erased {
         }
     }
 }
+
+#[tokio::test]
+async fn the_remaining_error_paths_map_to_their_variants() {
+    let server = TestServer::start().await;
+    let (client, access, board) = (
+        server.miro_client(Duration::from_secs(5)),
+        server.access().await,
+        server.board(),
+    );
+    assert!(matches!(
+        client
+            .move_item(&access, &board, "1", Some(Point { x: 0.0, y: 0.0 }), None)
+            .await,
+        Err(MiroError::NotFound(_))
+    ));
+    assert!(matches!(
+        client.item_tags(&access, &board, "1").await,
+        Err(MiroError::NotFound(_))
+    ));
+    assert!(matches!(
+        client.items_with_tag(&access, &board, "1", 0).await,
+        Err(MiroError::NotFound(_))
+    ));
+    assert!(matches!(
+        client
+            .create_tag(
+                &access,
+                "missing=",
+                &TagWrite {
+                    title: Some("t".into()),
+                    fill_color: None
+                }
+            )
+            .await,
+        Err(MiroError::NotFound(_))
+    ));
+    assert!(matches!(
+        client.tags(&access, "missing=").await,
+        Err(MiroError::NotFound(_))
+    ));
+    assert!(matches!(
+        client
+            .create_card(&access, "missing=", &CardWrite::default())
+            .await,
+        Err(MiroError::NotFound(_))
+    ));
+    let mut pages = client.items(&access, "missing=", ItemFilter::default());
+    assert!(matches!(
+        pages.next_page().await,
+        Some(Err(MiroError::NotFound(_)))
+    ));
+    assert!(pages.next_page().await.is_none(), "a failed listing ends");
+
+    // REST attaches tags to cards only, and at most 8 to an item.
+    let tag = client
+        .create_tag(
+            &access,
+            &board,
+            &TagWrite {
+                title: Some("t0".into()),
+                fill_color: None,
+            },
+        )
+        .await
+        .unwrap();
+    let app_card = client
+        .create_app_card(&access, &board, &AppCardWrite::default())
+        .await
+        .unwrap();
+    let on_app_card = TagOnItem {
+        board_id: board.clone(),
+        item_id: app_card.id,
+        tag_id: tag.id.clone(),
+    };
+    assert!(matches!(
+        client.attach_tag(&access, &on_app_card).await,
+        Err(MiroError::InvalidInput { .. })
+    ));
+    let card = client
+        .create_card(&access, &board, &CardWrite::default())
+        .await
+        .unwrap();
+    for n in 0..9 {
+        let tag = if n == 0 {
+            tag.clone()
+        } else {
+            client
+                .create_tag(
+                    &access,
+                    &board,
+                    &TagWrite {
+                        title: Some(format!("t{n}")),
+                        fill_color: None,
+                    },
+                )
+                .await
+                .unwrap()
+        };
+        let result = client
+            .attach_tag(
+                &access,
+                &TagOnItem {
+                    board_id: board.clone(),
+                    item_id: card.id.clone(),
+                    tag_id: tag.id,
+                },
+            )
+            .await;
+        if n < 8 {
+            result.unwrap();
+        } else {
+            let Err(MiroError::InvalidInput { fields, .. }) = result else {
+                panic!("a ninth tag was accepted")
+            };
+            assert_eq!(fields[0].field, "tag_id");
+        }
+    }
+}

@@ -187,3 +187,31 @@ async fn a_rejected_refresh_means_reconnect_and_forgets_the_tokens() {
         Err(TokenError::NotConnected)
     ));
 }
+
+#[tokio::test]
+async fn no_token_or_secret_shows_in_debug_output() {
+    let server = TestServer::start().await;
+    let (tokens, key, stored) = connected_expiring(&server, 3_000).await;
+    let access = tokens.access(&key).await.unwrap();
+    let oauth = oauth(&server);
+    let secrets = [
+        stored.access_token.expose().to_owned(),
+        stored.refresh_token.clone().unwrap().expose().to_owned(),
+        server.str("client_secret"),
+    ];
+    let printed = [
+        format!("{stored:?}"),
+        format!("{access:?}"),
+        format!("{oauth:?}"),
+        format!("{}", access.token),
+    ];
+    for text in &printed {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret leaked into: {text}"
+            );
+        }
+        assert!(text.contains("redacted"), "{text}");
+    }
+}
