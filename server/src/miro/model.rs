@@ -105,13 +105,14 @@ pub struct AppCardStyle {
     pub fill_color: Option<String>,
 }
 
-/// Body of creating (POST) or changing (PATCH, partial) an app card.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct AppCardWrite {
+/// Body of creating (POST) or changing (PATCH, partial) an item: its
+/// type-specific `data` and `style`, and where it sits.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemWrite<D, S> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<AppCardChanges>,
+    pub data: Option<D>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub style: Option<AppCardStyle>,
+    pub style: Option<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<Point>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,6 +120,21 @@ pub struct AppCardWrite {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentRef>,
 }
+
+impl<D, S> Default for ItemWrite<D, S> {
+    fn default() -> Self {
+        Self {
+            data: None,
+            style: None,
+            position: None,
+            geometry: None,
+            parent: None,
+        }
+    }
+}
+
+/// Body of creating or changing an app card.
+pub type AppCardWrite = ItemWrite<AppCardChanges, AppCardStyle>;
 
 /// An app card's data as Miro returns it.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -174,20 +190,8 @@ pub struct CardStyle {
     pub card_theme: Option<String>,
 }
 
-/// Body of creating or changing (partially) a card.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct CardWrite {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<CardData>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub style: Option<CardStyle>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub position: Option<Point>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub geometry: Option<Size>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent: Option<ParentRef>,
-}
+/// Body of creating or changing a card.
+pub type CardWrite = ItemWrite<CardData, CardStyle>;
 
 /// `CardItem`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -1,6 +1,7 @@
 //! App cards and cards: create, get, change (partial), delete.
 
 use reqwest::Method;
+use serde::{de::DeserializeOwned, Serialize};
 
 use super::{call, call_with, to_json, LEVEL_1, LEVEL_2, LEVEL_3};
 use crate::miro::{segment, Access, AppCard, AppCardWrite, Card, CardWrite, MiroClient, MiroError};
@@ -13,6 +14,73 @@ fn path(board_id: &str, kind: &str, item_id: Option<&str>) -> String {
 }
 
 impl MiroClient {
+    async fn create_typed<T: DeserializeOwned>(
+        &self,
+        access: &Access,
+        board_id: &str,
+        kind: &str,
+        body: &impl Serialize,
+    ) -> Result<T, MiroError> {
+        self.json(
+            access,
+            call_with(
+                Method::POST,
+                path(board_id, kind, None),
+                LEVEL_2,
+                to_json(body),
+            ),
+        )
+        .await
+    }
+
+    async fn get_typed<T: DeserializeOwned>(
+        &self,
+        access: &Access,
+        board_id: &str,
+        kind: &str,
+        item_id: &str,
+    ) -> Result<T, MiroError> {
+        self.json(
+            access,
+            call(Method::GET, path(board_id, kind, Some(item_id)), LEVEL_1),
+        )
+        .await
+    }
+
+    async fn update_typed<T: DeserializeOwned>(
+        &self,
+        access: &Access,
+        board_id: &str,
+        kind: &str,
+        item_id: &str,
+        body: &impl Serialize,
+    ) -> Result<T, MiroError> {
+        self.json(
+            access,
+            call_with(
+                Method::PATCH,
+                path(board_id, kind, Some(item_id)),
+                LEVEL_2,
+                to_json(body),
+            ),
+        )
+        .await
+    }
+
+    async fn delete_typed(
+        &self,
+        access: &Access,
+        board_id: &str,
+        kind: &str,
+        item_id: &str,
+    ) -> Result<(), MiroError> {
+        self.empty(
+            access,
+            call(Method::DELETE, path(board_id, kind, Some(item_id)), LEVEL_3),
+        )
+        .await
+    }
+
     /// Creates an app card. Not retried once sent: see the module docs.
     pub async fn create_app_card(
         &self,
@@ -20,16 +88,7 @@ impl MiroClient {
         board_id: &str,
         card: &AppCardWrite,
     ) -> Result<AppCard, MiroError> {
-        self.json(
-            access,
-            call_with(
-                Method::POST,
-                path(board_id, "app_cards", None),
-                LEVEL_2,
-                to_json(card),
-            ),
-        )
-        .await
+        self.create_typed(access, board_id, "app_cards", card).await
     }
 
     pub async fn app_card(
@@ -38,15 +97,7 @@ impl MiroClient {
         board_id: &str,
         item_id: &str,
     ) -> Result<AppCard, MiroError> {
-        self.json(
-            access,
-            call(
-                Method::GET,
-                path(board_id, "app_cards", Some(item_id)),
-                LEVEL_1,
-            ),
-        )
-        .await
+        self.get_typed(access, board_id, "app_cards", item_id).await
     }
 
     /// Changes only what `changes` sets.
@@ -57,16 +108,8 @@ impl MiroClient {
         item_id: &str,
         changes: &AppCardWrite,
     ) -> Result<AppCard, MiroError> {
-        self.json(
-            access,
-            call_with(
-                Method::PATCH,
-                path(board_id, "app_cards", Some(item_id)),
-                LEVEL_2,
-                to_json(changes),
-            ),
-        )
-        .await
+        self.update_typed(access, board_id, "app_cards", item_id, changes)
+            .await
     }
 
     pub async fn delete_app_card(
@@ -75,15 +118,8 @@ impl MiroClient {
         board_id: &str,
         item_id: &str,
     ) -> Result<(), MiroError> {
-        self.empty(
-            access,
-            call(
-                Method::DELETE,
-                path(board_id, "app_cards", Some(item_id)),
-                LEVEL_3,
-            ),
-        )
-        .await
+        self.delete_typed(access, board_id, "app_cards", item_id)
+            .await
     }
 
     /// Creates a card. Not retried once sent: see the module docs.
@@ -93,16 +129,7 @@ impl MiroClient {
         board_id: &str,
         card: &CardWrite,
     ) -> Result<Card, MiroError> {
-        self.json(
-            access,
-            call_with(
-                Method::POST,
-                path(board_id, "cards", None),
-                LEVEL_2,
-                to_json(card),
-            ),
-        )
-        .await
+        self.create_typed(access, board_id, "cards", card).await
     }
 
     pub async fn card(
@@ -111,13 +138,10 @@ impl MiroClient {
         board_id: &str,
         item_id: &str,
     ) -> Result<Card, MiroError> {
-        self.json(
-            access,
-            call(Method::GET, path(board_id, "cards", Some(item_id)), LEVEL_1),
-        )
-        .await
+        self.get_typed(access, board_id, "cards", item_id).await
     }
 
+    /// Changes only what `changes` sets.
     pub async fn update_card(
         &self,
         access: &Access,
@@ -125,16 +149,8 @@ impl MiroClient {
         item_id: &str,
         changes: &CardWrite,
     ) -> Result<Card, MiroError> {
-        self.json(
-            access,
-            call_with(
-                Method::PATCH,
-                path(board_id, "cards", Some(item_id)),
-                LEVEL_2,
-                to_json(changes),
-            ),
-        )
-        .await
+        self.update_typed(access, board_id, "cards", item_id, changes)
+            .await
     }
 
     pub async fn delete_card(
@@ -143,14 +159,6 @@ impl MiroClient {
         board_id: &str,
         item_id: &str,
     ) -> Result<(), MiroError> {
-        self.empty(
-            access,
-            call(
-                Method::DELETE,
-                path(board_id, "cards", Some(item_id)),
-                LEVEL_3,
-            ),
-        )
-        .await
+        self.delete_typed(access, board_id, "cards", item_id).await
     }
 }
