@@ -1,6 +1,7 @@
 //! The server side of the app: configuration, the HTTP router (pages, server
 //! functions, assets, health), and the services behind them.
 
+pub mod cli;
 pub mod config;
 mod error;
 mod headless;

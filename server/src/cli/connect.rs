@@ -1,0 +1,103 @@
+//! Which Miro the CLI talks to, and with which token. Real Miro:
+//! `MIRO_ACCESS_TOKEN`, `MIRO_USER_ID`, `MIRO_CLIENT_ID` and optionally
+//! `MIRO_API_BASE`. Otherwise a sandbox (`MIRO_SANDBOX_URL`, by default
+//! `http://127.0.0.1:3000`): the CLI reads its discovery document and runs
+//! the OAuth code flow itself over plain HTTP.
+
+use std::{collections::HashMap, time::Duration};
+
+use serde_json::Value;
+
+use crate::miro::{Access, ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret};
+
+/// A client and the access it acts with, and a description for the user.
+pub struct Connection {
+    pub client: MiroClient,
+    pub access: Access,
+    pub description: String,
+}
+
+fn client(rest_base: String, client_id: String) -> MiroClient {
+    MiroClient::new(ClientConfig {
+        rest_base,
+        client_id,
+        policy: RetryPolicy {
+            deadline: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        },
+    })
+}
+
+pub async fn connect(env: &HashMap<String, String>) -> Result<Connection, String> {
+    let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
+    if let Some(token) = get("MIRO_ACCESS_TOKEN") {
+        let user_id =
+            get("MIRO_USER_ID").ok_or("MIRO_USER_ID is required with MIRO_ACCESS_TOKEN")?;
+        let client_id =
+            get("MIRO_CLIENT_ID").ok_or("MIRO_CLIENT_ID is required with MIRO_ACCESS_TOKEN")?;
+        let base = get("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());
+        return Ok(Connection {
+            client: client(base.clone(), client_id),
+            access: Access {
+                user_id,
+                token: Secret::new(token),
+            },
+            description: format!("Miro at {base}"),
+        });
+    }
+    let sandbox = get("MIRO_SANDBOX_URL").unwrap_or_else(|| "http://127.0.0.1:3000".to_owned());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let discovery: Value = http
+        .get(format!("{}/.well-known/miro-sandbox", sandbox.trim_end_matches('/')))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("no MIRO_ACCESS_TOKEN set, and no sandbox answers at {sandbox} ({e}); start one with scripts/run"))?
+        .json()
+        .await
+        .map_err(|e| format!("the sandbox's discovery document is unreadable: {e}"))?;
+    let field = |name: &str| {
+        discovery[name]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(format!("the sandbox's discovery lacks {name}"))
+    };
+    let (client_id, redirect_uri) = (field("client_id")?, field("redirect_uri")?);
+    let oauth = OAuthClient {
+        client: client(field("rest_base")?, client_id),
+        authorize_url: field("authorize_url")?,
+        client_secret: Secret::new(field("client_secret")?),
+    };
+    let request = oauth.authorize_url(&redirect_uri, None);
+    let redirect = http
+        .get(&request.url)
+        .send()
+        .await
+        .map_err(|e| format!("sandbox authorize failed: {e}"))?;
+    let code = redirect
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| url::Url::parse(l).ok())
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "code")
+                .map(|(_, v)| v.into_owned())
+        })
+        .ok_or("the sandbox's authorize page did not redirect with a code")?;
+    let grant = oauth
+        .exchange_code(&code, &redirect_uri)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Connection {
+        client: oauth.client,
+        access: Access {
+            user_id: grant.user_id,
+            token: grant.access_token,
+        },
+        description: format!("the sandbox at {sandbox}"),
+    })
+}

@@ -1,0 +1,136 @@
+//! The command line of the server binary, for everyday use against Miro or
+//! the sandbox: `server boards` lists boards, `server import` creates or
+//! updates cards from a JSON or CSV file. With no arguments the binary
+//! serves the app instead.
+
+mod connect;
+mod csv;
+mod import;
+mod rows;
+mod state;
+
+use std::{collections::HashMap, io::Write, path::PathBuf};
+
+use crate::miro::BoardQuery;
+
+const USAGE: &str = "\
+usage:
+  server                      serve the app (sandbox mode without Miro credentials)
+  server boards [--query TEXT]
+                              list the boards the token can see
+  server import FILE --board BOARD_ID [--kind app_card|card] [--key COLUMN]
+                [--state STATE_FILE] [--tags TAG1,TAG2] [--dry-run]
+                              create or update one card per row of FILE
+                              (.json: an array of objects; otherwise CSV with a header)
+
+import columns: title, description, color (#rrggbb), x, y; app cards: status
+  (connected, disconnected, disabled) and any other column as a preview field;
+  cards: assignee_id, due_date; tags (separated by ;). The key column (default
+  `key`) ties each row to the card made for it, recorded in STATE_FILE
+  (default FILE.state.json), so running the import again updates those cards.
+
+connection: MIRO_ACCESS_TOKEN, MIRO_USER_ID, MIRO_CLIENT_ID [, MIRO_API_BASE] for
+  Miro; otherwise the sandbox at MIRO_SANDBOX_URL (default http://127.0.0.1:3000).";
+
+/// Runs the CLI with the process's environment, printing to stdout.
+pub async fn run(args: Vec<String>) -> i32 {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    run_with(&args, &env, &mut std::io::stdout()).await
+}
+
+/// Runs the CLI; returns the exit code.
+pub async fn run_with(args: &[String], env: &HashMap<String, String>, out: &mut dyn Write) -> i32 {
+    match dispatch(args, env, out).await {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(message) => {
+            let _ = writeln!(out, "error: {message}");
+            2
+        }
+    }
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+async fn dispatch(
+    args: &[String],
+    env: &HashMap<String, String>,
+    out: &mut dyn Write,
+) -> Result<bool, String> {
+    let Some(command) = args.first() else {
+        return Err(USAGE.to_owned());
+    };
+    if args.iter().any(|a| a == "--help" || a == "-h") || command == "help" {
+        let _ = writeln!(out, "{USAGE}");
+        return Ok(true);
+    }
+    match command.as_str() {
+        "boards" => {
+            let connection = connect::connect(env).await?;
+            eprintln!("talking to {}", connection.description);
+            let query = BoardQuery {
+                query: flag(args, "--query"),
+                ..BoardQuery::default()
+            };
+            let boards = connection
+                .client
+                .all_boards(&connection.access, &query)
+                .await
+                .map_err(|e| e.to_string())?;
+            let width = boards.iter().map(|b| b.id.len()).max().unwrap_or(0);
+            for board in boards {
+                let _ = writeln!(
+                    out,
+                    "{:width$}  {}  {}",
+                    board.id,
+                    board.name,
+                    board.view_link.unwrap_or_default()
+                );
+            }
+            Ok(true)
+        }
+        "import" => {
+            let file = args
+                .get(1)
+                .filter(|f| !f.starts_with("--"))
+                .map(PathBuf::from)
+                .ok_or("import needs a FILE")?;
+            let board = flag(args, "--board").ok_or("import needs --board BOARD_ID")?;
+            let app_cards = match flag(args, "--kind").as_deref() {
+                None | Some("app_card") => true,
+                Some("card") => false,
+                Some(other) => return Err(format!("--kind must be app_card or card, not {other}")),
+            };
+            let state = flag(args, "--state").map_or_else(
+                || PathBuf::from(format!("{}.state.json", file.display())),
+                PathBuf::from,
+            );
+            let tags = flag(args, "--tags")
+                .map(|t| {
+                    t.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let import_args = import::ImportArgs {
+                file,
+                board,
+                app_cards,
+                key: flag(args, "--key").unwrap_or_else(|| "key".to_owned()),
+                state,
+                tags,
+                dry_run: args.iter().any(|a| a == "--dry-run"),
+            };
+            let connection = connect::connect(env).await?;
+            eprintln!("talking to {}", connection.description);
+            import::run(&import_args, &connection, out).await
+        }
+        other => Err(format!("unknown command '{other}'\n{USAGE}")),
+    }
+}
