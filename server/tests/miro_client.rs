@@ -12,17 +12,10 @@ use server::miro::{
     CardStyle, CardWrite, IconShape, ItemFilter, MiroError, NewItem, Point, Size, TagColor,
     TagOnItem, TagWrite,
 };
-use support::{openapi::assert_request, sandbox::TestServer};
-
-fn titled(title: &str) -> AppCardWrite {
-    AppCardWrite {
-        data: Some(AppCardChanges {
-            title: Some(title.to_owned()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
+use support::{
+    openapi::assert_request,
+    sandbox::{titled, TestServer},
+};
 
 #[tokio::test]
 async fn boards_are_listed_to_the_end_and_fetched() {

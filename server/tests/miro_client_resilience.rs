@@ -9,18 +9,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use server::miro::{AppCardChanges, AppCardWrite, MiroError};
-use support::sandbox::TestServer;
-
-fn titled(title: &str) -> AppCardWrite {
-    AppCardWrite {
-        data: Some(AppCardChanges {
-            title: Some(title.to_owned()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
+use server::miro::MiroError;
+use support::sandbox::{titled, TestServer};
 
 #[tokio::test]
 async fn a_spent_budget_is_waited_out_without_sending_requests_miro_would_refuse() {

@@ -254,3 +254,14 @@ impl TestServer {
             .unwrap();
     }
 }
+
+/// An app card body that sets only the title.
+pub fn titled(title: &str) -> server::miro::AppCardWrite {
+    server::miro::AppCardWrite {
+        data: Some(server::miro::AppCardChanges {
+            title: Some(title.to_owned()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
