@@ -185,3 +185,30 @@ async fn every_call_ends_within_its_deadline() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_429_that_never_ends_is_reported_as_rate_limited() {
+    let server = TestServer::start().await;
+    // Two attempts, well within the deadline: the attempts run out first.
+    let client = server::miro::MiroClient::new(server::miro::ClientConfig {
+        rest_base: server.rest_base(),
+        client_id: server.str("client_id"),
+        policy: server::miro::RetryPolicy {
+            max_attempts: 2,
+            backoff_base: Duration::from_millis(10),
+            ..Default::default()
+        },
+    });
+    let (access, board) = (server.access().await, server.board());
+    server.set_faults(json!({"rate_429": 1.0})).await;
+    let error = client.board(&access, &board).await.unwrap_err();
+    let MiroError::RateLimited { reset_at, detail } = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        (detail.status, detail.code.as_deref()),
+        (Some(429), Some("tooManyRequests")),
+        "Miro's own answer is reported"
+    );
+    assert!(reset_at >= server::miro::unix_now_for_tests());
+}

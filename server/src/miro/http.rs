@@ -189,6 +189,7 @@ impl MiroClient {
             if status == StatusCode::TOO_MANY_REQUESTS {
                 // Miro did not apply it: wait for the reset and go again.
                 budgets.exhaust(&key, reset_at);
+                last_failure = Some(MiroError::from_answer(status.as_u16(), &body, reset_at));
                 continue;
             }
             let error = MiroError::from_answer(status.as_u16(), &body, reset_at);
