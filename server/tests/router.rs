@@ -6,7 +6,12 @@ use axum::{body::Body, Router};
 use http::{header, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
-use server::{app_router, config::Config, AppState};
+use server::{
+    app_router,
+    config::{Config, Mode},
+    miro::Secret,
+    AppState,
+};
 use tower::ServiceExt;
 
 /// A router whose site root is a fresh folder holding one stylesheet.
@@ -108,6 +113,37 @@ async fn site_assets_are_served_with_the_security_headers() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_security_headers(&response, "/pkg/miro-cards.css");
     assert_eq!(body_text(response).await, "body { margin: 0; }");
+}
+
+#[tokio::test]
+async fn with_miro_credentials_the_sandbox_is_not_served() {
+    let site = tempdir::TempSite::new();
+    let leptos = LeptosOptions::builder()
+        .output_name("miro-cards")
+        .site_root(site.path())
+        .build();
+    let mut config = Config::sandbox(leptos, "https://cards.example.com");
+    config.mode = Mode::Miro {
+        client_id: "3458764600000000009".to_owned(),
+        client_secret: Secret::new("not-for-the-sandbox"),
+    };
+    let state = AppState::new(config);
+    assert!(state.sandbox.is_none());
+    let router = app_router(state);
+    for path in [
+        "/.well-known/miro-sandbox",
+        "/sandbox/api/v2/boards",
+        "/sandbox/boards/uXjVSandbox1%3D",
+        "/sandbox/admin/faults",
+    ] {
+        let response = get(router.clone(), path).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "{path} is served against real Miro"
+        );
+    }
+    assert_eq!(get(router, "/healthz").await.status(), StatusCode::OK);
 }
 
 /// A throwaway site root, removed when dropped.
