@@ -1,67 +1,61 @@
-//! The client's ID-token check against tokens the sandbox's Web SDK issues
-//! (`miro.board.getIdToken()`), over real HTTP.
+//! The ID-token check against a token the sandbox's Web SDK issues for
+//! `miro.board.getIdToken()`, fetched over real HTTP. The verifier shares no
+//! code with the sandbox's signer, so agreement here means both follow the
+//! same format.
 
 mod support;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use server::miro::id_token::{verify, IdTokenError};
-use support::sandbox::{encode, TestServer};
+use support::sandbox::{encode, status_and_json, TestServer};
 
+/// What `miro.board.getIdToken()` resolves to on the first seeded board.
 async fn sdk_id_token(server: &TestServer) -> String {
     let url = format!(
         "{}/sandbox/host/boards/{}/sdk",
         server.base,
         encode(&server.board())
     );
-    let body: serde_json::Value = server
+    let response = server
         .client
         .post(url)
         .json(&json!({"method": "board.getIdToken", "args": []}))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    body["result"].as_str().unwrap().to_owned()
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    body["result"].as_str().expect("a JWT string").to_owned()
 }
 
 #[tokio::test]
-async fn a_token_from_the_sdk_names_the_boards_user_and_team() {
+async fn a_sandbox_token_names_the_discovery_user_and_team_for_our_app_only() {
     let server = TestServer::start().await;
     let token = sdk_id_token(&server).await;
-    let now = i64::try_from(server::miro::unix_now_for_tests()).unwrap();
-    let identity = verify(
-        &token,
-        &server.str("client_id"),
-        &server.str("client_secret"),
-        now,
-    )
-    .unwrap();
-    assert_eq!(
-        (identity.user_id, identity.team_id),
-        (server.str("user_id"), server.str("team_id"))
-    );
-    assert!(identity.expires_at > now);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (client_id, secret) = (server.str("client_id"), server.str("client_secret"));
 
-    let other = &server.discovery["other_apps"][0];
+    let identity = verify(&token, &client_id, &secret, now).expect("our app's token verifies");
+    assert_eq!(identity.user_id, server.str("user_id"));
+    assert_eq!(identity.team_id, server.str("team_id"));
+    assert!(identity.expires_at > now, "expires in the future");
+
+    let other: &Value = &server.discovery["other_apps"][0];
     let other_id = other["client_id"].as_str().unwrap();
     let other_secret = other["client_secret"].as_str().unwrap();
+    assert_ne!(other_id, client_id);
     assert_eq!(
-        verify(&token, other_id, &server.str("client_secret"), now),
-        Err(IdTokenError::WrongAudience)
+        verify(&token, other_id, &secret, now),
+        Err(IdTokenError::WrongAudience),
+        "another app must not accept our app's token"
     );
     assert_eq!(
-        verify(&token, &server.str("client_id"), other_secret, now),
-        Err(IdTokenError::BadSignature)
+        verify(&token, &client_id, other_secret, now),
+        Err(IdTokenError::BadSignature),
+        "the token is signed with our secret, not the other app's"
     );
     assert_eq!(
-        verify(
-            &token,
-            &server.str("client_id"),
-            &server.str("client_secret"),
-            identity.expires_at + 61
-        ),
+        verify(&token, &client_id, &secret, identity.expires_at + 61),
         Err(IdTokenError::Expired)
     );
 }

@@ -1,27 +1,43 @@
-//! Verifies the ID tokens the app's iframes get from
-//! `miro.board.getIdToken()` and send to our server: JWTs Miro signs with
-//! the app's client secret. What a token must satisfy, and why:
+//! Checks the ID tokens that pages in Miro's iframes get from
+//! `miro.board.getIdToken()` and send us as `Authorization: Bearer …`: JWTs
+//! Miro signs with the app's client secret. Written independently of the
+//! sandbox's signer, so a mistake cannot hide by being shared.
 //!
-//! - **HS256 only.** The header's `alg` is checked before anything else;
-//!   `none`, other HMAC sizes and public-key algorithms are refused, so a
-//!   token cannot choose how it is checked.
-//! - **Signed with our client secret**, compared in constant time.
-//! - **Not expired**: `exp` is required, with at most 60 s of leeway for
-//!   clock skew; an `iat` more than 60 s in the future is refused too.
-//! - **For our app**: `sub` must be our client id, so a token issued to
-//!   another app (signed with its secret) is useless here even if that
-//!   secret leaked.
-//! - **Names a user and a team**, read as strings (ids exceed 2^53, so
-//!   numbers are taken digit for digit, never through `f64`).
+//! **Shape first.** A token over 8 KiB, not exactly three dot-separated
+//! parts, or not unpadded base64url is refused before any JSON is parsed:
+//! junk is cheap to reject and never reaches the parser.
+//!
+//! **HS256 only.** The header's `alg` must be exactly `HS256` and is read
+//! before the signature: `none`, `HS384`, `HS512`, `RS256`, other spellings
+//! or no `alg` are refused even when validly signed, so a token never chooses
+//! how it is checked.
+//!
+//! **Signed with our client secret.** HMAC-SHA256 keyed by the secret's
+//! bytes over `header.payload`, compared in constant time. An empty secret
+//! verifies nothing.
+//!
+//! **Fresh.** `exp` (integer seconds) is required and may be passed by at
+//! most 60 s of clock skew; an `iat` more than 60 s ahead is refused too.
+//!
+//! **For our app.** `sub` must be our client id, so a token Miro issued to
+//! another app (with that app's secret) is refused even if it verifies.
+//!
+//! **Names a user and a team.** `user` and `team` are required, non-empty,
+//! and returned as strings. Miro ids exceed 2^53, so integers are copied
+//! digit for digit, never through `f64`; fractions and negatives are refused.
+//!
+//! `iss` is left unchecked (any value, or none, passes) until a real token
+//! confirms its exact value, "Miro" or "miro"; the check belongs here then.
+//! Errors name the rule that failed, never the token or the secret.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-/// Longest token accepted (Miro's are a few hundred bytes).
-const MAX_TOKEN_BYTES: usize = 8 * 1024;
-/// Clock skew tolerated on `exp` and `iat`.
+/// Longest token accepted; Miro's are a few hundred bytes.
+pub const MAX_TOKEN_LEN: usize = 8 * 1024;
+/// Clock skew tolerated on `exp` and `iat`, in seconds.
 pub const LEEWAY_SECONDS: i64 = 60;
 
 /// Who is calling from a Miro iframe.
@@ -29,290 +45,319 @@ pub const LEEWAY_SECONDS: i64 = 60;
 pub struct MiroIdentity {
     pub user_id: String,
     pub team_id: String,
+    /// The token's `exp`, in Unix seconds.
     pub expires_at: i64,
 }
 
-/// Why a token was refused. Messages never contain the token.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a token was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum IdTokenError {
-    #[error("malformed ID token: {0}")]
+    #[error("ID token is malformed: {0}")]
     Malformed(&'static str),
-    #[error("ID token algorithm {0:?} is not accepted (HS256 only)")]
+    /// Holds the header's `alg` (at most 32 characters of it).
+    #[error("ID token algorithm {0:?} is not accepted; only HS256 is")]
     UnsupportedAlgorithm(String),
-    #[error("ID token signature does not match")]
+    #[error("ID token signature does not match the client secret")]
     BadSignature,
-    #[error("ID token has expired")]
+    #[error("ID token has expired (exp is over {LEEWAY_SECONDS} s in the past)")]
     Expired,
-    #[error("ID token is issued in the future")]
+    #[error("ID token is not valid yet (iat is over {LEEWAY_SECONDS} s in the future)")]
     NotYetValid,
-    #[error("ID token was issued to another app")]
+    #[error("ID token was issued to another app (sub is not our client id)")]
     WrongAudience,
     #[error("ID token lacks the {0} claim")]
     MissingClaim(&'static str),
 }
 
-fn decode_json(part: &str, what: &'static str) -> Result<Map<String, Value>, IdTokenError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| IdTokenError::Malformed(what))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(IdTokenError::Malformed(what)),
-    }
-}
+use IdTokenError::{Malformed, MissingClaim};
 
-/// A claim holding an id: a string, or an integer taken digit for digit.
-fn id_claim(claims: &Map<String, Value>, name: &'static str) -> Result<String, IdTokenError> {
-    let id = match claims.get(name) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) if n.is_u64() || n.is_i64() => n.to_string(),
-        Some(_) => return Err(IdTokenError::Malformed(name)),
-        None => return Err(IdTokenError::MissingClaim(name)),
-    };
-    if id.is_empty() {
-        return Err(IdTokenError::MissingClaim(name));
-    }
-    Ok(id)
-}
-
-/// Checks `token` for our app (`client_id`, signed with `client_secret`)
-/// at `now_unix` and returns who it names.
+/// Checks `token` for the app `client_id` whose secret is `client_secret`,
+/// at `now_unix` (seconds), and returns who it names.
 pub fn verify(
     token: &str,
     client_id: &str,
     client_secret: &str,
     now_unix: i64,
 ) -> Result<MiroIdentity, IdTokenError> {
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(IdTokenError::Malformed("too long"));
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(Malformed("token is longer than 8 KiB"));
     }
-    let parts: Vec<&str> = token.split('.').collect();
-    let [header, payload, signature] = parts.as_slice() else {
-        return Err(IdTokenError::Malformed("not three parts"));
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Malformed("not three dot-separated parts"));
     };
+    let signed = &token[..header.len() + 1 + payload.len()];
 
-    let header = decode_json(header, "header")?;
-    match header.get("alg").and_then(Value::as_str) {
-        Some("HS256") => {}
-        Some(other) => return Err(IdTokenError::UnsupportedAlgorithm(other.to_owned())),
-        None => return Err(IdTokenError::UnsupportedAlgorithm(String::new())),
+    match object(header, "header is not base64url-encoded JSON")?.get("alg") {
+        Some(Value::String(alg)) if alg == "HS256" => {}
+        Some(Value::String(alg)) => {
+            let shown = alg.chars().take(32).collect();
+            return Err(IdTokenError::UnsupportedAlgorithm(shown));
+        }
+        Some(_) => return Err(IdTokenError::UnsupportedAlgorithm("<not a string>".into())),
+        None => return Err(IdTokenError::UnsupportedAlgorithm("<missing>".into())),
     }
 
     let signature = URL_SAFE_NO_PAD
         .decode(signature)
-        .map_err(|_| IdTokenError::Malformed("signature"))?;
+        .map_err(|_| Malformed("signature is not unpadded base64url"))?;
+    if client_secret.is_empty() {
+        return Err(IdTokenError::BadSignature);
+    }
     let mut mac = Hmac::<Sha256>::new_from_slice(client_secret.as_bytes())
         .map_err(|_| IdTokenError::BadSignature)?;
-    // The signed input is everything before the last dot.
-    mac.update(&token.as_bytes()[..token.rfind('.').unwrap_or(0)]);
+    mac.update(signed.as_bytes());
     mac.verify_slice(&signature)
         .map_err(|_| IdTokenError::BadSignature)?;
 
-    let claims = decode_json(payload, "claims")?;
-    let expires_at = match claims.get("exp") {
-        Some(Value::Number(n)) => n.as_i64().ok_or(IdTokenError::Malformed("exp"))?,
-        Some(_) => return Err(IdTokenError::Malformed("exp")),
-        None => return Err(IdTokenError::MissingClaim("exp")),
-    };
-    if now_unix > expires_at + LEEWAY_SECONDS {
+    let claims = object(payload, "payload is not base64url-encoded JSON")?;
+    let expires_at = claim(&claims, "exp")?
+        .as_i64()
+        .ok_or(Malformed("exp is not an integer"))?;
+    if now_unix > expires_at.saturating_add(LEEWAY_SECONDS) {
         return Err(IdTokenError::Expired);
     }
-    if let Some(issued) = claims.get("iat") {
-        let issued = issued.as_i64().ok_or(IdTokenError::Malformed("iat"))?;
-        if issued > now_unix + LEEWAY_SECONDS {
+    if let Ok(issued) = claim(&claims, "iat") {
+        let issued = issued.as_i64().ok_or(Malformed("iat is not an integer"))?;
+        if issued > now_unix.saturating_add(LEEWAY_SECONDS) {
             return Err(IdTokenError::NotYetValid);
         }
     }
-    match claims.get("sub").and_then(Value::as_str) {
-        Some(sub) if sub == client_id => {}
-        Some(_) => return Err(IdTokenError::WrongAudience),
-        None => return Err(IdTokenError::MissingClaim("sub")),
+    match claim(&claims, "sub")? {
+        Value::String(sub) if !sub.is_empty() && sub == client_id => {}
+        Value::String(_) => return Err(IdTokenError::WrongAudience),
+        _ => return Err(Malformed("sub is not a string")),
     }
     Ok(MiroIdentity {
-        user_id: id_claim(&claims, "user")?,
-        team_id: id_claim(&claims, "team")?,
+        user_id: id(&claims, "user", "user is neither a string nor an integer")?,
+        team_id: id(&claims, "team", "team is neither a string nor an integer")?,
         expires_at,
     })
 }
 
+/// Decodes one unpadded base64url part holding a JSON object.
+fn object(part: &str, error: &'static str) -> Result<Map<String, Value>, IdTokenError> {
+    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| Malformed(error))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Malformed(error)),
+    }
+}
+
+/// A claim that is present and not `null`.
+fn claim<'a>(
+    claims: &'a Map<String, Value>,
+    name: &'static str,
+) -> Result<&'a Value, IdTokenError> {
+    claims
+        .get(name)
+        .filter(|value| !value.is_null())
+        .ok_or(MissingClaim(name))
+}
+
+/// An id claim as a string: a JSON string, or a non-negative integer's digits.
+fn id(
+    claims: &Map<String, Value>,
+    name: &'static str,
+    error: &'static str,
+) -> Result<String, IdTokenError> {
+    let id = match claim(claims, name)? {
+        Value::String(id) => id.clone(),
+        Value::Number(n) if n.is_u64() => n.to_string(),
+        _ => return Err(Malformed(error)),
+    };
+    if id.is_empty() {
+        return Err(MissingClaim(name));
+    }
+    Ok(id)
+}
+
 #[cfg(test)]
 mod tests {
-    use hmac::{Hmac, Mac};
-    use serde_json::{json, Value};
-    use sha2::{Sha256, Sha384, Sha512};
+    use hmac::digest::KeyInit;
+    use serde_json::json;
+    use sha2::{Sha384, Sha512};
 
+    use super::IdTokenError::*;
     use super::*;
 
-    const CLIENT: &str = "3458764600000000001";
-    const SECRET: &str = "the-client-secret";
+    const ID: &str = "3458764600000000001";
+    const SECRET: &str = "our-client-secret";
     const NOW: i64 = 1_800_000_000;
 
-    fn b64(value: &Value) -> String {
-        URL_SAFE_NO_PAD.encode(value.to_string())
+    fn b64(bytes: impl AsRef<[u8]>) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
     }
 
-    /// A token with `header` and `claims`, signed HS-`bits` with `secret`.
-    fn token(header: &Value, claims: &Value, secret: &str, bits: u16) -> String {
-        let input = format!("{}.{}", b64(header), b64(claims));
-        let signature = match bits {
-            256 => sign::<Hmac<Sha256>>(secret, &input),
-            384 => sign::<Hmac<Sha384>>(secret, &input),
-            _ => sign::<Hmac<Sha512>>(secret, &input),
-        };
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
-    }
-
-    fn sign<M: Mac + hmac::digest::KeyInit>(secret: &str, input: &str) -> Vec<u8> {
-        let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    fn mac<M: Mac + KeyInit>(secret: &str, input: &str) -> Vec<u8> {
+        let mut mac = <M as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(input.as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
 
-    fn claims() -> Value {
-        json!({"sub": CLIENT, "iss": "miro", "team": "3458764500000000001", "user": "3458764500000000002", "iat": NOW - 10, "exp": NOW + 600})
-    }
-
-    fn hs256(claims: &Value) -> String {
-        token(&json!({"alg": "HS256", "typ": "JWT"}), claims, SECRET, 256)
-    }
-
-    #[test]
-    fn a_valid_token_names_user_and_team() {
-        let identity = verify(&hs256(&claims()), CLIENT, SECRET, NOW).unwrap();
-        assert_eq!(
-            identity,
-            MiroIdentity {
-                user_id: "3458764500000000002".into(),
-                team_id: "3458764500000000001".into(),
-                expires_at: NOW + 600
-            }
-        );
-        // Ids sent as big integers keep every digit.
-        let mut numeric = claims();
-        numeric["user"] = json!(3_458_764_517_517_852_417_u64);
-        assert_eq!(
-            verify(&hs256(&numeric), CLIENT, SECRET, NOW)
+    /// Good claims with `changes` applied (`null` removes a claim), under
+    /// `alg` (`null`: none), HMAC-signed with the SHA size `alg` names.
+    fn signed(alg: Value, changes: Value, secret: &str) -> String {
+        let mut claims = json!({"sub": ID, "iss": "miro", "team": "3458764500000000001",
+            "user": "3458764500000000002", "iat": NOW - 5, "exp": NOW + 600});
+        let changes: Map<String, Value> = serde_json::from_value(changes).unwrap();
+        claims.as_object_mut().unwrap().extend(changes);
+        let hash = alg.as_str().map(str::to_owned);
+        let mut header = json!({"typ": "JWT"});
+        header["alg"] = alg;
+        let input = [header, claims].map(|mut part| {
+            part.as_object_mut()
                 .unwrap()
-                .user_id,
-            "3458764517517852417"
-        );
+                .retain(|_, value| !value.is_null());
+            b64(part.to_string())
+        });
+        let input = input.join(".");
+        let signature = match hash.as_deref() {
+            Some("HS384") => mac::<Hmac<Sha384>>(secret, &input),
+            Some("HS512") => mac::<Hmac<Sha512>>(secret, &input),
+            _ => mac::<Hmac<Sha256>>(secret, &input),
+        };
+        format!("{input}.{}", b64(signature))
+    }
+
+    fn token(changes: Value) -> String {
+        signed(json!("HS256"), changes, SECRET)
+    }
+
+    fn check(token: &str) -> Result<MiroIdentity, IdTokenError> {
+        verify(token, ID, SECRET, NOW)
+    }
+
+    /// Why a good token with claim `name` set to `value` (`null`: removed) fails.
+    fn refused(name: &str, value: Value) -> IdTokenError {
+        let changes = Map::from_iter([(name.to_owned(), value)]);
+        check(&token(Value::Object(changes))).unwrap_err()
+    }
+
+    fn payload(token: &str) -> &str {
+        token.split('.').nth(1).unwrap()
     }
 
     #[test]
-    fn forged_or_tampered_tokens_are_refused() {
-        let forged = token(&json!({"alg": "HS256"}), &claims(), "another-secret", 256);
-        assert_eq!(
-            verify(&forged, CLIENT, SECRET, NOW),
-            Err(IdTokenError::BadSignature)
-        );
-        let genuine = hs256(&claims());
-        let mut tampered_claims = claims();
-        tampered_claims["user"] = json!("someone-else");
-        let parts: Vec<&str> = genuine.split('.').collect();
-        let tampered = format!("{}.{}.{}", parts[0], b64(&tampered_claims), parts[2]);
-        assert_eq!(
-            verify(&tampered, CLIENT, SECRET, NOW),
-            Err(IdTokenError::BadSignature)
-        );
+    fn a_valid_token_names_its_user_and_team_exactly() {
+        let identity = check(&token(json!({}))).unwrap();
+        assert_eq!(identity.user_id, "3458764500000000002");
+        assert_eq!(identity.team_id, "3458764500000000001");
+        assert_eq!(identity.expires_at, NOW + 600);
+        // Integer ids beyond 2^53 keep every digit.
+        let big = json!({"user": 3458764517517852417_u64, "team": u64::MAX});
+        let identity = check(&token(big)).unwrap();
+        assert_eq!(identity.user_id, "3458764517517852417");
+        assert_eq!(identity.team_id, "18446744073709551615");
     }
 
     #[test]
-    fn only_hs256_is_accepted() {
-        let none = format!("{}.{}.", b64(&json!({"alg": "none"})), b64(&claims()));
-        assert_eq!(
-            verify(&none, CLIENT, SECRET, NOW),
-            Err(IdTokenError::UnsupportedAlgorithm("none".into()))
-        );
-        for (alg, bits) in [("HS512", 512), ("HS384", 384)] {
-            let validly_signed = token(&json!({"alg": alg}), &claims(), SECRET, bits);
-            assert_eq!(
-                verify(&validly_signed, CLIENT, SECRET, NOW),
-                Err(IdTokenError::UnsupportedAlgorithm(alg.into()))
-            );
+    fn only_hs256_is_accepted_even_when_validly_signed() {
+        let good = token(json!({}));
+        let none = b64(r#"{"alg":"none"}"#) + "." + payload(&good) + ".";
+        assert_eq!(check(&none), Err(UnsupportedAlgorithm("none".into())));
+        for alg in ["HS384", "HS512", "RS256", "hs256", "NONE", "HS256 "] {
+            let error = check(&signed(json!(alg), json!({}), SECRET)).unwrap_err();
+            assert_eq!(error, UnsupportedAlgorithm(alg.into()));
         }
-        let rs256 = token(&json!({"alg": "RS256"}), &claims(), SECRET, 256);
-        assert_eq!(
-            verify(&rs256, CLIENT, SECRET, NOW),
-            Err(IdTokenError::UnsupportedAlgorithm("RS256".into()))
-        );
-        let lower = token(&json!({"alg": "hs256"}), &claims(), SECRET, 256);
-        assert!(matches!(
-            verify(&lower, CLIENT, SECRET, NOW),
-            Err(IdTokenError::UnsupportedAlgorithm(_))
-        ));
-        let missing = token(&json!({"typ": "JWT"}), &claims(), SECRET, 256);
-        assert!(matches!(
-            verify(&missing, CLIENT, SECRET, NOW),
-            Err(IdTokenError::UnsupportedAlgorithm(_))
-        ));
-    }
-
-    #[test]
-    fn expiry_is_required_and_allows_sixty_seconds_of_skew() {
-        let token = hs256(&claims());
-        assert!(verify(&token, CLIENT, SECRET, NOW + 600 + 59).is_ok());
-        assert_eq!(
-            verify(&token, CLIENT, SECRET, NOW + 600 + 61),
-            Err(IdTokenError::Expired)
-        );
-        let mut no_exp = claims();
-        no_exp.as_object_mut().unwrap().remove("exp");
-        assert_eq!(
-            verify(&hs256(&no_exp), CLIENT, SECRET, NOW),
-            Err(IdTokenError::MissingClaim("exp"))
-        );
-        let mut future = claims();
-        future["iat"] = json!(NOW + 300);
-        assert_eq!(
-            verify(&hs256(&future), CLIENT, SECRET, NOW),
-            Err(IdTokenError::NotYetValid)
-        );
-    }
-
-    #[test]
-    fn a_token_for_another_app_or_without_user_or_team_is_refused() {
-        let mut other = claims();
-        other["sub"] = json!("3458764600000000002");
-        assert_eq!(
-            verify(&hs256(&other), CLIENT, SECRET, NOW),
-            Err(IdTokenError::WrongAudience)
-        );
-        for claim in ["user", "team"] {
-            let mut missing = claims();
-            missing.as_object_mut().unwrap().remove(claim);
-            assert!(matches!(
-                verify(&hs256(&missing), CLIENT, SECRET, NOW),
-                Err(IdTokenError::MissingClaim(_))
-            ));
+        for alg in [Value::Null, json!(256), json!(["HS256"])] {
+            let error = check(&signed(alg, json!({}), SECRET)).unwrap_err();
+            assert!(matches!(error, UnsupportedAlgorithm(_)), "{error}");
         }
-        let mut float = claims();
-        float["user"] = json!(3.5);
-        assert_eq!(
-            verify(&hs256(&float), CLIENT, SECRET, NOW),
-            Err(IdTokenError::Malformed("user"))
+        let long = check(&signed(json!("X".repeat(500)), json!({}), SECRET));
+        assert_eq!(long, Err(UnsupportedAlgorithm("X".repeat(32))));
+    }
+
+    #[test]
+    fn forged_and_tampered_tokens_are_refused() {
+        let forged = signed(json!("HS256"), json!({}), "another-secret");
+        assert_eq!(check(&forged), Err(BadSignature));
+        let good = token(json!({}));
+        let parts: Vec<&str> = good.split('.').collect();
+        let other = token(json!({"user": "someone-else"}));
+        let tampered = [parts[0], payload(&other), parts[2]].join(".");
+        assert_eq!(check(&tampered), Err(BadSignature));
+        assert_eq!(check(&good[..good.len() - 3]), Err(BadSignature));
+        assert_eq!(verify(&good, ID, "", NOW), Err(BadSignature));
+    }
+
+    #[test]
+    fn expiry_and_issue_time_allow_sixty_seconds_of_skew() {
+        let good = token(json!({}));
+        let at = |now| verify(&good, ID, SECRET, now);
+        assert!(at(NOW + 600 + 60).is_ok());
+        assert_eq!(at(NOW + 600 + 61), Err(Expired));
+        assert!(check(&token(json!({"iat": NOW + 60}))).is_ok());
+        assert_eq!(refused("iat", json!(NOW + 61)), NotYetValid);
+        assert!(
+            check(&token(json!({"iat": null}))).is_ok(),
+            "iat is optional"
+        );
+        assert!(
+            check(&token(json!({"exp": i64::MAX}))).is_ok(),
+            "no overflow"
         );
     }
 
     #[test]
-    fn malformed_tokens_are_refused() {
-        for bad in [
-            "",
-            "a.b",
-            "a.b.c.d",
-            "%%%.###.!!!",
-            &"x".repeat(MAX_TOKEN_BYTES + 1),
-        ] {
-            assert!(
-                matches!(
-                    verify(bad, CLIENT, SECRET, NOW),
-                    Err(IdTokenError::Malformed(_))
-                ),
-                "{bad:.20}"
-            );
+    fn exp_is_a_required_integer() {
+        assert_eq!(refused("exp", Value::Null), MissingClaim("exp"));
+        for bad in [json!("1800000600"), json!(1.8e9), json!(u64::MAX)] {
+            assert!(matches!(refused("exp", bad), Malformed(_)));
         }
-        let error = verify(&hs256(&claims()), "other", SECRET, NOW)
-            .unwrap_err()
-            .to_string();
-        assert!(!error.contains(SECRET));
+        assert!(matches!(refused("iat", json!(0.5)), Malformed(_)));
+    }
+
+    #[test]
+    fn sub_must_be_our_client_id() {
+        assert_eq!(refused("sub", json!("3458764600000000002")), WrongAudience);
+        assert_eq!(refused("sub", Value::Null), MissingClaim("sub"));
+        let numeric = refused("sub", json!(3458764600000000001_u64));
+        assert!(matches!(numeric, Malformed(_)));
+        let blank = token(json!({"sub": ""}));
+        assert_eq!(verify(&blank, "", SECRET, NOW), Err(WrongAudience));
+    }
+
+    #[test]
+    fn user_and_team_are_required_non_empty_whole_ids() {
+        for name in ["user", "team"] {
+            assert_eq!(refused(name, Value::Null), MissingClaim(name));
+            assert_eq!(refused(name, json!("")), MissingClaim(name));
+            for bad in [json!(3.5), json!(3.4e18), json!(-1), json!(["1"])] {
+                let error = refused(name, bad.clone());
+                assert!(matches!(error, Malformed(_)), "{name}: {bad}");
+            }
+        }
+    }
+
+    #[test]
+    fn tokens_of_the_wrong_shape_are_refused() {
+        let good = token(json!({}));
+        let bad = [
+            String::new(),
+            "a.b".into(),
+            format!("{good}.x"),
+            "%%%.###.!!!".into(),
+            format!("{good}="),
+            good.replacen('.', "=.", 1),
+            format!("{good}+"),
+            format!(" {good}"),
+            format!("{good}{}", "A".repeat(MAX_TOKEN_LEN)),
+            format!("{}.{}.", b64(r#"["HS256"]"#), b64("{}")),
+        ];
+        for token in &bad {
+            assert!(matches!(check(token), Err(Malformed(_))), "{token:.40}");
+        }
+    }
+
+    #[test]
+    fn messages_never_show_the_token_or_the_secret() {
+        let token = token(json!({"exp": NOW - 3600}));
+        let message = check(&token).unwrap_err().to_string();
+        assert!(message.contains("expired"), "{message}");
+        assert!(!message.contains(SECRET), "{message}");
+        assert!(!message.contains(payload(&token)), "{message}");
     }
 }
