@@ -280,7 +280,8 @@ mod tests {
         let tampered = [parts[0], payload(&other), parts[2]].join(".");
         assert_eq!(check(&tampered), Err(BadSignature));
         assert_eq!(check(&good[..good.len() - 3]), Err(BadSignature));
-        assert_eq!(verify(&good, ID, "", NOW), Err(BadSignature));
+        let keyless = signed(json!("HS256"), json!({}), "");
+        assert_eq!(verify(&keyless, ID, "", NOW), Err(BadSignature));
     }
 
     #[test]
