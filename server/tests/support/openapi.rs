@@ -1,89 +1,79 @@
-//! Validates JSON bodies against Miro's official OpenAPI spec
-//! (`../shared/miro/openapi.json` beside the project, or `MIRO_OPENAPI_SPEC`).
+//! Validates JSON request and response bodies against Miro's official
+//! OpenAPI 3.0 spec (`../shared/miro/openapi.json` beside the workspace, or
+//! the file named by `MIRO_OPENAPI_SPEC`), for the contract tests of the
+//! sandbox and of the Miro client. This module owns loading the spec,
+//! finding an operation's schemas, the rules for statuses and error bodies,
+//! and matching concrete paths to the spec's templates; [`schema`] owns the
+//! schema checker (and its strict mode, on for responses and requests).
 //!
-//! A small recursive checker for the OpenAPI 3.0 subset the spec uses:
-//! `$ref`, `type`, `nullable`, `enum`, `properties`/`required`,
-//! `additionalProperties`, `items`, `minItems`/`maxItems`,
-//! `minLength`/`maxLength`, `minimum`/`maximum`, `allOf`/`oneOf`/`anyOf`,
-//! and the formats `date-time`, `int32` and `int64`. `pattern` is not
-//! checked. Annotations (`description`, `example`, `readOnly`...) are
-//! ignored.
-//!
-//! **Strict mode** (on for responses and requests): an object member the
-//! schema does not declare is an error wherever the schema lists
-//! `properties` and says nothing of `additionalProperties`, so a misspelt
-//! field (`created_at` for `createdAt`) fails. Members declared by any
-//! `allOf` branch count as declared. `oneOf` is checked like `anyOf`: the
-//! spec's branches overlap (objects with no required members), so "matches
-//! at least one branch, strictly" is the meaningful test.
-//!
-//! **Where the spec cannot be followed as written**:
+//! **Where the spec cannot be taken as written**:
 //! - Most error responses point at `#/components/responses/4xx`, which the
-//!   document does not have. Every 4xx/5xx answer is therefore checked
-//!   against the `Error` schema, and must carry `status` (equal to the HTTP
-//!   status), `code`, `message` and `type: "error"`. `context` may be
-//!   `null`, as in Miro's documented error bodies, though the spec types it
-//!   as an object.
-//! - 401, 403, 500 and 503 are accepted for every operation (see
-//!   [`ANY_OPERATION`]); any other status must be listed for the operation.
-//! - A response the spec gives no content (204) must have no body.
-//! - `Item.data` (bulk create's answer) lists only document and image data,
-//!   though bulk create makes app cards and cards; the validator adds the
-//!   `AppCardData` and `CardData` branches before checking.
+//!   document lacks. Every 4xx/5xx body is checked against the `Error`
+//!   schema (with the operation's own error schema, where it has one) and
+//!   must carry `status` (the HTTP status), `code`, `message` and
+//!   `type: "error"`. `context: null` is accepted, as Miro sends it.
+//! - 401, 403, 500 and 503 are accepted for every operation
+//!   ([`ANY_OPERATION`]); any other status must be listed for it.
+//! - A 204, or a status the spec gives no content, must have no body
+//!   (`Value::Null`).
+//! - `ItemData` (bulk create's answer) lists only document and image data,
+//!   though bulk create makes app cards and cards: `AppCardData` and
+//!   `CardData` are added to its branches on loading.
 
-use std::sync::OnceLock;
+mod schema;
 
-use serde_json::{json, Map, Value};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 
-/// Statuses any operation may answer, listed or not: most operations
-/// reference a shared set of error responses (`#/components/responses/401`,
-/// `403`, `500`...) that the document lacks, and Miro's error codes include
-/// `401 tokenNotProvided` and `403 forbiddenAccess` for every endpoint.
-const ANY_OPERATION: &[u16] = &[401, 403, 500, 503];
+use regex::Regex;
+use serde_json::{json, Value};
 
-/// The loaded spec.
+use schema::{child, Checker};
+
+/// Statuses any operation may answer though the spec does not list them.
+pub const ANY_OPERATION: &[u16] = &[401, 403, 500, 503];
+
+/// The parsed spec and a cache of its compiled `pattern`s.
 pub struct OpenApi {
     doc: Value,
+    patterns: Mutex<HashMap<String, Result<Regex, String>>>,
 }
 
 impl OpenApi {
     /// The spec, loaded once per test binary.
     pub fn get() -> &'static OpenApi {
         static SPEC: OnceLock<OpenApi> = OnceLock::new();
+        const BESIDE: &str = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/miro/openapi.json"
+        );
         SPEC.get_or_init(|| {
-            let path = std::env::var("MIRO_OPENAPI_SPEC").unwrap_or_else(|_| {
-                concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/../../shared/miro/openapi.json"
-                )
-                .to_owned()
-            });
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-                panic!("Miro's OpenAPI spec is not at {path} ({e}); set MIRO_OPENAPI_SPEC")
-            });
-            let mut doc: Value = serde_json::from_str(&text).expect("the spec is JSON");
-            // See the module docs: bulk create answers with app cards and cards.
-            if let Some(branches) = doc
-                .pointer_mut("/components/schemas/ItemData/oneOf")
-                .and_then(Value::as_array_mut)
-            {
-                branches.push(json!({ "$ref": "#/components/schemas/AppCardData" }));
-                branches.push(json!({ "$ref": "#/components/schemas/CardData" }));
-            }
-            OpenApi { doc }
+            let path = std::env::var("MIRO_OPENAPI_SPEC").unwrap_or_else(|_| BESIDE.into());
+            OpenApi::load(Path::new(&path))
         })
     }
 
-    fn operation(&self, method: &str, path: &str) -> &Value {
-        let operation = &self.doc["paths"][path][method.to_ascii_lowercase()];
-        assert!(
-            operation.is_object(),
-            "the spec has no operation {method} {path}"
-        );
-        operation
+    /// Loads a spec file; panics saying where it looked if it cannot.
+    pub fn load(path: &Path) -> OpenApi {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+            panic!("no OpenAPI spec at {shown} ({e}); put Miro's there or set MIRO_OPENAPI_SPEC")
+        });
+        let mut doc: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{shown} is not JSON: {e}"));
+        let item_data = doc.pointer_mut("/components/schemas/ItemData/oneOf");
+        if let Some(branches) = item_data.and_then(Value::as_array_mut) {
+            branches.push(json!({ "$ref": "#/components/schemas/AppCardData" }));
+            branches.push(json!({ "$ref": "#/components/schemas/CardData" }));
+        }
+        let patterns = Mutex::default();
+        OpenApi { doc, patterns }
     }
 
-    /// Checks a response body (`Value::Null` for none) for an operation and status.
+    /// Validates a response body (`Value::Null` for none) for an operation
+    /// (`path` as the spec writes it) and status.
     pub fn check_response(
         &self,
         method: &str,
@@ -91,372 +81,187 @@ impl OpenApi {
         status: u16,
         body: &Value,
     ) -> Result<(), Vec<String>> {
-        let responses = &self.operation(method, path)["responses"];
-        let listed = responses.get(status.to_string());
-        if listed.is_none() && !ANY_OPERATION.contains(&status) {
-            return Err(vec![format!(
-                "the spec lists no {status} answer for {method} {path}"
-            )]);
+        let listed = self.operation(method, path)?["responses"].get(status.to_string());
+        if listed.is_none() && !(status >= 400 && ANY_OPERATION.contains(&status)) {
+            let problem = format!("the spec lists no {status} answer for {method} {path}");
+            return Err(vec![problem]);
         }
-        let mut checker = Checker {
-            doc: &self.doc,
-            strict: true,
-            errors: Vec::new(),
-        };
+        let schema = listed.and_then(|response| self.body_schema(response));
+        let mut checker = Checker::new(self);
         if status >= 400 {
-            // Miro's documented errors send `"context": null` where the
-            // spec types it as an object: accept that one deviation.
-            let mut shape = body.clone();
-            if shape.get("context") == Some(&Value::Null) {
-                shape.as_object_mut().map(|m| m.remove("context"));
-            }
-            checker.check(&self.doc["components"]["schemas"]["Error"], &shape, "");
-            for member in ["status", "code", "message", "type"] {
-                if body.get(member).is_none() {
-                    checker
-                        .errors
-                        .push(format!("/{member}: Miro's error shape requires it"));
-                }
-            }
-            if body["status"] != json!(status) {
-                checker.errors.push(format!(
-                    "/status: {} is not the HTTP status {status}",
-                    body["status"]
-                ));
-            }
-            if body["type"] != "error" {
-                checker
-                    .errors
-                    .push(format!("/type: {} is not \"error\"", body["type"]));
-            }
-        } else {
-            match listed.and_then(|r| r.pointer("/content/application~1json/schema")) {
-                Some(schema) if status != 204 => checker.check(schema, body, ""),
-                _ if !body.is_null() => checker.errors.push(format!(
-                    "the spec gives {status} no body, but one came: {body}"
-                )),
-                _ => {}
-            }
+            check_error(&mut checker, status, schema, body);
+        } else if let Some(schema) = schema.filter(|_| status != 204) {
+            checker.check(schema, body, "");
+        } else if !body.is_null() {
+            checker.fail(
+                "",
+                format_args!("the spec gives {status} no body, but one came"),
+            );
         }
         checker.finish()
     }
 
-    /// Checks a JSON request body against the operation's `requestBody`.
+    /// Validates a JSON request body (`Value::Null` for none) against the
+    /// operation's `requestBody` schema.
     pub fn check_request(&self, method: &str, path: &str, body: &Value) -> Result<(), Vec<String>> {
-        let operation = self.operation(method, path);
-        let Some(schema) = operation.pointer("/requestBody/content/application~1json/schema")
-        else {
-            return Err(vec![format!("{method} {path} takes no JSON body")]);
-        };
-        let mut checker = Checker {
-            doc: &self.doc,
-            strict: true,
-            errors: Vec::new(),
-        };
-        checker.check(schema, body, "");
-        checker.finish()
+        let operation = self.operation(method, path)?;
+        let request = operation.get("requestBody").and_then(|r| self.resolve(r));
+        let schema = request.and_then(|r| r.pointer("/content/application~1json/schema"));
+        let required = request.is_some_and(|r| r["required"] == true);
+        match (schema, body) {
+            (None, Value::Null) if request.is_none() => Ok(()),
+            (None, _) => Err(vec![format!("{method} {path} takes no JSON body")]),
+            (Some(_), Value::Null) if required => {
+                Err(vec![format!("{method} {path} needs a body")])
+            }
+            (Some(_), Value::Null) => Ok(()),
+            (Some(schema), _) => {
+                let mut checker = Checker::new(self);
+                checker.check(schema, body, "");
+                checker.finish()
+            }
+        }
     }
 
-    /// The spec's path template for a concrete path, e.g.
+    /// The spec's path template for a concrete path (query included), e.g.
     /// `/v2/boards/uXjV=/items/345` → `/v2/boards/{board_id}/items/{item_id}`.
-    /// With `?tag_id=`, the tag operations' template wins over the item's.
-    pub fn match_path(&self, method: &str, concrete: &str) -> Option<String> {
-        let (concrete, query) = concrete.split_once('?').unwrap_or((concrete, ""));
-        let tagging = query.split('&').any(|p| p.starts_with("tag_id="));
-        let segments: Vec<&str> = concrete.trim_matches('/').split('/').collect();
+    /// A template whose required query parameters are absent does not fit;
+    /// of the rest, the most literal wins, then the one needing the most
+    /// query parameters (`?tag_id=` picks `{board_id_PlatformTags}`), then
+    /// one without a `_Platform` variant name.
+    pub fn match_path(&self, method: &str, concrete_path: &str) -> Option<String> {
+        let (path, query) = concrete_path.split_once('?').unwrap_or((concrete_path, ""));
+        let path = match path.split_once("://") {
+            Some((_, rest)) => &rest[rest.find('/')?..],
+            None => path,
+        };
+        let names = query.split('&').filter_map(|pair| pair.split('=').next());
+        let given: BTreeSet<&str> = names.collect();
+        let segments: Vec<&str> = path.split('/').collect();
         let method = method.to_ascii_lowercase();
-        let paths = self.doc["paths"].as_object()?;
-        let mut candidates: Vec<&String> = paths
-            .iter()
-            .filter(|(_, ops)| ops.get(&method).is_some())
-            .map(|(template, _)| template)
-            .filter(|template| {
-                let parts: Vec<&str> = template.trim_matches('/').split('/').collect();
-                parts.len() == segments.len()
-                    && parts
-                        .iter()
-                        .zip(&segments)
-                        .all(|(t, s)| t.starts_with('{') || t == s)
-            })
-            .collect();
-        // The most literal template wins (`/items/bulk` over `/items/{item_id}`).
-        // Variants such as `{board_id_PlatformTags}` or the multipart bulk
-        // upload lose to the plain template, unless the query picks tags.
-        candidates.sort_by_key(|t| {
-            let variant = t.contains("_Platform") && !(tagging && t.contains("PlatformTags"));
-            (t.matches('{').count(), variant)
-        });
-        candidates.first().map(|t| (*t).clone())
-    }
-}
-
-/// Panics with every problem and the body when a response breaks the spec.
-pub fn assert_response(method: &str, path: &str, status: u16, body: &Value) {
-    if let Err(errors) = OpenApi::get().check_response(method, path, status, body) {
-        panic!(
-            "{method} {path} answered {status} against the spec:\n  {}\nbody: {}",
-            errors.join("\n  "),
-            serde_json::to_string_pretty(body).unwrap_or_default()
-        );
-    }
-}
-
-/// Panics with every problem when a request body breaks the spec.
-pub fn assert_request(method: &str, path: &str, body: &Value) {
-    if let Err(errors) = OpenApi::get().check_request(method, path, body) {
-        panic!(
-            "{method} {path} request against the spec:\n  {}\nbody: {body}",
-            errors.join("\n  ")
-        );
-    }
-}
-
-struct Checker<'a> {
-    doc: &'a Value,
-    strict: bool,
-    errors: Vec<String>,
-}
-
-impl<'a> Checker<'a> {
-    fn finish(self) -> Result<(), Vec<String>> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(self.errors)
-        }
-    }
-
-    fn resolve(&self, schema: &'a Value) -> &'a Value {
-        let mut schema = schema;
-        while let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-            let pointer = reference.strip_prefix('#').unwrap_or(reference);
-            schema = self
-                .doc
-                .pointer(pointer)
-                .unwrap_or_else(|| panic!("dangling $ref {reference}"));
-        }
-        schema
-    }
-
-    /// Problems `value` would have against `schema`, without recording them.
-    fn problems(&self, schema: &'a Value, value: &Value, at: &str) -> Vec<String> {
-        let mut sub = Checker {
-            doc: self.doc,
-            strict: self.strict,
-            errors: Vec::new(),
-        };
-        sub.check(schema, value, at);
-        sub.errors
-    }
-
-    fn check(&mut self, schema: &'a Value, value: &Value, at: &str) {
-        let schema = self.resolve(schema);
-        if value.is_null() && schema.get("nullable") == Some(&Value::Bool(true)) {
-            return;
-        }
-        if let Some(branches) = schema.get("allOf").and_then(Value::as_array) {
-            let strict = std::mem::replace(&mut self.strict, false);
-            for branch in branches {
-                self.check(branch, value, at);
-            }
-            self.strict = strict;
-            if strict {
-                let declared = self.declared(schema);
-                self.unknown_members(value, &declared, at);
-            }
-        }
-        for keyword in ["oneOf", "anyOf"] {
-            if let Some(branches) = schema.get(keyword).and_then(Value::as_array) {
-                let results: Vec<Vec<String>> = branches
-                    .iter()
-                    .map(|b| self.problems(b, value, at))
-                    .collect();
-                if !results.iter().any(Vec::is_empty) {
-                    let closest = results.into_iter().min_by_key(Vec::len).unwrap_or_default();
-                    self.errors.push(format!(
-                        "{at}: matches none of the {keyword} branches; closest: {}",
-                        closest.join("; ")
-                    ));
-                }
-            }
-        }
-        self.check_type(schema, value, at);
-        if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-            if !allowed.contains(value) {
-                self.errors.push(format!(
-                    "{at}: {value} is not one of {}",
-                    Value::Array(allowed.clone())
-                ));
-            }
-        }
-        match value {
-            Value::Object(members) => self.check_object(schema, members, at),
-            Value::Array(items) => self.check_array(schema, items, at),
-            Value::String(text) => self.check_string(schema, text, at),
-            Value::Number(_) => self.check_number(schema, value, at),
-            _ => {}
-        }
-    }
-
-    fn check_type(&mut self, schema: &Value, value: &Value, at: &str) {
-        let Some(expected) = schema.get("type").and_then(Value::as_str) else {
-            return;
-        };
-        let ok = match expected {
-            "object" => value.is_object(),
-            "array" => value.is_array(),
-            "string" => value.is_string(),
-            "integer" => value.is_i64() || value.is_u64(),
-            "number" => value.is_number(),
-            "boolean" => value.is_boolean(),
-            _ => true,
-        };
-        if !ok {
-            self.errors
-                .push(format!("{at}: {value} is not of type {expected}"));
-        }
-    }
-
-    /// The member names a schema (or its `allOf` branches) declares.
-    fn declared(&self, schema: &'a Value) -> Vec<&'a String> {
-        let schema = self.resolve(schema);
-        let mut names: Vec<&String> = schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .map(|p| p.keys().collect())
-            .unwrap_or_default();
-        for branch in schema
-            .get("allOf")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            names.extend(self.declared(branch));
-        }
-        names
-    }
-
-    fn unknown_members(&mut self, value: &Value, declared: &[&String], at: &str) {
-        if let Value::Object(members) = value {
-            for name in members.keys() {
-                if !declared.contains(&name) {
-                    self.errors
-                        .push(format!("{at}/{name}: not a member the spec declares here"));
-                }
-            }
-        }
-    }
-
-    fn check_object(&mut self, schema: &'a Value, members: &Map<String, Value>, at: &str) {
-        let properties = schema.get("properties").and_then(Value::as_object);
-        for name in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            if !members.contains_key(name) {
-                self.errors
-                    .push(format!("{at}/{name}: required but missing"));
-            }
-        }
-        for (name, member) in members {
-            let here = format!("{at}/{name}");
-            if let Some(member_schema) = properties.and_then(|p| p.get(name)) {
-                self.check(member_schema, member, &here);
+        let mut best = None;
+        for (template, item) in self.doc["paths"].as_object()? {
+            let Some(operation) = item.get(&method) else {
                 continue;
-            }
-            match schema.get("additionalProperties") {
-                Some(Value::Bool(false)) => self
-                    .errors
-                    .push(format!("{here}: not allowed (additionalProperties: false)")),
-                Some(extra @ Value::Object(_)) => self.check(extra, member, &here),
-                None if self.strict && properties.is_some() && schema.get("allOf").is_none() => {
-                    self.errors
-                        .push(format!("{here}: not a member the spec declares here"));
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn check_array(&mut self, schema: &'a Value, items: &[Value], at: &str) {
-        let count = items.len() as u64;
-        if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-            if count < min {
-                self.errors
-                    .push(format!("{at}: {count} items, fewer than {min}"));
-            }
-        }
-        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
-            if count > max {
-                self.errors
-                    .push(format!("{at}: {count} items, more than {max}"));
-            }
-        }
-        if let Some(item_schema) = schema.get("items") {
-            for (index, item) in items.iter().enumerate() {
-                self.check(item_schema, item, &format!("{at}/{index}"));
-            }
-        }
-    }
-
-    fn check_string(&mut self, schema: &Value, text: &str, at: &str) {
-        let length = text.chars().count() as u64;
-        if schema
-            .get("minLength")
-            .and_then(Value::as_u64)
-            .is_some_and(|min| length < min)
-        {
-            self.errors
-                .push(format!("{at}: {text:?} is shorter than minLength"));
-        }
-        if schema
-            .get("maxLength")
-            .and_then(Value::as_u64)
-            .is_some_and(|max| length > max)
-        {
-            self.errors
-                .push(format!("{at}: {text:?} is longer than maxLength"));
-        }
-        if schema.get("format").and_then(Value::as_str) == Some("date-time")
-            && time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                .is_err()
-        {
-            self.errors
-                .push(format!("{at}: {text:?} is not an RFC 3339 date-time"));
-        }
-    }
-
-    fn check_number(&mut self, schema: &Value, value: &Value, at: &str) {
-        let number = value.as_f64().unwrap_or_default();
-        if schema
-            .get("minimum")
-            .and_then(Value::as_f64)
-            .is_some_and(|min| number < min)
-        {
-            self.errors
-                .push(format!("{at}: {value} is below the minimum"));
-        }
-        if schema
-            .get("maximum")
-            .and_then(Value::as_f64)
-            .is_some_and(|max| number > max)
-        {
-            self.errors
-                .push(format!("{at}: {value} is above the maximum"));
-        }
-        if schema.get("type").and_then(Value::as_str) == Some("integer") {
-            let fits = match schema.get("format").and_then(Value::as_str) {
-                Some("int32") => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
-                Some("int64") => value.as_i64().is_some(),
-                _ => true,
             };
-            if !fits {
-                self.errors
-                    .push(format!("{at}: {value} does not fit the integer format"));
+            let parts: Vec<&str> = template.split('/').collect();
+            let fits = parts.len() == segments.len()
+                && parts.iter().zip(&segments).all(|(part, segment)| {
+                    part == segment || (part.starts_with('{') && !segment.is_empty())
+                });
+            let required = self.required_query(item, operation);
+            if fits && required.iter().all(|name| given.contains(name)) {
+                let holes = parts.iter().filter(|part| part.starts_with('{')).count();
+                let platform = template.contains("_Platform");
+                let rank = (holes, Reverse(required.len()), platform, template);
+                best = best.into_iter().chain([rank]).min();
             }
         }
+        best.map(|(.., template)| template.clone())
+    }
+
+    fn operation(&self, method: &str, path: &str) -> Result<&Value, Vec<String>> {
+        let operation = &self.doc["paths"][path][method.to_ascii_lowercase()];
+        if operation.is_object() {
+            Ok(operation)
+        } else {
+            Err(vec![format!("the spec has no operation {method} {path}")])
+        }
+    }
+
+    /// Follows `$ref`s; `None` if one dangles.
+    fn resolve<'a>(&'a self, mut value: &'a Value) -> Option<&'a Value> {
+        while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
+            value = self.doc.pointer(reference.strip_prefix('#')?)?;
+        }
+        Some(value)
+    }
+
+    /// The JSON schema of a response, if it has one that resolves.
+    fn body_schema<'a>(&'a self, response: &'a Value) -> Option<&'a Value> {
+        let content = self.resolve(response)?.get("content")?.as_object()?;
+        let media = content
+            .get("application/json")
+            .or(content.values().next())?;
+        let schema = media.get("schema")?;
+        self.resolve(schema).map(|_| schema)
+    }
+
+    /// Names of the required query parameters of an operation.
+    fn required_query<'a>(&'a self, item: &'a Value, operation: &'a Value) -> Vec<&'a str> {
+        let lists = [item, operation].map(|o| o["parameters"].as_array());
+        let parameters = lists.into_iter().flatten().flatten();
+        let resolved = parameters.filter_map(|p| self.resolve(p));
+        let required = resolved.filter(|p| p["in"] == "query" && p["required"] == true);
+        required.filter_map(|p| p["name"].as_str()).collect()
+    }
+
+    /// Whether `text` matches the spec's `pattern` (compiled once).
+    fn matches(&self, pattern: &str, text: &str) -> Result<bool, String> {
+        let mut cache = self.patterns.lock().unwrap_or_else(|e| e.into_inner());
+        let compiled = cache.entry(pattern.to_owned());
+        let compiled = compiled.or_insert_with(|| Regex::new(pattern).map_err(|e| e.to_string()));
+        let compiled = compiled.as_ref().map_err(Clone::clone)?;
+        Ok(compiled.is_match(text))
+    }
+}
+
+/// An error answer: the `Error` schema (with the operation's own error
+/// schema, if any) and the members every Miro error has.
+fn check_error(checker: &mut Checker<'_>, status: u16, own: Option<&Value>, body: &Value) {
+    let error = json!({ "$ref": "#/components/schemas/Error" });
+    let schema = match own {
+        Some(own) => json!({ "allOf": [own, error] }),
+        None => error,
+    };
+    let mut shape = body.clone();
+    if let Some(members) = shape.as_object_mut() {
+        if members.get("context") == Some(&Value::Null) {
+            members.remove("context");
+        }
+    }
+    checker.check(&schema, &shape, "");
+    for member in ["status", "code", "message", "type"] {
+        let at = child("", member);
+        let reported = checker
+            .errors
+            .iter()
+            .any(|e| e.starts_with(&format!("{at}:")));
+        if body.get(member).is_none() && !reported {
+            checker.fail(&at, format_args!("missing, though Miro's errors have it"));
+        }
+    }
+    let sent = &body["status"];
+    if !sent.is_null() && sent != &json!(status) {
+        checker.fail(
+            "/status",
+            format_args!("{sent} is not the HTTP status {status}"),
+        );
+    }
+    let sent = &body["type"];
+    if !sent.is_null() && sent != "error" {
+        checker.fail("/type", format_args!("{sent} is not \"error\""));
+    }
+}
+
+/// Panics with every problem and the pretty body if a response breaks the spec.
+pub fn assert_response(method: &str, path_template: &str, status: u16, body: &Value) {
+    let result = OpenApi::get().check_response(method, path_template, status, body);
+    let what = format!("{method} {path_template} answered {status}");
+    or_panic(result, &what, body);
+}
+
+/// Panics with every problem and the pretty body if a request body breaks the spec.
+pub fn assert_request(method: &str, path_template: &str, body: &Value) {
+    let result = OpenApi::get().check_request(method, path_template, body);
+    let what = format!("{method} {path_template} was sent a body");
+    or_panic(result, &what, body);
+}
+
+fn or_panic(result: Result<(), Vec<String>>, what: &str, body: &Value) {
+    if let Err(errors) = result {
+        let body = serde_json::to_string_pretty(body).unwrap_or_default();
+        let errors = errors.join("\n  ");
+        panic!("{what} against the spec:\n  {errors}\nbody: {body}");
     }
 }
