@@ -5,9 +5,11 @@
 //! WASM. Server-side services reach components through traits put into
 //! Leptos context by the `server` crate.
 
+pub mod cards;
+pub mod detail;
 mod http_status;
 mod routes;
 mod shell;
 
 pub use http_status::HttpStatus;
-pub use shell::{shell, App};
+pub use shell::{shell, App, PageSetup};

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::routes::{CardView, Home, NotFound};
@@ -21,6 +21,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                {use_context::<PageSetup>().map(|setup| {
+                    view! {
+                        <script src=setup.sdk_url></script>
+                        <script src="/tickets.js" defer></script>
+                    }
+                })}
                 <MetaTags />
             </head>
             <body>
@@ -28,6 +34,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// What the server tells the shell about the page's surroundings.
+#[derive(Clone, Debug)]
+pub struct PageSetup {
+    /// The Web SDK script (Miro's, or the sandbox's stand-in).
+    pub sdk_url: String,
 }
 
 /// The routed application: the same tree on the server and in the browser.
@@ -45,7 +58,9 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
-                    <Route path=path!("/cards/:board_id/:item_id") view=CardView />
+                    // Rendered whole before it is sent, so the card's data is
+                    // in the HTML even before any script runs.
+                    <Route path=path!("/cards/:board_id/:item_id") view=CardView ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

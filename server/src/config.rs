@@ -55,7 +55,19 @@ pub struct Config {
     /// Miro's REST base (`MIRO_API_BASE`); unused in sandbox mode.
     pub miro_api_base: String,
     pub mode: Mode,
+    /// The store (`DATABASE_URL`): `sqlite://path` (created on first start).
+    pub database_url: String,
+    /// The key that seals stored tokens (`APP_SECRET_KEY`, base64 of 32
+    /// bytes). Unset: a key generated into the database's folder.
+    pub secret_key: Option<Secret>,
+    /// A card template file (`CARD_TEMPLATE`, TOML); unset: the default.
+    pub card_template: Option<std::path::PathBuf>,
+    /// Outbox and reconciliation pacing.
+    pub sync: crate::sync::SyncSettings,
 }
+
+/// Where the store lives unless `DATABASE_URL` says otherwise.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/app.db";
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name)
@@ -102,19 +114,42 @@ impl Config {
         });
         let miro_api_base =
             var("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());
+        let mut sync = crate::sync::SyncSettings::default();
+        if let Some(seconds) = var("RECONCILE_INTERVAL_SECONDS") {
+            sync.reconcile_interval = std::time::Duration::from_secs(seconds.parse().map_err(|_| {
+                ServerError::Config(format!(
+                    "RECONCILE_INTERVAL_SECONDS '{seconds}' is not a whole number"
+                ))
+            })?);
+        }
+        if let Some(credits) = var("RECONCILE_CREDITS") {
+            sync.reconcile_credits = credits.parse().map_err(|_| {
+                ServerError::Config(format!("RECONCILE_CREDITS '{credits}' is not a whole number"))
+            })?;
+        }
         Ok(Self {
             leptos,
             public_url,
             sdk_url,
             miro_api_base,
             mode,
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            secret_key: var("APP_SECRET_KEY").map(Secret::new),
+            card_template: var("CARD_TEMPLATE").map(std::path::PathBuf::from),
+            sync,
         })
     }
 
-    /// A sandbox-mode configuration for `leptos` options, as tests use it.
+    /// A sandbox-mode configuration for `leptos` options, as tests use it:
+    /// its store is a new database in the system's temporary folder.
     pub fn sandbox(leptos: LeptosOptions, public_url: &str) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
+        let folder = std::env::temp_dir().join(crate::store::new_id("miro-cards-test"));
         Self {
+            database_url: format!("sqlite://{}", folder.join("app.db").display()),
+            secret_key: None,
+            card_template: None,
+            sync: crate::sync::SyncSettings::default(),
             leptos,
             sdk_url: format!("{public_url}/sandbox/sdk/v2/miro.js"),
             miro_api_base: "https://api.miro.com".to_owned(),

@@ -9,6 +9,9 @@ pub enum ServerError {
     /// A setting is missing or malformed; the message names the variable.
     #[error("configuration: {0}")]
     Config(String),
+    /// The store could not be opened or migrated.
+    #[error("store: {0}")]
+    Store(String),
     /// The listening socket could not be opened (port taken, no permission).
     #[error("cannot listen on {addr}: {source}")]
     Bind {

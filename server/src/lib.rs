@@ -1,16 +1,21 @@
 //! The server side of the app: configuration, the HTTP router (pages, server
 //! functions, assets, health), and the services behind them.
 
+mod background;
 pub mod cli;
 pub mod config;
+pub mod detail;
 mod error;
 mod headless;
 mod health;
 pub mod miro;
 mod router;
+pub mod sandbox_install;
 pub mod sandbox;
 mod security;
 mod state;
+pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 pub use error::ServerError;
@@ -22,7 +27,7 @@ use config::Config;
 /// Binds the configured address and serves the app until a shutdown signal.
 pub async fn serve(config: Config) -> Result<(), ServerError> {
     let addr = config.leptos.site_addr;
-    let state = AppState::new(config);
+    let state = AppState::new(config).await?;
     if let Some(sandbox) = &state.sandbox {
         if !addr.ip().is_loopback() {
             // The sandbox's board, admin and SDK endpoints have no
@@ -43,6 +48,7 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         .map_err(|source| ServerError::Bind { addr, source })?;
     // The end-to-end harness and the quick-start script wait for this line.
     tracing::info!("listening on http://{addr}");
+    background::start(&state);
     axum::serve(listener, app_router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

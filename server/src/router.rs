@@ -1,12 +1,21 @@
 //! Builds the whole HTTP surface in one function, so tests drive exactly the
 //! router that production serves, without a socket.
 
-use app::{shell, App, HttpStatus};
-use axum::{routing::get, Router};
+use app::{shell, App, HttpStatus, PageSetup};
+use axum::{
+    routing::{get, post},
+    Router,
+};
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 
-use crate::{headless::headless_page, health::healthz, security, state::AppState};
+use crate::{
+    detail::{tickets::issue_ticket, Detail},
+    headless::headless_page,
+    health::healthz,
+    security,
+    state::AppState,
+};
 
 /// The router: health check, the app's headless page, Leptos pages and
 /// server functions, the static site (`/pkg`, public assets), and in
@@ -16,10 +25,26 @@ pub fn app_router(state: AppState) -> Router {
     let leptos_options = state.config.leptos.clone();
 
     let sandbox = state.sandbox.as_ref().map(|sandbox| sandbox.router());
+    let detail = Detail::new(state.clone());
+    let is_sandbox = state.sandbox.is_some();
+    let page_setup = PageSetup {
+        sdk_url: state.config.sdk_url.clone(),
+    };
+    let dev_socket = dev_reload_socket(&state.config.leptos);
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/miro/headless", get(headless_page))
-        .leptos_routes_with_context(&state, routes, provide_http_status, move || {
+        .route("/miro/tickets", post(issue_ticket))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                provide_http_status();
+                provide_context(detail.clone());
+                provide_context(page_setup.clone());
+                provide_page_policy(&page_setup.sdk_url, is_sandbox, dev_socket.as_deref());
+            },
+            move || {
             shell(leptos_options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -30,7 +55,33 @@ pub fn app_router(state: AppState) -> Router {
 
     // Applied last so that every response gets the headers: pages, server
     // functions, assets, and the fallback.
-    security::headers(router)
+    security::headers(router, is_sandbox)
+}
+
+/// Gives the page a nonce for its inline scripts and the policy that
+/// admits them, on the same response.
+fn provide_page_policy(sdk_url: &str, sandbox: bool, dev_socket: Option<&str>) {
+    leptos::nonce::provide_nonce();
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+    let policy = security::page_policy(nonce.as_deref(), sdk_url, sandbox, dev_socket);
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(&policy),
+    ) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// cargo-leptos's live-reload socket, which the page opens in debug
+/// builds (`cargo leptos watch`).
+fn dev_reload_socket(options: &leptos::config::LeptosOptions) -> Option<String> {
+    cfg!(debug_assertions).then(|| {
+        format!(
+            "ws://{}:{}",
+            options.site_addr.ip(),
+            options.reload_port
+        )
+    })
 }
 
 /// Lets pages in `app` set the response status (see [`HttpStatus`]) through

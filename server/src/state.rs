@@ -6,10 +6,15 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use app::cards::{template::DEFAULT_TEMPLATE_TOML, CardTemplate};
+
 use crate::{
     config::{Config, Mode},
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
     sandbox::Sandbox,
+    store::{SecretKey, SqliteStore, Store},
+    sync::SyncEngine,
+    ServerError,
 };
 
 /// Shared, cheaply cloned application state.
@@ -21,11 +26,16 @@ pub struct AppState {
     /// The Miro client (pointed at the sandbox in sandbox mode) with its
     /// OAuth side.
     pub oauth: OAuthClient,
+    /// The store and the sync engine around it.
+    pub sync: SyncEngine,
+    /// Seals stored tokens; signs detail-view sessions (a derived key).
+    pub secret_key: SecretKey,
 }
 
 impl AppState {
-    /// Builds the state from a loaded configuration.
-    pub fn new(config: Config) -> Self {
+    /// Builds the state from a loaded configuration: opens (and migrates)
+    /// the store and loads the card template.
+    pub async fn new(config: Config) -> Result<Self, ServerError> {
         let (sandbox, oauth) = match &config.mode {
             Mode::Sandbox(settings) => {
                 let sandbox = Sandbox::new(settings.clone());
@@ -51,12 +61,69 @@ impl AppState {
                 (None, oauth)
             }
         };
-        Self {
+        let (store, secret_key) = open_store(&config).await?;
+        let template = load_template(config.card_template.as_deref())?;
+        let sync = SyncEngine::new(store, oauth.clone(), Arc::new(template), config.sync.clone());
+        Ok(Self {
             config: Arc::new(config),
             sandbox,
             oauth,
-        }
+            sync,
+            secret_key,
+        })
     }
+}
+
+/// Opens the store `DATABASE_URL` names, with the key that seals tokens.
+async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, SecretKey), ServerError> {
+    let url = &config.database_url;
+    let Some(path) = sqlite_path(url) else {
+        return Err(ServerError::Config(format!(
+            "DATABASE_URL '{url}' is not supported: use sqlite://path/to/app.db"
+        )));
+    };
+    let key = match &config.secret_key {
+        Some(text) => SecretKey::from_base64(text.expose())
+            .map_err(|e| ServerError::Config(e.to_string()))?,
+        None => {
+            let folder = std::path::Path::new(path)
+                .parent()
+                .unwrap_or(std::path::Path::new("."));
+            SecretKey::load_or_create(&folder.join("secret.key"))
+                .map_err(|e| ServerError::Config(e.to_string()))?
+        }
+    };
+    let store = SqliteStore::open(url, key.clone())
+        .await
+        .map_err(|e| ServerError::Store(e.to_string()))?;
+    Ok((Arc::new(store), key))
+}
+
+/// The file of a `sqlite:` URL, without its query.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(rest.split('?').next().unwrap_or(rest))
+}
+
+/// The card template: the file `CARD_TEMPLATE` names, or the default.
+pub fn load_template(path: Option<&std::path::Path>) -> Result<CardTemplate, ServerError> {
+    let (text, source) = match path {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| {
+                ServerError::Config(format!("CARD_TEMPLATE {}: {e}", path.display()))
+            })?,
+            path.display().to_string(),
+        ),
+        None => (DEFAULT_TEMPLATE_TOML.to_owned(), "the default card template".to_owned()),
+    };
+    let template: CardTemplate = toml::from_str(&text)
+        .map_err(|e| ServerError::Config(format!("{source}: {e}")))?;
+    template
+        .check()
+        .map_err(|problems| ServerError::Config(format!("{source}: {}", problems.join("; "))))?;
+    Ok(template)
 }
 
 /// Miro's authorize page.

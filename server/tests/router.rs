@@ -15,7 +15,7 @@ use server::{
 use tower::ServiceExt;
 
 /// A router whose site root is a fresh folder holding one stylesheet.
-fn router_with_site() -> (Router, tempdir::TempSite) {
+async fn router_with_site() -> (Router, tempdir::TempSite) {
     let site = tempdir::TempSite::new();
     site.write("pkg/miro-cards.css", "body { margin: 0; }");
     let leptos = LeptosOptions::builder()
@@ -23,10 +23,11 @@ fn router_with_site() -> (Router, tempdir::TempSite) {
         .site_root(site.path())
         .build();
     (
-        app_router(AppState::new(Config::sandbox(
-            leptos,
-            "http://127.0.0.1:3000",
-        ))),
+        app_router(
+            AppState::new(Config::sandbox(leptos, "http://127.0.0.1:3000"))
+                .await
+                .unwrap(),
+        ),
         site,
     )
 }
@@ -64,7 +65,7 @@ fn assert_security_headers(response: &Response<Body>, uri: &str) {
 
 #[tokio::test]
 async fn healthz_answers_ok_with_the_version() {
-    let (router, _site) = router_with_site();
+    let (router, _site) = router_with_site().await;
     let response = get(router, "/healthz").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_security_headers(&response, "/healthz");
@@ -75,7 +76,7 @@ async fn healthz_answers_ok_with_the_version() {
 
 #[tokio::test]
 async fn card_view_is_rendered_on_the_server_with_its_ids() {
-    let (router, _site) = router_with_site();
+    let (router, _site) = router_with_site().await;
     let response = get(router, "/cards/uXjVOfjkmAk%3D/3458764517517852417").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_security_headers(&response, "/cards/..");
@@ -99,7 +100,7 @@ async fn card_view_is_rendered_on_the_server_with_its_ids() {
 
 #[tokio::test]
 async fn unknown_page_is_a_404_rendered_by_the_app() {
-    let (router, _site) = router_with_site();
+    let (router, _site) = router_with_site().await;
     let response = get(router, "/no/such/page").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_security_headers(&response, "/no/such/page");
@@ -108,7 +109,7 @@ async fn unknown_page_is_a_404_rendered_by_the_app() {
 
 #[tokio::test]
 async fn site_assets_are_served_with_the_security_headers() {
-    let (router, _site) = router_with_site();
+    let (router, _site) = router_with_site().await;
     let response = get(router, "/pkg/miro-cards.css").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_security_headers(&response, "/pkg/miro-cards.css");
@@ -127,7 +128,7 @@ async fn with_miro_credentials_the_sandbox_is_not_served() {
         client_id: "3458764600000000009".to_owned(),
         client_secret: Secret::new("not-for-the-sandbox"),
     };
-    let state = AppState::new(config);
+    let state = AppState::new(config).await.unwrap();
     assert!(state.sandbox.is_none());
     let router = app_router(state);
     for path in [

@@ -22,6 +22,8 @@ usage:
                 [--state STATE_FILE] [--tags TAG1,TAG2] [--dry-run]
                               create or update one card per row of FILE
                               (.json: an array of objects; otherwise CSV with a header)
+  server sync [--for SECONDS] drain the outbox of card writes (DATABASE_URL, with the
+                              Miro credentials the app uses) until it is empty, then exit
 
 import columns: title, description, color (#rrggbb), x, y; app cards: status
   (connected, disconnected, disabled) and any other column as a preview field;
@@ -70,6 +72,31 @@ async fn dispatch(
         return Ok(true);
     }
     match command.as_str() {
+        "sync" => {
+            let seconds = match flag(args, "--for") {
+                Some(text) => text
+                    .parse()
+                    .map_err(|_| format!("--for '{text}' is not a whole number of seconds"))?,
+                None => 600,
+            };
+            let config = crate::config::Config::from_env().map_err(|e| e.to_string())?;
+            let state = crate::AppState::new(config)
+                .await
+                .map_err(|e| e.to_string())?;
+            let empty = state
+                .sync
+                .drain_until_empty(std::time::Duration::from_secs(seconds))
+                .await
+                .map_err(|e| e.to_string())?;
+            let pending = state
+                .sync
+                .store()
+                .pending_count()
+                .await
+                .map_err(|e| e.to_string())?;
+            let _ = writeln!(out, "outbox: {pending} card writes pending");
+            Ok(empty)
+        }
         "boards" => {
             let connection = connect::connect(env).await?;
             eprintln!("talking to {}", connection.description);

@@ -4,3 +4,4 @@
 
 pub mod openapi;
 pub mod sandbox;
+pub mod sync;

@@ -9,6 +9,8 @@ use server::{app_router, config::Config, AppState};
 
 /// A running sandbox-mode server; stops when the test's runtime ends.
 pub struct TestServer {
+    /// The state the server was built from (its store and sync engine).
+    pub state: AppState,
     pub base: String,
     pub client: Client,
     pub discovery: Value,
@@ -20,7 +22,8 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let leptos = LeptosOptions::builder().output_name("miro-cards").build();
-        let router = app_router(AppState::new(Config::sandbox(leptos, &base)));
+        let state = AppState::new(Config::sandbox(leptos, &base)).await.unwrap();
+        let router = app_router(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         let client = Client::builder().redirect(Policy::none()).build().unwrap();
         let discovery = client
@@ -32,6 +35,7 @@ impl TestServer {
             .await
             .unwrap();
         Self {
+            state,
             base,
             client,
             discovery,

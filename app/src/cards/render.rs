@@ -1,0 +1,146 @@
+//! Turns a record into the app card Miro shows: [`render_card`] applies the
+//! template's statuses and chip rules to a record's fields. Pure and
+//! deterministic (the server hashes the result to skip writes that change
+//! nothing), and shared by the server's card writes and the browser's live
+//! preview, so the two always agree.
+
+use super::markdown::{escape_text, to_miro_html};
+use super::model::{CardPreview, CardStatus, PreviewField, RecordFields};
+use super::template::{CardTemplate, ChipRule, ChipSource, DateStyle};
+use super::validate::{parse_date, MAX_FIELD_VALUE_CHARS, MAX_PREVIEW_FIELDS};
+
+/// The card Miro shows for this record: the title escaped, the description
+/// converted from Markdown, the status passed through, the border coloured by
+/// the record's status (an unknown status key counts as the template's
+/// default status) and the chips the template's rules make, at most
+/// [`MAX_PREVIEW_FIELDS`] of them.
+pub fn render_card(
+    fields: &RecordFields,
+    status: CardStatus,
+    template: &CardTemplate,
+) -> CardPreview {
+    let mut chips = all_chips(fields, template);
+    chips.truncate(MAX_PREVIEW_FIELDS);
+    CardPreview {
+        title: escape_text(&fields.title),
+        description: to_miro_html(&fields.description),
+        status,
+        fields: chips,
+        fill_color: template.card_color_for(&fields.status).to_owned(),
+    }
+}
+
+/// Every chip the template's rules make for this record, in order, before
+/// the card's cap of [`MAX_PREVIEW_FIELDS`] (validation uses the full count
+/// to refuse a record whose card would lose chips).
+///
+/// A rule's chip text is its `format` with `{value}` replaced, cut to
+/// [`MAX_FIELD_VALUE_CHARS`] characters (ending in "…") so a long custom
+/// value still fits a chip; a rule whose value is empty makes no chip. The
+/// record's own preview fields (the `preview` rule) are kept exactly as they
+/// are, except that those with an empty value are left out.
+pub fn all_chips(fields: &RecordFields, template: &CardTemplate) -> Vec<PreviewField> {
+    let mut chips = Vec::new();
+    for rule in &template.chips {
+        match &rule.source {
+            ChipSource::Status => {
+                let status = template.status_or_default(&fields.status);
+                if let Some(mut chip) = rule_chip(rule, &status.label, "") {
+                    if chip.fill_color.is_empty() {
+                        chip.fill_color.clone_from(&status.fill_color);
+                    }
+                    if chip.text_color.is_empty() {
+                        chip.text_color.clone_from(&status.text_color);
+                    }
+                    chips.push(chip);
+                }
+            }
+            ChipSource::Assignee => chips.extend(rule_chip(rule, &fields.assignee, "")),
+            ChipSource::DueDate => {
+                let date = format_date(&fields.due_date, rule.date_style);
+                chips.extend(rule_chip(rule, &date, ""));
+            }
+            ChipSource::Labels => {
+                chips.extend(
+                    fields
+                        .labels
+                        .iter()
+                        .filter_map(|label| rule_chip(rule, label, "")),
+                );
+            }
+            ChipSource::Custom(name) => {
+                let field = fields
+                    .custom
+                    .iter()
+                    .find(|field| field.name.trim().to_lowercase() == name.to_lowercase());
+                if let Some(field) = field {
+                    chips.extend(rule_chip(rule, &field.value, name));
+                }
+            }
+            ChipSource::Preview => {
+                chips.extend(
+                    fields
+                        .preview
+                        .iter()
+                        .filter(|chip| !chip.value.trim().is_empty())
+                        .cloned(),
+                );
+            }
+        }
+    }
+    chips
+}
+
+/// The chip a rule makes for one value (trimmed), or `None` when the value
+/// is empty. `default_tooltip` is used when the rule sets none.
+fn rule_chip(rule: &ChipRule, value: &str, default_tooltip: &str) -> Option<PreviewField> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let tooltip = if rule.tooltip.is_empty() {
+        default_tooltip
+    } else {
+        &rule.tooltip
+    };
+    Some(PreviewField {
+        value: shorten(
+            &rule.format.replace("{value}", value),
+            MAX_FIELD_VALUE_CHARS,
+        ),
+        tooltip: tooltip.to_owned(),
+        fill_color: rule.fill_color.clone(),
+        text_color: rule.text_color.clone(),
+        icon_url: rule.icon_url.clone(),
+        icon_shape: rule.icon_shape,
+    })
+}
+
+/// `text` if it has at most `max` characters, else its first `max - 1`
+/// characters (trailing spaces dropped) and "…".
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", kept.trim_end())
+}
+
+/// A due date as a chip shows it: `2026-11-25` (ISO), `Nov 25` (short) or
+/// `25 Nov 2026` (long). Text that is not a real `YYYY-MM-DD` date is
+/// returned as typed (trimmed).
+pub fn format_date(value: &str, style: DateStyle) -> String {
+    let value = value.trim();
+    let Some((year, month, day)) = parse_date(value) else {
+        return value.to_owned();
+    };
+    let month = &super::validate::MONTH_NAMES[month as usize - 1][..3];
+    match style {
+        DateStyle::Iso => value.to_owned(),
+        DateStyle::Short => format!("{month} {day}"),
+        DateStyle::Long => format!("{day} {month} {year:04}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,126 @@
+//! The app card detail view: what Miro shows in its modal when a user
+//! opens one of our cards. This module owns the contract between the page
+//! and the server (the data a view opens with, a save and its outcomes,
+//! the errors a user can meet) and the two server functions, each in its
+//! own file. The page itself is in `view/`.
+//!
+//! The server functions stay thin: they hand their arguments to a
+//! [`DetailService`] that the `server` crate implements and provides as
+//! Leptos context, so this crate compiles to WASM without server crates.
+
+pub mod merge;
+mod open_card;
+mod save_card;
+pub mod view;
+
+use serde::{Deserialize, Serialize};
+
+pub use open_card::{open_card, OpenCard};
+pub use save_card::{save_card, SaveCard};
+
+use crate::cards::{CardStatus, CardTemplate, FieldError, RecordFields, RecordSnapshot};
+
+/// Everything the view opens with, rendered into the page's HTML.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardViewData {
+    pub board_id: String,
+    pub item_id: String,
+    /// Authorizes saves from this view: bound to the user, the card and a
+    /// lifetime, signed by the server. Never put in a URL.
+    pub session: String,
+    pub record: RecordSnapshot,
+    /// The card's status on the board.
+    pub card_status: CardStatus,
+    pub template: CardTemplate,
+}
+
+/// A save from the view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveRequest {
+    pub board_id: String,
+    pub item_id: String,
+    pub session: String,
+    /// The version the user started editing from.
+    pub base_version: i64,
+    pub fields: RecordFields,
+}
+
+/// Whether the board shows a save yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BoardSync {
+    /// Miro confirmed the write: the board shows it now.
+    Synced,
+    /// Saved; Miro was slow or failing, so the card follows shortly.
+    Syncing { reason: String },
+}
+
+/// A successful save.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveOutcome {
+    pub record: RecordSnapshot,
+    pub board: BoardSync,
+}
+
+/// What can go wrong, in words a user can act on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ViewError {
+    /// The ticket in the URL expired, was used already, or is not ours.
+    #[error("This link to the card has expired or was already used. Open the card again from the board.")]
+    TicketRefused,
+    /// The view's session expired or does not match the card.
+    #[error("This view has been open too long to save. Reopen the card to keep editing.")]
+    SessionExpired,
+    #[error("You are not allowed to edit cards on this board.")]
+    NotAuthorized,
+    #[error("Miro no longer accepts the app's connection. Reconnect the app, then try again.")]
+    ReconnectNeeded,
+    #[error("This card is not connected to a record.")]
+    NotLinked,
+    #[error("Some fields need attention.")]
+    Invalid(Vec<FieldError>),
+    /// Someone else saved first.
+    #[error("Someone else saved this card while you were editing.")]
+    Conflict {
+        /// The record as it is now.
+        theirs: RecordSnapshot,
+        /// What the user started from, if still known.
+        base: Option<RecordFields>,
+    },
+    #[error("Something went wrong on our side ({0}). Your edits are still here; try again.")]
+    Unavailable(String),
+    /// The request did not reach the server or its answer was unreadable.
+    #[error("Could not reach the server ({0}). Your edits are still here; try again.")]
+    Transport(String),
+}
+
+impl leptos::server_fn::error::FromServerFnError for ViewError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        ViewError::Transport(value.to_string())
+    }
+}
+
+/// What the server functions need from the server. The `server` crate
+/// implements it and provides an `Arc<dyn DetailService>` as context.
+#[cfg(feature = "ssr")]
+#[async_trait::async_trait]
+pub trait DetailService: Send + Sync {
+    /// Redeems a ticket and returns the view's data.
+    async fn open(
+        &self,
+        board_id: &str,
+        item_id: &str,
+        ticket: &str,
+    ) -> Result<CardViewData, ViewError>;
+    /// Checks, validates and saves; pushes the card within a short deadline.
+    async fn save(&self, request: SaveRequest) -> Result<SaveOutcome, ViewError>;
+}
+
+/// The service from context, or `Unavailable` when the server did not
+/// provide one.
+#[cfg(feature = "ssr")]
+fn service() -> Result<std::sync::Arc<dyn DetailService>, ViewError> {
+    leptos::prelude::use_context::<std::sync::Arc<dyn DetailService>>()
+        .ok_or_else(|| ViewError::Unavailable("the detail service is not set up".to_owned()))
+}

@@ -1,0 +1,13 @@
+//! `save_card`: saves the view's edits against the version it opened at
+//! and returns the new state (or why not: a conflict, invalid fields, an
+//! expired session).
+
+use leptos::prelude::*;
+
+use super::{SaveOutcome, SaveRequest, ViewError};
+
+/// Saves a card's record.
+#[server(prefix = "/api", endpoint = "save_card")]
+pub async fn save_card(request: SaveRequest) -> Result<SaveOutcome, ViewError> {
+    super::service()?.save(request).await
+}

@@ -1,0 +1,421 @@
+//! The editor: every field of the record, validated as the user types
+//! with the rules the server applies, beside a live preview of the card,
+//! and saving with the version the view opened at.
+//!
+//! Keys: Ctrl/Cmd+S saves; Esc closes the modal (asking first when there
+//! are unsaved edits).
+
+use leptos::{ev, prelude::*};
+
+use super::{
+    browser,
+    conflict::ConflictPanel,
+    lists::{CustomFieldsEditor, PreviewFieldsEditor},
+    preview::CardPreviewView,
+    status::{SaveState, SaveStatus},
+};
+use crate::{
+    cards::{
+        render_card,
+        validate::{errors_for, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS},
+        validate_record, CardTemplate, FieldError, RecordFields,
+    },
+    detail::{save_card, BoardSync, CardViewData, SaveOutcome, SaveRequest, ViewError},
+};
+
+/// The form's state, shared by its parts (all of it is `Copy`).
+#[derive(Clone, Copy)]
+pub struct Form {
+    pub fields: RwSignal<RecordFields>,
+    pub errors: Memo<Vec<FieldError>>,
+    pub template: StoredValue<CardTemplate>,
+}
+
+impl Form {
+    /// The message for `path`, if its value is refused.
+    pub fn error(self, path: String) -> Signal<Option<String>> {
+        let errors = self.errors;
+        Signal::derive(move || errors.with(|e| errors_for(e, &path).map(str::to_owned)))
+    }
+}
+
+/// The editor for one card's record.
+#[component]
+pub fn Editor(data: CardViewData) -> impl IntoView {
+    let CardViewData {
+        board_id,
+        item_id,
+        session,
+        record,
+        card_status,
+        template,
+    } = data;
+    let template = StoredValue::new(template);
+    let ids = StoredValue::new((board_id, item_id, session));
+    let fields = RwSignal::new(record.fields.clone());
+    let saved = RwSignal::new(record.fields);
+    let version = RwSignal::new(record.version);
+    let state = RwSignal::new(SaveState::Idle);
+
+    let live_errors = Memo::new(move |_| fields.with(|f| template.with_value(|t| validate_record(f, t))));
+    // The server's verdict joins the live one until the next edit.
+    let errors = Memo::new(move |_| {
+        let mut shown = live_errors.get();
+        if let SaveState::Invalid(server) = state.get() {
+            for error in server {
+                if !shown.iter().any(|e| e.field == error.field) {
+                    shown.push(error);
+                }
+            }
+        }
+        shown
+    });
+    let form = Form {
+        fields,
+        errors,
+        template,
+    };
+    let preview = Memo::new(move |_| fields.with(|f| template.with_value(|t| render_card(f, card_status, t))));
+    let dirty = Memo::new(move |_| fields.with(|f| saved.with(|s| f != s)));
+
+    let action = Action::new_local(move |(request, close): &(SaveRequest, bool)| {
+        let (request, close) = (request.clone(), *close);
+        async move { (save_card(request).await, close) }
+    });
+    Effect::new(move |_| {
+        let Some((result, close)) = action.value().get() else {
+            return;
+        };
+        match result {
+            Ok(SaveOutcome { record, board }) => {
+                version.set(record.version);
+                saved.set(record.fields);
+                state.set(match board {
+                    BoardSync::Synced => SaveState::Saved,
+                    BoardSync::Syncing { reason } => SaveState::Syncing(reason),
+                });
+                if close {
+                    browser::close_modal();
+                }
+            }
+            Err(ViewError::Conflict { theirs, base }) => state.set(SaveState::Conflict {
+                theirs,
+                base,
+                ours: fields.get_untracked(),
+            }),
+            Err(ViewError::Invalid(errors)) => state.set(SaveState::Invalid(errors)),
+            Err(
+                error @ (ViewError::SessionExpired
+                | ViewError::ReconnectNeeded
+                | ViewError::NotAuthorized
+                | ViewError::NotLinked),
+            ) => state.set(SaveState::Blocked(error.to_string())),
+            Err(error) => state.set(SaveState::Failed(error.to_string())),
+        }
+    });
+    // A new edit clears the last outcome (a conflict stays until resolved).
+    Effect::new(move |_| {
+        fields.track();
+        let settled = matches!(
+            state.get_untracked(),
+            SaveState::Saved | SaveState::Syncing(_) | SaveState::Invalid(_) | SaveState::Failed(_)
+        );
+        if settled && dirty.get_untracked() {
+            state.set(SaveState::Idle);
+        }
+    });
+
+    let save = move |close: bool| {
+        if action.pending().get_untracked() || matches!(state.get_untracked(), SaveState::Conflict { .. }) {
+            return;
+        }
+        let refused = live_errors.get_untracked();
+        if !refused.is_empty() {
+            state.set(SaveState::Invalid(refused));
+            return;
+        }
+        if !dirty.get_untracked() && !close {
+            state.set(SaveState::Saved);
+            return;
+        }
+        let request = ids.with_value(|(board_id, item_id, session)| SaveRequest {
+            board_id: board_id.clone(),
+            item_id: item_id.clone(),
+            session: session.clone(),
+            base_version: version.get_untracked(),
+            fields: fields.get_untracked(),
+        });
+        state.set(SaveState::Saving);
+        action.dispatch_local((request, close));
+    };
+    let close = move || {
+        if !dirty.get_untracked() || browser::confirm("Discard your unsaved edits?") {
+            browser::close_modal();
+        }
+    };
+    Effect::new(move |_| {
+        let handle = window_event_listener(ev::keydown, move |event| {
+            let key = event.key();
+            if (event.ctrl_key() || event.meta_key()) && key.eq_ignore_ascii_case("s") {
+                event.prevent_default();
+                save(false);
+            } else if key == "Escape" {
+                event.prevent_default();
+                close();
+            }
+        });
+        on_cleanup(move || handle.remove());
+    });
+    let resolve = move |merged: RecordFields, theirs_version: i64| {
+        fields.set(merged);
+        version.set(theirs_version);
+        state.set(SaveState::Idle);
+        save(false);
+    };
+
+    view! {
+        <form
+            class="detail"
+            data-testid="card-editor"
+            novalidate
+            on:submit=move |event| {
+                event.prevent_default();
+                save(false);
+            }
+        >
+            <header class="detail__header">
+                <h1 class="detail__heading">"Edit card"</h1>
+                <span class="detail__version" data-testid="version">
+                    {move || format!("Version {}", version.get())}
+                </span>
+            </header>
+            <div class="detail__body">
+                <div class="detail__fields">
+                    <TextField
+                        form
+                        id="title"
+                        label="Title"
+                        hint=format!("Up to {MAX_TITLE_CHARS} characters.")
+                        value=Signal::derive(move || fields.with(|f| f.title.clone()))
+                        set=Callback::new(move |v: String| fields.update(|f| f.title = v))
+                    />
+                    <TextField
+                        form
+                        id="description"
+                        label="Description"
+                        multiline=true
+                        hint=format!(
+                            "Markdown: **bold**, *italic*, [link](https://…), lists. Up to {MAX_DESCRIPTION_CHARS} characters.",
+                        )
+                        value=Signal::derive(move || fields.with(|f| f.description.clone()))
+                        set=Callback::new(move |v: String| fields.update(|f| f.description = v))
+                    />
+                    <StatusField form />
+                    <div class="field-row">
+                        <TextField
+                            form
+                            id="assignee"
+                            label="Assignee"
+                            value=Signal::derive(move || fields.with(|f| f.assignee.clone()))
+                            set=Callback::new(move |v: String| fields.update(|f| f.assignee = v))
+                        />
+                        <TextField
+                            form
+                            id="due_date"
+                            label="Due date"
+                            kind="date"
+                            value=Signal::derive(move || fields.with(|f| f.due_date.clone()))
+                            set=Callback::new(move |v: String| fields.update(|f| f.due_date = v))
+                        />
+                    </div>
+                    <LabelsField form />
+                    <CustomFieldsEditor form />
+                    <PreviewFieldsEditor form />
+                </div>
+                <aside class="detail__preview" aria-label="Live preview of the card">
+                    <h2 class="detail__subheading">"On the board"</h2>
+                    <CardPreviewView preview=preview />
+                </aside>
+            </div>
+            {move || match state.get() {
+                SaveState::Conflict { theirs, base, ours } => {
+                    Some(view! { <ConflictPanel theirs base ours template on_resolve=resolve /> })
+                }
+                _ => None,
+            }}
+            <footer class="detail__actions">
+                <SaveStatus state dirty />
+                <button type="button" class="button button--tertiary" on:click=move |_| close()>
+                    "Close"
+                </button>
+                <button
+                    type="button"
+                    class="button button--secondary"
+                    data-testid="save-and-close"
+                    on:click=move |_| save(true)
+                >
+                    "Save and close"
+                </button>
+                <button type="submit" class="button button--primary" data-testid="save">
+                    "Save"
+                </button>
+            </footer>
+        </form>
+    }
+}
+
+/// A labelled text input (or textarea) with its error, announced when it
+/// appears.
+#[component]
+pub fn TextField(
+    form: Form,
+    #[prop(into)] id: String,
+    label: &'static str,
+    #[prop(into)] value: Signal<String>,
+    set: Callback<String>,
+    #[prop(optional)] kind: Option<&'static str>,
+    #[prop(optional)] multiline: bool,
+    #[prop(optional, into)] hint: Option<String>,
+    /// The validation path; defaults to `id`.
+    #[prop(optional, into)]
+    path: Option<String>,
+) -> impl IntoView {
+    let error = form.error(path.unwrap_or_else(|| id.clone()));
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = if hint.is_some() {
+        format!("{hint_id} {error_id}")
+    } else {
+        error_id.clone()
+    };
+    let initial = value.get_untracked();
+    let input = if multiline {
+        view! {
+            <textarea
+                id=id.clone()
+                name=id.clone()
+                rows="5"
+                aria-describedby=described
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                prop:value=value
+                on:input=move |ev| set.run(event_target_value(&ev))
+            >
+                {initial}
+            </textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <input
+                id=id.clone()
+                name=id.clone()
+                type=kind.unwrap_or("text")
+                value=initial
+                aria-describedby=described
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                prop:value=value
+                on:input=move |ev| set.run(event_target_value(&ev))
+            />
+        }
+        .into_any()
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            {input}
+            {hint.map(|hint| view! { <p class="field__hint" id=hint_id>{hint}</p> })}
+            <p class="field__error" id=error_id role="alert" data-testid=format!("error-{id}")>
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// The record's status, from the template's set, with its colour.
+#[component]
+fn StatusField(form: Form) -> impl IntoView {
+    let Form { fields, template, .. } = form;
+    let error = form.error("status".to_owned());
+    let current = move || fields.with(|f| f.status.clone());
+    let swatch = move || {
+        template.with_value(|t| {
+            let status = t.status_or_default(&current());
+            format!("background:{};color:{}", status.fill_color, status.text_color)
+        })
+    };
+    let options = template.with_value(|t| t.statuses.clone());
+    let initial = current();
+    view! {
+        <div class="field">
+            <label for="status">"Status"</label>
+            <div class="status-select">
+                <span class="status-select__swatch" style=swatch aria-hidden="true"></span>
+                <select
+                    id="status"
+                    name="status"
+                    aria-describedby="status-error"
+                    prop:value=current
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        fields.update(|f| f.status = value);
+                    }
+                >
+                    {options
+                        .into_iter()
+                        .map(|status| {
+                            let selected = status.key == initial;
+                            view! {
+                                <option value=status.key.clone() selected=selected>
+                                    {status.label.clone()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <p class="field__error" id="status-error" role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// Labels, typed as a comma-separated list.
+#[component]
+fn LabelsField(form: Form) -> impl IntoView {
+    let fields = form.fields;
+    let errors = form.errors;
+    let text = RwSignal::new(fields.with_untracked(|f| f.labels.join(", ")));
+    let error = Signal::derive(move || {
+        errors.with(|e| {
+            e.iter()
+                .find(|e| e.field == "labels" || e.field.starts_with("labels."))
+                .map(|e| e.message.clone())
+        })
+    });
+    view! {
+        <div class="field">
+            <label for="labels">"Labels"</label>
+            <input
+                id="labels"
+                name="labels"
+                type="text"
+                value=text.get_untracked()
+                aria-describedby="labels-hint labels-error"
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                prop:value=text
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    let labels = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                    text.set(value);
+                    fields.update(|f| f.labels = labels);
+                }
+            />
+            <p class="field__hint" id="labels-hint">"Separate labels with commas."</p>
+            <p class="field__error" id="labels-error" role="alert">{move || error.get()}</p>
+        </div>
+    }
+}

@@ -1,0 +1,25 @@
+//! The work that runs beside request handling: the outbox worker, the
+//! reconciliation pass and, in sandbox mode, the app's own installation
+//! into the sandbox.
+
+use crate::{sandbox_install, AppState};
+
+/// Starts the background tasks; they run until the process ends.
+pub fn start(state: &AppState) {
+    let engine = state.sync.clone();
+    tokio::spawn(engine.clone().run_worker());
+    tokio::spawn(engine.run_reconciler());
+    if state.sandbox.is_some() {
+        let state = state.clone();
+        tokio::spawn(async move {
+            match sandbox_install::install_and_link(&state).await {
+                Ok(report) => tracing::info!(
+                    linked = report.linked,
+                    rewritten = report.rewritten,
+                    "sandbox: the app is installed and the seeded cards are linked"
+                ),
+                Err(error) => tracing::error!(%error, "sandbox: installing the app failed"),
+            }
+        });
+    }
+}

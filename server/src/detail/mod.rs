@@ -1,0 +1,9 @@
+//! The detail view's server side: tickets that open a card's view
+//! (`POST /miro/tickets`), the sessions a redeemed ticket turns into, and
+//! the service behind the `open_card` and `save_card` server functions.
+
+pub mod session;
+mod service;
+pub mod tickets;
+
+pub use service::{Detail, PUSH_DEADLINE};

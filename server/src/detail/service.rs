@@ -1,0 +1,183 @@
+//! The detail view's service: what `open_card` and `save_card` (declared
+//! in `app`) do on the server.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use app::{
+    cards::{validate_record, CardStatus},
+    detail::{BoardSync, CardViewData, DetailService, SaveOutcome, SaveRequest, ViewError},
+};
+use async_trait::async_trait;
+
+use super::{session, tickets::ticket_hash};
+use crate::{
+    miro::{MiroError, TokenKey},
+    store::{now, origin, CardKey, RecordSave, StoreError},
+    sync::{needs_reconnect, PushOutcome, SyncError},
+    AppState,
+};
+
+/// How long a save waits for Miro before leaving the card to the outbox.
+pub const PUSH_DEADLINE: Duration = Duration::from_secs(3);
+
+/// How long a confirmed "this user can reach this board" is trusted.
+const BOARD_ACCESS_TTL: Duration = Duration::from_secs(300);
+
+pub struct Detail {
+    state: AppState,
+    board_access: Mutex<HashMap<(String, String), Instant>>,
+}
+
+impl Detail {
+    pub fn new(state: AppState) -> Arc<dyn DetailService> {
+        Arc::new(Self {
+            state,
+            board_access: Mutex::default(),
+        })
+    }
+
+    fn unavailable(error: impl std::fmt::Display) -> ViewError {
+        // The details go to the log, never to the page.
+        tracing::error!(%error, "detail view");
+        ViewError::Unavailable("the store or Miro did not answer".to_owned())
+    }
+
+    /// The user's installation must work and reach the board (checked with
+    /// Miro at most every few minutes per user and board).
+    async fn authorize_board(&self, user: &TokenKey, board_id: &str) -> Result<(), ViewError> {
+        let key = (user.user_id.clone(), board_id.to_owned());
+        let fresh = |at: &Instant| at.elapsed() < BOARD_ACCESS_TTL;
+        if self.board_access.lock().unwrap_or_else(|e| e.into_inner()).get(&key).is_some_and(fresh) {
+            return Ok(());
+        }
+        let access = match self.state.sync.tokens().access(user).await {
+            Ok(access) => access,
+            Err(error) if needs_reconnect(&error) => return Err(ViewError::ReconnectNeeded),
+            Err(error) => return Err(Self::unavailable(error)),
+        };
+        match self.state.oauth.client.board(&access, board_id).await {
+            Ok(_) => {
+                self.board_access
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, Instant::now());
+                Ok(())
+            }
+            Err(MiroError::NotFound(_) | MiroError::Forbidden(_)) => Err(ViewError::NotAuthorized),
+            Err(MiroError::Unauthorized(_)) => Err(ViewError::ReconnectNeeded),
+            Err(error) => Err(Self::unavailable(error)),
+        }
+    }
+}
+
+#[async_trait]
+impl DetailService for Detail {
+    async fn open(&self, board_id: &str, item_id: &str, ticket: &str) -> Result<CardViewData, ViewError> {
+        let store = self.state.sync.store();
+        let grant = store
+            .redeem_ticket(&ticket_hash(ticket), now())
+            .await
+            .map_err(Self::unavailable)?
+            .ok_or(ViewError::TicketRefused)?;
+        let card = CardKey::new(board_id, item_id);
+        if grant.card != card {
+            return Err(ViewError::TicketRefused);
+        }
+        let link = store.link(&card).await.map_err(Self::unavailable)?;
+        let Some((link, record_id)) = link.and_then(|l| l.record_id.clone().map(|r| (l, r))) else {
+            return Err(ViewError::NotLinked);
+        };
+        if link.owner.team_id != grant.user.team_id {
+            return Err(ViewError::NotAuthorized);
+        }
+        let record = store
+            .record(&record_id)
+            .await
+            .map_err(Self::unavailable)?
+            .ok_or(ViewError::NotLinked)?;
+        let session = session::sign(
+            &session::ViewSession::new(&grant.user, &card, now()),
+            &self.state.secret_key,
+        );
+        Ok(CardViewData {
+            board_id: card.board_id,
+            item_id: card.item_id,
+            session,
+            card_status: if record.source_deleted {
+                CardStatus::Disabled
+            } else {
+                link.status
+            },
+            record: record.snapshot,
+            template: (**self.state.sync.template()).clone(),
+        })
+    }
+
+    async fn save(&self, request: SaveRequest) -> Result<SaveOutcome, ViewError> {
+        let card = CardKey::new(&request.board_id, &request.item_id);
+        let view = session::verify(&request.session, &self.state.secret_key, &card, now())
+            .ok_or(ViewError::SessionExpired)?;
+        let user = view.user();
+        let store = self.state.sync.store();
+        let link = store
+            .link(&card)
+            .await
+            .map_err(Self::unavailable)?
+            .ok_or(ViewError::NotLinked)?;
+        let record_id = link.record_id.clone().ok_or(ViewError::NotLinked)?;
+        if link.owner.team_id != user.team_id {
+            return Err(ViewError::NotAuthorized);
+        }
+        self.authorize_board(&user, &card.board_id).await?;
+        let errors = validate_record(&request.fields, self.state.sync.template());
+        if !errors.is_empty() {
+            return Err(ViewError::Invalid(errors));
+        }
+        let saved = self
+            .state
+            .sync
+            .save(RecordSave {
+                record_id: &record_id,
+                base_version: request.base_version,
+                fields: &request.fields,
+                origin: origin::MIRO,
+                actor: &user.user_id,
+            })
+            .await;
+        let saved = match saved {
+            Ok(saved) => saved,
+            Err(SyncError::Store(StoreError::Conflict { current })) => {
+                let base = store
+                    .record_version(&record_id, request.base_version)
+                    .await
+                    .map_err(Self::unavailable)?;
+                return Err(ViewError::Conflict { theirs: current, base });
+            }
+            Err(error) => return Err(Self::unavailable(error)),
+        };
+        // The card the user is looking at goes now; the others follow
+        // through the worker, which the save woke.
+        let board = match self.state.sync.push(&card, Some(PUSH_DEADLINE)).await {
+            Ok(PushOutcome::Written | PushOutcome::Unchanged | PushOutcome::NothingQueued) => BoardSync::Synced,
+            Ok(PushOutcome::Deferred { reason, .. }) => BoardSync::Syncing { reason },
+            Ok(PushOutcome::CardGone) => BoardSync::Syncing {
+                reason: "the card was deleted from the board".to_owned(),
+            },
+            Ok(PushOutcome::Refused(reason)) => BoardSync::Syncing { reason },
+            Err(error) => {
+                tracing::error!(%error, "pushing a saved card failed");
+                BoardSync::Syncing {
+                    reason: "the outbox will write the card".to_owned(),
+                }
+            }
+        };
+        Ok(SaveOutcome {
+            record: saved.record,
+            board,
+        })
+    }
+}

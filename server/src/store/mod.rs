@@ -1,0 +1,293 @@
+//! The store: installations (sealed tokens), records and their versions,
+//! card links, the outbox of card writes, and the sync log.
+//!
+//! It is a trait so that backends can be swapped: SQLite is the embedded
+//! default ([`SqliteStore`]); PostgreSQL, for several instances, implements
+//! the same trait. Every method that changes more than one table does so in
+//! one transaction: a save, its sync-log row and its outbox rows commit
+//! together or not at all, so an acknowledged edit is never half-stored.
+
+mod seal;
+mod sqlite;
+
+use app::cards::{CardStatus, RecordFields, RecordSnapshot};
+use async_trait::async_trait;
+
+pub use seal::{SecretKey, SealError};
+pub use sqlite::SqliteStore;
+
+use crate::miro::{StoredTokens, TokenKey};
+
+/// Where a change came from, as the sync log and the outbox record it.
+pub mod origin {
+    /// An edit in the detail view or the panel.
+    pub const MIRO: &str = "miro";
+    /// The reconciliation pass.
+    pub const RECONCILE: &str = "reconcile";
+    /// The outbox worker.
+    pub const WORKER: &str = "worker";
+}
+
+/// One card on one board.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CardKey {
+    pub board_id: String,
+    pub item_id: String,
+}
+
+impl CardKey {
+    pub fn new(board_id: impl Into<String>, item_id: impl Into<String>) -> Self {
+        Self {
+            board_id: board_id.into(),
+            item_id: item_id.into(),
+        }
+    }
+}
+
+/// A record with where it comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordRow {
+    pub snapshot: RecordSnapshot,
+    /// `builtin`, `github`, ...
+    pub connector: String,
+    /// The item's id in its tool (for the built-in connector, the record id).
+    pub external_id: String,
+    /// The item was deleted in its tool: its cards are `disabled`.
+    pub source_deleted: bool,
+}
+
+/// A card and the record it shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardLink {
+    pub card: CardKey,
+    /// `None` once the card was disconnected (it stays on its board).
+    pub record_id: Option<String>,
+    /// Whose installation writes the card.
+    pub owner: TokenKey,
+    pub status: CardStatus,
+    /// Hash of the preview last written to Miro.
+    pub last_hash: Option<String>,
+}
+
+/// A pending card write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub card: CardKey,
+    pub origin: String,
+    pub attempts: i64,
+}
+
+/// A row of the sync log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: i64,
+    pub record_id: Option<String>,
+    pub board_id: Option<String>,
+    pub item_id: Option<String>,
+    pub origin: String,
+    pub actor: String,
+    pub action: String,
+    pub result: String,
+}
+
+impl LogEntry {
+    /// An entry about one card, stamped now.
+    pub fn card(card: &CardKey, origin: &str, action: &str, result: impl Into<String>) -> Self {
+        Self {
+            at: now(),
+            board_id: Some(card.board_id.clone()),
+            item_id: Some(card.item_id.clone()),
+            origin: origin.to_owned(),
+            actor: origin.to_owned(),
+            action: action.to_owned(),
+            result: result.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// What a ticket lets its holder open: one card, as one Miro user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TicketGrant {
+    pub user: TokenKey,
+    pub card: CardKey,
+}
+
+/// A new record.
+#[derive(Clone, Debug)]
+pub struct NewRecord<'a> {
+    pub connector: &'a str,
+    /// `None`: the record is its own item (the built-in connector), and
+    /// its id is used.
+    pub external_id: Option<&'a str>,
+    pub fields: &'a RecordFields,
+    pub origin: &'a str,
+    pub actor: &'a str,
+}
+
+/// A save of a record's fields, made against the version the editor saw.
+#[derive(Clone, Debug)]
+pub struct RecordSave<'a> {
+    pub record_id: &'a str,
+    pub base_version: i64,
+    pub fields: &'a RecordFields,
+    pub origin: &'a str,
+    pub actor: &'a str,
+}
+
+/// What a save did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Saved {
+    pub record: RecordSnapshot,
+    /// The linked cards an outbox row was queued for.
+    pub cards: Vec<CardKey>,
+}
+
+/// A card to link to a record.
+#[derive(Clone, Debug)]
+pub struct NewLink<'a> {
+    pub card: &'a CardKey,
+    pub record_id: &'a str,
+    pub owner: &'a TokenKey,
+    pub origin: &'a str,
+    pub actor: &'a str,
+}
+
+/// Why a card stops showing its record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unlink {
+    /// The card is gone from its board: forget it.
+    Gone,
+    /// The user disconnected it: it stays on the board as `disconnected`.
+    Disconnect,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no record {0}")]
+    NoRecord(String),
+    /// The save was made against an older version; nothing was written.
+    #[error("record {} is at version {}; the save was based on an older one", .current.id, .current.version)]
+    Conflict { current: RecordSnapshot },
+    #[error("a record for {connector} item {external_id} exists already")]
+    Duplicate {
+        connector: String,
+        external_id: String,
+    },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("DATABASE_URL: {0}")]
+    Url(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What the app keeps. Implemented by [`SqliteStore`] (and the PostgreSQL
+/// store); tests run against real databases, never a mock.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // --- installations -----------------------------------------------
+    async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()>;
+    async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>>;
+    async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()>;
+    async fn installations(&self) -> StoreResult<Vec<TokenKey>>;
+
+    // --- records -----------------------------------------------------
+    /// Creates a record at version 1 (and logs it).
+    async fn create_record(&self, new: NewRecord<'_>) -> StoreResult<RecordRow>;
+    async fn record(&self, id: &str) -> StoreResult<Option<RecordRow>>;
+    async fn record_by_external(
+        &self,
+        connector: &str,
+        external_id: &str,
+    ) -> StoreResult<Option<RecordRow>>;
+    /// The fields a record had at `version`, if kept.
+    async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>>;
+    /// Records whose title contains `query` (case-insensitive), newest first.
+    async fn search_records(&self, query: &str, limit: u32) -> StoreResult<Vec<RecordRow>>;
+    /// Saves new fields as the next version, in one transaction with its
+    /// sync-log row and an outbox row per linked card. Refused with
+    /// [`StoreError::Conflict`] unless `base_version` is the current one.
+    async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved>;
+    /// Marks the record's source item deleted (or back); its cards turn
+    /// `disabled` (or `connected`) and get an outbox row each.
+    async fn set_source_deleted(
+        &self,
+        record_id: &str,
+        deleted: bool,
+        origin: &str,
+    ) -> StoreResult<Vec<CardKey>>;
+
+    // --- card links --------------------------------------------------
+    /// Links a card to a record (replacing any link it had) and queues a
+    /// write so the card shows the record.
+    async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()>;
+    async fn unlink_card(&self, card: &CardKey, how: Unlink, origin: &str) -> StoreResult<()>;
+    async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>>;
+    async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>>;
+    async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>>;
+    /// Every board with a linked card, with an installation that can
+    /// reach it.
+    async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>>;
+
+    // --- outbox ------------------------------------------------------
+    /// Queues a rewrite of a card, forgetting the hash of what was last
+    /// written, so the write is sent even if it repeats the last one
+    /// (reconciliation uses this for a card that drifted on the board).
+    async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()>;
+    /// Cards with a write due at `now`, oldest first.
+    async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>>;
+    /// A card's pending writes, oldest first.
+    async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>>;
+    /// Marks a card's writes up to `upto_id` done, records the hash that
+    /// is now on the card (when something was written) and logs the
+    /// outcome, in one transaction.
+    async fn finish_writes(
+        &self,
+        card: &CardKey,
+        upto_id: i64,
+        written_hash: Option<&str>,
+        log: &LogEntry,
+    ) -> StoreResult<()>;
+    /// Puts a card's writes up to `upto_id` off until `next_at`, counting
+    /// an attempt.
+    async fn retry_writes(
+        &self,
+        card: &CardKey,
+        upto_id: i64,
+        next_at: i64,
+        error: &str,
+    ) -> StoreResult<()>;
+    async fn pending_count(&self) -> StoreResult<u64>;
+
+    // --- tickets -----------------------------------------------------
+    /// Keeps a ticket (by its hash) until `expires_at`.
+    async fn create_ticket(&self, hash: &str, grant: &TicketGrant, expires_at: i64) -> StoreResult<()>;
+    /// Takes a ticket: returns what it grants if it exists and has not
+    /// expired at `now`, and deletes it either way, so it works once.
+    async fn redeem_ticket(&self, hash: &str, now: i64) -> StoreResult<Option<TicketGrant>>;
+
+    // --- sync log ----------------------------------------------------
+    async fn append_log(&self, entry: &LogEntry) -> StoreResult<()>;
+    /// The newest entries first.
+    async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>>;
+}
+
+/// UNIX seconds now.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A new random id with a readable prefix (`rec_…`).
+pub fn new_id(prefix: &str) -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 10];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}_{hex}")
+}

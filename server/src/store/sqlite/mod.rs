@@ -1,0 +1,344 @@
+//! The SQLite store: one database file (WAL mode), migrated at start-up.
+//!
+//! Writes in this process go through one lock, so a transaction never
+//! meets another writer halfway (SQLite would refuse a deferred
+//! transaction's upgrade to a write rather than wait). Readers are not
+//! held up: WAL lets them read while a write is under way. `synchronous =
+//! FULL` makes a commit durable before it returns, so an acknowledged save
+//! survives a crash or a power cut.
+
+mod links;
+mod outbox;
+mod records;
+mod tokens;
+
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use app::cards::{CardStatus, RecordFields, RecordSnapshot};
+use async_trait::async_trait;
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    Row, SqlitePool,
+};
+use tokio::sync::Mutex;
+
+use super::{
+    CardKey, CardLink, LogEntry, NewLink, NewRecord, OutboxEntry, RecordRow, RecordSave, Saved,
+    SecretKey, Store, StoreError, StoreResult, TicketGrant, Unlink,
+};
+use crate::miro::{StoredTokens, TokenKey};
+
+/// The SQLite-backed [`Store`]. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    key: SecretKey,
+    write: Arc<Mutex<()>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its folder if needed) the database at `url`
+    /// (`sqlite://path/to/file.db`) and brings its schema up to date.
+    pub async fn open(url: &str, key: SecretKey) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Url(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Url(format!("{}: {e}", dir.display())))?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self {
+            pool,
+            key,
+            write: Arc::default(),
+        })
+    }
+
+    /// Closes every connection (the WAL is checkpointed into the file).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn fields_json(fields: &RecordFields) -> String {
+    serde_json::to_string(fields).expect("record fields always serialize")
+}
+
+fn parse_fields(text: &str) -> StoreResult<RecordFields> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("record fields: {e}")))
+}
+
+fn record_row(row: &SqliteRow) -> StoreResult<RecordRow> {
+    Ok(RecordRow {
+        snapshot: RecordSnapshot {
+            id: row.try_get("id")?,
+            version: row.try_get("version")?,
+            fields: parse_fields(&row.try_get::<String, _>("fields")?)?,
+        },
+        connector: row.try_get("connector")?,
+        external_id: row.try_get("external_id")?,
+        source_deleted: row.try_get::<i64, _>("source_deleted")? != 0,
+    })
+}
+
+fn link_row(row: &SqliteRow) -> StoreResult<CardLink> {
+    let status: String = row.try_get("status")?;
+    Ok(CardLink {
+        card: CardKey::new(
+            row.try_get::<String, _>("board_id")?,
+            row.try_get::<String, _>("item_id")?,
+        ),
+        record_id: row.try_get("record_id")?,
+        owner: TokenKey {
+            user_id: row.try_get("user_id")?,
+            team_id: row.try_get("team_id")?,
+        },
+        status: CardStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("card status {status}")))?,
+        last_hash: row.try_get("last_hash")?,
+    })
+}
+
+/// Inserts a sync-log row on `conn` (inside the caller's transaction).
+async fn insert_log(conn: &mut sqlx::SqliteConnection, entry: &LogEntry) -> StoreResult<()> {
+    sqlx::query(
+        "insert into sync_log (at, record_id, board_id, item_id, origin, actor, action, result)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(entry.at)
+    .bind(&entry.record_id)
+    .bind(&entry.board_id)
+    .bind(&entry.item_id)
+    .bind(&entry.origin)
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(&entry.result)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        tokens::save(&self.pool, &self.key, key, tokens).await
+    }
+
+    async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>> {
+        tokens::load(&self.pool, &self.key, key).await
+    }
+
+    async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        tokens::forget(&self.pool, key).await
+    }
+
+    async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
+        tokens::list(&self.pool).await
+    }
+
+    async fn create_record(&self, new: NewRecord<'_>) -> StoreResult<RecordRow> {
+        let _write = self.write.lock().await;
+        records::create(&self.pool, new).await
+    }
+
+    async fn record(&self, id: &str) -> StoreResult<Option<RecordRow>> {
+        records::get(&self.pool, id).await
+    }
+
+    async fn record_by_external(
+        &self,
+        connector: &str,
+        external_id: &str,
+    ) -> StoreResult<Option<RecordRow>> {
+        records::by_external(&self.pool, connector, external_id).await
+    }
+
+    async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>> {
+        records::version(&self.pool, id, version).await
+    }
+
+    async fn search_records(&self, query: &str, limit: u32) -> StoreResult<Vec<RecordRow>> {
+        records::search(&self.pool, query, limit).await
+    }
+
+    async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved> {
+        let _write = self.write.lock().await;
+        records::save(&self.pool, save).await
+    }
+
+    async fn set_source_deleted(
+        &self,
+        record_id: &str,
+        deleted: bool,
+        origin: &str,
+    ) -> StoreResult<Vec<CardKey>> {
+        let _write = self.write.lock().await;
+        records::set_source_deleted(&self.pool, record_id, deleted, origin).await
+    }
+
+    async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        links::link(&self.pool, link).await
+    }
+
+    async fn unlink_card(&self, card: &CardKey, how: Unlink, origin: &str) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        links::unlink(&self.pool, card, how, origin).await
+    }
+
+    async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
+        links::get(&self.pool, card).await
+    }
+
+    async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
+        links::for_record(&self.pool, record_id).await
+    }
+
+    async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>> {
+        links::on_board(&self.pool, board_id).await
+    }
+
+    async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>> {
+        links::boards(&self.pool).await
+    }
+
+    async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "update card_links set last_hash = null, updated_at = $1
+             where board_id = $2 and item_id = $3",
+        )
+        .bind(super::now())
+        .bind(&card.board_id)
+        .bind(&card.item_id)
+        .execute(&mut *tx)
+        .await?;
+        outbox::enqueue(&mut tx, card, origin).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>> {
+        outbox::due(&self.pool, now, limit).await
+    }
+
+    async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
+        outbox::pending(&self.pool, card).await
+    }
+
+    async fn finish_writes(
+        &self,
+        card: &CardKey,
+        upto_id: i64,
+        written_hash: Option<&str>,
+        log: &LogEntry,
+    ) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        outbox::finish(&self.pool, card, upto_id, written_hash, log).await
+    }
+
+    async fn retry_writes(
+        &self,
+        card: &CardKey,
+        upto_id: i64,
+        next_at: i64,
+        error: &str,
+    ) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        outbox::retry(&self.pool, card, upto_id, next_at, error).await
+    }
+
+    async fn pending_count(&self) -> StoreResult<u64> {
+        outbox::count(&self.pool).await
+    }
+
+    async fn create_ticket(&self, hash: &str, grant: &TicketGrant, expires_at: i64) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        let at = super::now();
+        // Expired tickets are useless: clear them while we are here.
+        sqlx::query("delete from tickets where expires_at < $1")
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "insert into tickets (hash, user_id, team_id, board_id, item_id, expires_at, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(hash)
+        .bind(&grant.user.user_id)
+        .bind(&grant.user.team_id)
+        .bind(&grant.card.board_id)
+        .bind(&grant.card.item_id)
+        .bind(expires_at)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn redeem_ticket(&self, hash: &str, now: i64) -> StoreResult<Option<TicketGrant>> {
+        let _write = self.write.lock().await;
+        let row = sqlx::query("delete from tickets where hash = $1 returning *")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        if row.try_get::<i64, _>("expires_at")? < now {
+            return Ok(None);
+        }
+        Ok(Some(TicketGrant {
+            user: TokenKey {
+                user_id: row.try_get("user_id")?,
+                team_id: row.try_get("team_id")?,
+            },
+            card: CardKey::new(
+                row.try_get::<String, _>("board_id")?,
+                row.try_get::<String, _>("item_id")?,
+            ),
+        }))
+    }
+
+    async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        let mut conn = self.pool.acquire().await?;
+        insert_log(&mut conn, entry).await
+    }
+
+    async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
+        let rows = sqlx::query("select * from sync_log order by id desc limit $1")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(LogEntry {
+                    at: row.try_get("at")?,
+                    record_id: row.try_get("record_id")?,
+                    board_id: row.try_get("board_id")?,
+                    item_id: row.try_get("item_id")?,
+                    origin: row.try_get("origin")?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    result: row.try_get("result")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,149 @@
+//! The outbox of card writes. Rows name a card only; the worker renders
+//! the record when it drains them, so all of a card's pending rows are
+//! settled by one write of the newest content.
+
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use super::insert_log;
+use crate::store::{now, CardKey, LogEntry, OutboxEntry, StoreResult};
+
+pub async fn enqueue(conn: &mut SqliteConnection, card: &CardKey, origin: &str) -> StoreResult<()> {
+    let at = now();
+    sqlx::query(
+        "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at, updated_at)
+         values ($1, $2, $3, $4, $4, $4)",
+    )
+    .bind(&card.board_id)
+    .bind(&card.item_id)
+    .bind(origin)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn drop_pending(
+    conn: &mut SqliteConnection,
+    card: &CardKey,
+    why: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "update outbox set state = 'dropped', last_error = $1, updated_at = $2
+         where board_id = $3 and item_id = $4 and state = 'pending'",
+    )
+    .bind(why)
+    .bind(now())
+    .bind(&card.board_id)
+    .bind(&card.item_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn due(pool: &SqlitePool, now: i64, limit: u32) -> StoreResult<Vec<CardKey>> {
+    let rows = sqlx::query(
+        "select board_id, item_id, min(id) as first from outbox
+         where state = 'pending'
+         group by board_id, item_id
+         having min(next_attempt_at) <= $1
+         order by first limit $2",
+    )
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(CardKey::new(
+                row.try_get::<String, _>("board_id")?,
+                row.try_get::<String, _>("item_id")?,
+            ))
+        })
+        .collect()
+}
+
+pub async fn pending(pool: &SqlitePool, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
+    let rows = sqlx::query(
+        "select id, origin, attempts from outbox
+         where board_id = $1 and item_id = $2 and state = 'pending' order by id",
+    )
+    .bind(&card.board_id)
+    .bind(&card.item_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OutboxEntry {
+                id: row.try_get("id")?,
+                card: card.clone(),
+                origin: row.try_get("origin")?,
+                attempts: row.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn finish(
+    pool: &SqlitePool,
+    card: &CardKey,
+    upto_id: i64,
+    written_hash: Option<&str>,
+    log: &LogEntry,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "update outbox set state = 'done', updated_at = $1
+         where board_id = $2 and item_id = $3 and state = 'pending' and id <= $4",
+    )
+    .bind(now())
+    .bind(&card.board_id)
+    .bind(&card.item_id)
+    .bind(upto_id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(hash) = written_hash {
+        sqlx::query(
+            "update card_links set last_hash = $1, updated_at = $2
+             where board_id = $3 and item_id = $4",
+        )
+        .bind(hash)
+        .bind(now())
+        .bind(&card.board_id)
+        .bind(&card.item_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    insert_log(&mut tx, log).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn retry(
+    pool: &SqlitePool,
+    card: &CardKey,
+    upto_id: i64,
+    next_at: i64,
+    error: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "update outbox set attempts = attempts + 1, next_attempt_at = $1, last_error = $2,
+             updated_at = $3
+         where board_id = $4 and item_id = $5 and state = 'pending' and id <= $6",
+    )
+    .bind(next_at)
+    .bind(error)
+    .bind(now())
+    .bind(&card.board_id)
+    .bind(&card.item_id)
+    .bind(upto_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn count(pool: &SqlitePool) -> StoreResult<u64> {
+    let row = sqlx::query("select count(*) as n from outbox where state = 'pending'")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")?.max(0) as u64)
+}

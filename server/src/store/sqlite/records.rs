@@ -1,0 +1,289 @@
+//! Records and their versions. A save is one transaction: the new
+//! version, its history row, its sync-log row and an outbox row for each
+//! linked card.
+
+use app::cards::RecordFields;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use super::{fields_json, insert_log, outbox, parse_fields, record_row};
+use crate::store::{
+    new_id, now, CardKey, LogEntry, NewRecord, RecordRow, RecordSave, Saved, StoreError,
+    StoreResult,
+};
+
+pub async fn create(pool: &SqlitePool, new: NewRecord<'_>) -> StoreResult<RecordRow> {
+    let id = new_id("rec");
+    let external_id = new.external_id.unwrap_or(&id).to_owned();
+    let at = now();
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query(
+        "insert into records (id, connector, external_id, version, fields, created_at, updated_at)
+         values ($1, $2, $3, 1, $4, $5, $5)
+         on conflict (connector, external_id) do nothing",
+    )
+    .bind(&id)
+    .bind(new.connector)
+    .bind(&external_id)
+    .bind(fields_json(new.fields))
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(StoreError::Duplicate {
+            connector: new.connector.to_owned(),
+            external_id,
+        });
+    }
+    insert_version(&mut tx, &id, 1, new.fields, new.origin, new.actor).await?;
+    insert_log(
+        &mut tx,
+        &LogEntry {
+            at,
+            record_id: Some(id.clone()),
+            origin: new.origin.to_owned(),
+            actor: new.actor.to_owned(),
+            action: "create".to_owned(),
+            result: "version 1".to_owned(),
+            ..LogEntry::default()
+        },
+    )
+    .await?;
+    let row = get_on(&mut tx, &id).await?.ok_or(StoreError::NoRecord(id))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+async fn insert_version(
+    conn: &mut SqliteConnection,
+    id: &str,
+    version: i64,
+    fields: &RecordFields,
+    origin: &str,
+    actor: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "insert into record_versions (record_id, version, fields, origin, actor, created_at)
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(fields_json(fields))
+    .bind(origin)
+    .bind(actor)
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn get_on(conn: &mut SqliteConnection, id: &str) -> StoreResult<Option<RecordRow>> {
+    let row = sqlx::query("select * from records where id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(record_row).transpose()
+}
+
+pub async fn get(pool: &SqlitePool, id: &str) -> StoreResult<Option<RecordRow>> {
+    let mut conn = pool.acquire().await?;
+    get_on(&mut conn, id).await
+}
+
+pub async fn by_external(
+    pool: &SqlitePool,
+    connector: &str,
+    external_id: &str,
+) -> StoreResult<Option<RecordRow>> {
+    let row = sqlx::query("select * from records where connector = $1 and external_id = $2")
+        .bind(connector)
+        .bind(external_id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(record_row).transpose()
+}
+
+pub async fn version(
+    pool: &SqlitePool,
+    id: &str,
+    version: i64,
+) -> StoreResult<Option<RecordFields>> {
+    let row =
+        sqlx::query("select fields from record_versions where record_id = $1 and version = $2")
+            .bind(id)
+            .bind(version)
+            .fetch_optional(pool)
+            .await?;
+    row.map(|row| parse_fields(&row.try_get::<String, _>("fields")?))
+        .transpose()
+}
+
+pub async fn search(pool: &SqlitePool, query: &str, limit: u32) -> StoreResult<Vec<RecordRow>> {
+    // SQLite's `like` is case-insensitive for ASCII; the JSON text holds
+    // the title as it was typed.
+    let pattern = format!(
+        "%{}%",
+        query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    );
+    let rows = sqlx::query(
+        "select * from records where json_extract(fields, '$.title') like $1 escape '\\'
+         order by updated_at desc, id limit $2",
+    )
+    .bind(pattern)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(record_row).collect()
+}
+
+pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved> {
+    let mut tx = pool.begin().await?;
+    let current = get_on(&mut tx, save.record_id)
+        .await?
+        .ok_or_else(|| StoreError::NoRecord(save.record_id.to_owned()))?;
+    if current.snapshot.version != save.base_version {
+        insert_log(
+            &mut tx,
+            &LogEntry {
+                at: now(),
+                record_id: Some(save.record_id.to_owned()),
+                origin: save.origin.to_owned(),
+                actor: save.actor.to_owned(),
+                action: "save".to_owned(),
+                result: format!(
+                    "conflict: based on version {}, record is at {}",
+                    save.base_version, current.snapshot.version
+                ),
+                ..LogEntry::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(StoreError::Conflict {
+            current: current.snapshot,
+        });
+    }
+    if &current.snapshot.fields == save.fields {
+        // Nothing changed (a repeated save, or an echo from the source):
+        // no new version and no card writes.
+        return Ok(Saved {
+            record: current.snapshot,
+            cards: Vec::new(),
+        });
+    }
+    let version = current.snapshot.version + 1;
+    let at = now();
+    sqlx::query("update records set version = $1, fields = $2, updated_at = $3 where id = $4")
+        .bind(version)
+        .bind(fields_json(save.fields))
+        .bind(at)
+        .bind(save.record_id)
+        .execute(&mut *tx)
+        .await?;
+    insert_version(
+        &mut tx,
+        save.record_id,
+        version,
+        save.fields,
+        save.origin,
+        save.actor,
+    )
+    .await?;
+    insert_log(
+        &mut tx,
+        &LogEntry {
+            at,
+            record_id: Some(save.record_id.to_owned()),
+            origin: save.origin.to_owned(),
+            actor: save.actor.to_owned(),
+            action: "save".to_owned(),
+            result: format!("version {version}"),
+            ..LogEntry::default()
+        },
+    )
+    .await?;
+    let cards = enqueue_linked(&mut tx, save.record_id, save.origin).await?;
+    let record = get_on(&mut tx, save.record_id)
+        .await?
+        .ok_or_else(|| StoreError::NoRecord(save.record_id.to_owned()))?;
+    tx.commit().await?;
+    Ok(Saved {
+        record: record.snapshot,
+        cards,
+    })
+}
+
+/// Queues a write for every card that shows the record.
+async fn enqueue_linked(
+    conn: &mut SqliteConnection,
+    record_id: &str,
+    origin: &str,
+) -> StoreResult<Vec<CardKey>> {
+    let rows = sqlx::query(
+        "select board_id, item_id from card_links where record_id = $1 order by board_id, item_id",
+    )
+    .bind(record_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut cards = Vec::with_capacity(rows.len());
+    for row in rows {
+        let card = CardKey::new(
+            row.try_get::<String, _>("board_id")?,
+            row.try_get::<String, _>("item_id")?,
+        );
+        outbox::enqueue(conn, &card, origin).await?;
+        cards.push(card);
+    }
+    Ok(cards)
+}
+
+pub async fn set_source_deleted(
+    pool: &SqlitePool,
+    record_id: &str,
+    deleted: bool,
+    origin: &str,
+) -> StoreResult<Vec<CardKey>> {
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query(
+        "update records set source_deleted = $1, updated_at = $2
+         where id = $3 and source_deleted <> $1",
+    )
+    .bind(i64::from(deleted))
+    .bind(now())
+    .bind(record_id)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        if get_on(&mut tx, record_id).await?.is_none() {
+            return Err(StoreError::NoRecord(record_id.to_owned()));
+        }
+        return Ok(Vec::new());
+    }
+    let status = if deleted { "disabled" } else { "connected" };
+    sqlx::query("update card_links set status = $1, updated_at = $2 where record_id = $3")
+        .bind(status)
+        .bind(now())
+        .bind(record_id)
+        .execute(&mut *tx)
+        .await?;
+    insert_log(
+        &mut tx,
+        &LogEntry {
+            at: now(),
+            record_id: Some(record_id.to_owned()),
+            origin: origin.to_owned(),
+            actor: origin.to_owned(),
+            action: if deleted {
+                "source deleted"
+            } else {
+                "source restored"
+            }
+            .to_owned(),
+            result: format!("cards {status}"),
+            ..LogEntry::default()
+        },
+    )
+    .await?;
+    let cards = enqueue_linked(&mut tx, record_id, origin).await?;
+    tx.commit().await?;
+    Ok(cards)
+}

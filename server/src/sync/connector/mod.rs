@@ -1,0 +1,59 @@
+//! Connectors: where records' items live. The built-in connector keeps
+//! them in our own database (the default); external tools (GitHub Issues)
+//! implement the same trait, and every connector must pass the shared
+//! [`conformance`] suite.
+//!
+//! A connector speaks in [`RecordFields`]: it maps its tool's items to
+//! them and back. The sync engine calls it for edits made in Miro and
+//! feeds what the tool reports through
+//! [`SyncEngine::apply_source_change`](super::SyncEngine::apply_source_change),
+//! which drops echoes of our own writes.
+
+mod builtin;
+pub mod conformance;
+
+use app::cards::RecordFields;
+use async_trait::async_trait;
+
+pub use builtin::{BuiltinConnector, BUILTIN};
+
+/// An item in a connector's tool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceItem {
+    pub external_id: String,
+    pub fields: RecordFields,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    #[error("no item {0} in the tool")]
+    NotFound(String),
+    /// The tool refused the change (e.g. a field it cannot hold).
+    #[error("the tool refused the change: {0}")]
+    Refused(String),
+    /// Worth retrying later.
+    #[error("the tool is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A tool that holds records' items.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// The name records of this connector carry (`builtin`, `github`).
+    fn name(&self) -> &str;
+    /// Creates an item; returns it as the tool keeps it.
+    async fn create(&self, fields: &RecordFields, actor: &str) -> Result<SourceItem, ConnectorError>;
+    /// The item, or `None` when it does not exist (any more).
+    async fn fetch(&self, external_id: &str) -> Result<Option<SourceItem>, ConnectorError>;
+    /// Replaces the item's fields; returns it as the tool keeps it.
+    async fn update(
+        &self,
+        external_id: &str,
+        fields: &RecordFields,
+        actor: &str,
+    ) -> Result<SourceItem, ConnectorError>;
+    /// Deletes the item (its cards turn `disabled`).
+    async fn delete(&self, external_id: &str, actor: &str) -> Result<(), ConnectorError>;
+    /// Items whose title contains `query` (case-insensitive), at most `limit`.
+    async fn search(&self, query: &str, limit: u32) -> Result<Vec<SourceItem>, ConnectorError>;
+}

@@ -1,0 +1,296 @@
+//! The sync engine: keeps every card linked to a record showing that
+//! record, durably.
+//!
+//! - A save ([`SyncEngine::save`]) stores the new version and queues a
+//!   write for each linked card in one transaction; the caller may then
+//!   push the card it is looking at at once ([`SyncEngine::push`]).
+//! - The outbox worker ([`worker`]) drains the queue: a card's queued rows
+//!   collapse into one write of the record's newest rendering, a write
+//!   whose hash equals the card's last one is not sent, failures are
+//!   retried with backoff, and every outcome goes to the sync log.
+//! - Reconciliation ([`reconcile`]) compares boards with the store:
+//!   cards gone from a board are unlinked, drifted cards rewritten.
+//!
+//! Crash safety comes from the order of things: the outbox row commits
+//! with the save, and is marked done only after Miro confirmed the write.
+//! A crash in between repeats the write after a restart; a write is a
+//! PATCH of the whole preview, so repeating it changes nothing a user can
+//! see.
+
+pub mod card;
+pub mod connector;
+mod push;
+pub mod reconcile;
+pub mod worker;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use app::cards::{CardTemplate, RecordFields};
+
+pub use push::PushOutcome;
+
+use crate::{
+    miro::{MiroClient, OAuthClient, StoredTokens, TokenError, TokenKey, TokenManager, TokenStore},
+    store::{
+        origin, CardKey, LogEntry, NewLink, NewRecord, RecordRow, RecordSave, Saved, Store,
+        StoreError, Unlink,
+    },
+};
+
+/// How the engine paces itself.
+#[derive(Clone, Debug)]
+pub struct SyncSettings {
+    /// The first retry's delay; each further one doubles, up to `backoff_cap`.
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// How long to wait before retrying a card whose owner must reconnect.
+    pub reconnect_delay: Duration,
+    /// How often the worker looks for due writes when nothing woke it.
+    pub poll_interval: Duration,
+    /// Cards the worker takes per round.
+    pub batch: u32,
+    /// Reconciliation: how often, and the credits one pass may spend per
+    /// board (listing a page of items costs 100).
+    pub reconcile_interval: Duration,
+    pub reconcile_credits: u64,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            backoff_base: Duration::from_secs(2),
+            backoff_cap: Duration::from_secs(300),
+            reconnect_delay: Duration::from_secs(600),
+            poll_interval: Duration::from_secs(5),
+            batch: 50,
+            reconcile_interval: Duration::from_secs(600),
+            reconcile_credits: 2_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The engine. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct SyncEngine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    miro: MiroClient,
+    tokens: TokenManager<StoreTokens>,
+    template: Arc<CardTemplate>,
+    settings: SyncSettings,
+    /// One push per card at a time, so two pushes never send the same
+    /// write twice.
+    card_locks: Mutex<HashMap<CardKey, Arc<tokio::sync::Mutex<()>>>>,
+    wake: tokio::sync::Notify,
+}
+
+impl SyncEngine {
+    pub fn new(
+        store: Arc<dyn Store>,
+        oauth: OAuthClient,
+        template: Arc<CardTemplate>,
+        settings: SyncSettings,
+    ) -> Self {
+        let miro = oauth.client.clone();
+        Self {
+            inner: Arc::new(Inner {
+                tokens: TokenManager::new(oauth, StoreTokens(store.clone())),
+                store,
+                miro,
+                template,
+                settings,
+                card_locks: Mutex::default(),
+                wake: tokio::sync::Notify::new(),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    pub fn template(&self) -> &Arc<CardTemplate> {
+        &self.inner.template
+    }
+
+    pub fn tokens(&self) -> &TokenManager<StoreTokens> {
+        &self.inner.tokens
+    }
+
+    pub fn settings(&self) -> &SyncSettings {
+        &self.inner.settings
+    }
+
+    /// Creates a record.
+    pub async fn create(&self, new: NewRecord<'_>) -> Result<RecordRow, SyncError> {
+        Ok(self.inner.store.create_record(new).await?)
+    }
+
+    /// Saves a record against the version the editor saw and queues a
+    /// write for every card that shows it (the worker is woken for them).
+    /// A stale save is refused with [`StoreError::Conflict`].
+    pub async fn save(&self, save: RecordSave<'_>) -> Result<Saved, SyncError> {
+        let saved = self.inner.store.save_record(save).await?;
+        if !saved.cards.is_empty() {
+            self.inner.wake.notify_one();
+        }
+        Ok(saved)
+    }
+
+    /// A change that arrived from the record's tool. The same fields as
+    /// now (our own write coming back) change nothing and are logged as
+    /// an echo.
+    pub async fn apply_source_change(
+        &self,
+        record_id: &str,
+        fields: &RecordFields,
+        connector: &str,
+    ) -> Result<Saved, SyncError> {
+        let current = self
+            .inner
+            .store
+            .record(record_id)
+            .await?
+            .ok_or_else(|| StoreError::NoRecord(record_id.to_owned()))?;
+        if &current.snapshot.fields == fields {
+            self.inner
+                .store
+                .append_log(&LogEntry {
+                    at: crate::store::now(),
+                    record_id: Some(record_id.to_owned()),
+                    origin: connector.to_owned(),
+                    actor: connector.to_owned(),
+                    action: "source change".to_owned(),
+                    result: "echo skipped".to_owned(),
+                    ..LogEntry::default()
+                })
+                .await?;
+            return Ok(Saved {
+                record: current.snapshot,
+                cards: Vec::new(),
+            });
+        }
+        self.save(RecordSave {
+            record_id,
+            base_version: current.snapshot.version,
+            fields,
+            origin: connector,
+            actor: connector,
+        })
+        .await
+    }
+
+    /// The record's item was deleted in its tool (or restored): its cards
+    /// turn `disabled` (or `connected` again).
+    pub async fn set_source_deleted(
+        &self,
+        record_id: &str,
+        deleted: bool,
+        connector: &str,
+    ) -> Result<Vec<CardKey>, SyncError> {
+        let cards = self
+            .inner
+            .store
+            .set_source_deleted(record_id, deleted, connector)
+            .await?;
+        self.inner.wake.notify_one();
+        Ok(cards)
+    }
+
+    /// Links a card to a record (the SDK's `app_card:connect`): the card
+    /// turns `connected` and shows the record.
+    pub async fn link(
+        &self,
+        card: &CardKey,
+        record_id: &str,
+        owner: &TokenKey,
+        actor: &str,
+    ) -> Result<(), SyncError> {
+        self.inner
+            .store
+            .link_card(NewLink {
+                card,
+                record_id,
+                owner,
+                origin: origin::MIRO,
+                actor,
+            })
+            .await?;
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Disconnects a card from its record; it stays on its board, marked
+    /// `disconnected`.
+    pub async fn disconnect(&self, card: &CardKey) -> Result<(), SyncError> {
+        self.inner
+            .store
+            .unlink_card(card, Unlink::Disconnect, origin::MIRO)
+            .await?;
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Wakes the worker (new writes are queued).
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    fn card_lock(&self, card: &CardKey) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .inner
+            .card_locks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        Arc::clone(locks.entry(card.clone()).or_default())
+    }
+
+    /// The delay before retry number `attempts + 1`.
+    fn backoff(&self, attempts: i64) -> Duration {
+        let settings = &self.inner.settings;
+        let factor = 1u32 << attempts.clamp(0, 16);
+        settings
+            .backoff_base
+            .saturating_mul(factor)
+            .min(settings.backoff_cap)
+    }
+}
+
+/// The store's installations, as the token manager reads and writes them.
+#[derive(Clone)]
+pub struct StoreTokens(pub Arc<dyn Store>);
+
+impl TokenStore for StoreTokens {
+    async fn load(&self, key: &TokenKey) -> Result<Option<StoredTokens>, String> {
+        self.0.load_tokens(key).await.map_err(|e| e.to_string())
+    }
+
+    async fn save(&self, key: &TokenKey, tokens: &StoredTokens) -> Result<(), String> {
+        self.0
+            .save_tokens(key, tokens)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn forget(&self, key: &TokenKey) -> Result<(), String> {
+        self.0.forget_tokens(key).await.map_err(|e| e.to_string())
+    }
+}
+
+/// Whether a token error means the user must connect the app again.
+pub fn needs_reconnect(error: &TokenError) -> bool {
+    matches!(error, TokenError::NotConnected | TokenError::ReconnectNeeded)
+}

@@ -1,0 +1,176 @@
+//! Writing one card: settles all of a card's queued writes with one PATCH
+//! of its record's newest rendering, or none when the card already shows
+//! it. Used by the worker for every card, and by a save for the card the
+//! user is looking at.
+
+use std::time::Duration;
+
+use app::cards::{render_card, CardStatus};
+
+use super::{card, needs_reconnect, SyncEngine, SyncError};
+use crate::{
+    miro::{AppCardWrite, MiroError},
+    store::{now, origin, CardKey, CardLink, LogEntry, StoreError, Unlink},
+};
+
+/// What pushing a card did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Nothing was queued for the card.
+    NothingQueued,
+    /// Miro confirmed the write: the board shows the record now.
+    Written,
+    /// The card already showed this content: nothing was sent.
+    Unchanged,
+    /// The card is gone from its board: it was unlinked (the record stays).
+    CardGone,
+    /// Not written yet; the outbox retries at `retry_at` (UNIX seconds).
+    Deferred { retry_at: i64, reason: String },
+    /// Miro refused the write for good (e.g. another app's card); logged.
+    Refused(String),
+}
+
+impl SyncEngine {
+    /// Writes the card if writes are queued for it, within `deadline` if
+    /// one is given (a save pushes with a short one; past it the write is
+    /// left to the worker and this returns `Deferred`).
+    pub async fn push(
+        &self,
+        card: &CardKey,
+        deadline: Option<Duration>,
+    ) -> Result<PushOutcome, SyncError> {
+        let lock = self.card_lock(card);
+        let _one_push_per_card = lock.lock().await;
+        let store = &self.inner.store;
+        let pending = store.pending_writes(card).await?;
+        let Some(last) = pending.last() else {
+            return Ok(PushOutcome::NothingQueued);
+        };
+        let upto = last.id;
+        let Some(link) = store.link(card).await? else {
+            store
+                .finish_writes(card, upto, None, &log(card, "skip", "card not linked"))
+                .await?;
+            return Ok(PushOutcome::Unchanged);
+        };
+        let (write, hash) = match self.rendering(&link).await? {
+            Some(rendered) => rendered,
+            None => {
+                store
+                    .finish_writes(card, upto, None, &log(card, "skip", "record missing"))
+                    .await?;
+                return Ok(PushOutcome::Unchanged);
+            }
+        };
+        if link.last_hash.as_deref() == Some(hash.as_str()) {
+            // Our own previous write (or a repeat of it): not worth a call.
+            store
+                .finish_writes(card, upto, None, &log(card, "skip", "unchanged"))
+                .await?;
+            return Ok(PushOutcome::Unchanged);
+        }
+        let attempts = pending.iter().map(|e| e.attempts).max().unwrap_or(0);
+        let access = match self.inner.tokens.access(&link.owner).await {
+            Ok(access) => access,
+            Err(error) => {
+                let delay = if needs_reconnect(&error) {
+                    self.inner.settings.reconnect_delay
+                } else {
+                    self.backoff(attempts)
+                };
+                return self.defer(card, upto, delay, &error.to_string()).await;
+            }
+        };
+        let call = self.inner.miro.update_app_card(
+            &access,
+            &card.board_id,
+            &card.item_id,
+            &write,
+        );
+        let result = match deadline {
+            Some(limit) => match tokio::time::timeout(limit, call).await {
+                Ok(result) => result,
+                Err(_) => {
+                    // The write may still land; the worker repeats it,
+                    // which is harmless (the same whole preview).
+                    return self
+                        .defer(card, upto, Duration::ZERO, "Miro is slow; the outbox retries")
+                        .await;
+                }
+            },
+            None => call.await,
+        };
+        match result {
+            Ok(_) => {
+                store
+                    .finish_writes(card, upto, Some(&hash), &log(card, "write", "ok"))
+                    .await?;
+                Ok(PushOutcome::Written)
+            }
+            Err(MiroError::NotFound(_)) => {
+                store
+                    .unlink_card(card, Unlink::Gone, origin::WORKER)
+                    .await?;
+                Ok(PushOutcome::CardGone)
+            }
+            Err(error @ (MiroError::Forbidden(_) | MiroError::InvalidInput { .. })) => {
+                let reason = error.to_string();
+                tracing::warn!(board = %card.board_id, item = %card.item_id, %reason, "Miro refused a card write");
+                store
+                    .finish_writes(card, upto, None, &log(card, "write", &format!("refused: {reason}")))
+                    .await?;
+                Ok(PushOutcome::Refused(reason))
+            }
+            Err(MiroError::RateLimited { reset_at, .. }) => {
+                let wait = (reset_at as i64 - now()).max(1) as u64;
+                self.defer(card, upto, Duration::from_secs(wait), "rate limited")
+                    .await
+            }
+            Err(error) => {
+                self.defer(card, upto, self.backoff(attempts), &error.to_string())
+                    .await
+            }
+        }
+    }
+
+    /// The write that makes the card show its link's state, and its hash.
+    /// `None` when the record behind the link is gone.
+    async fn rendering(&self, link: &CardLink) -> Result<Option<(AppCardWrite, String)>, StoreError> {
+        let Some(record_id) = &link.record_id else {
+            return Ok(Some((card::disconnect_write(), card::DISCONNECTED_HASH.to_owned())));
+        };
+        let Some(record) = self.inner.store.record(record_id).await? else {
+            return Ok(None);
+        };
+        let status = if record.source_deleted {
+            CardStatus::Disabled
+        } else {
+            link.status
+        };
+        let preview = render_card(&record.snapshot.fields, status, &self.inner.template);
+        Ok(Some((card::write_for(&preview), card::hash(&preview))))
+    }
+
+    async fn defer(
+        &self,
+        card: &CardKey,
+        upto: i64,
+        delay: Duration,
+        reason: &str,
+    ) -> Result<PushOutcome, SyncError> {
+        let retry_at = now() + delay.as_secs() as i64;
+        self.inner
+            .store
+            .retry_writes(card, upto, retry_at, reason)
+            .await?;
+        tracing::debug!(board = %card.board_id, item = %card.item_id, %reason, "card write deferred");
+        Ok(PushOutcome::Deferred {
+            retry_at,
+            reason: reason.to_owned(),
+        })
+    }
+}
+
+fn log(card: &CardKey, action: &str, result: &str) -> LogEntry {
+    LogEntry::card(card, origin::WORKER, action, result)
+}

@@ -1,0 +1,187 @@
+//! A sync engine on a fresh SQLite file, installed into a sandbox served
+//! over HTTP: the engine talks to the sandbox exactly as it talks to Miro.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use app::cards::{template::DEFAULT_TEMPLATE_TOML, CardTemplate, RecordFields};
+use server::{
+    miro::{Access, AppCard, AppCardWrite, ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret, TokenKey},
+    store::{new_id, CardKey, NewRecord, RecordRow, SecretKey, SqliteStore, Store},
+    sync::{SyncEngine, SyncSettings},
+};
+
+use super::sandbox::TestServer;
+
+pub struct SyncHarness {
+    pub server: TestServer,
+    pub engine: SyncEngine,
+    pub store: SqliteStore,
+    pub owner: TokenKey,
+    pub access: Access,
+    pub folder: PathBuf,
+    pub key: SecretKey,
+}
+
+/// Retries quickly, so fault tests finish in seconds.
+pub fn fast_policy() -> RetryPolicy {
+    RetryPolicy {
+        deadline: Duration::from_secs(3),
+        attempt_timeout: Duration::from_secs(2),
+        max_attempts: 4,
+        backoff_base: Duration::from_millis(10),
+        backoff_cap: Duration::from_millis(100),
+    }
+}
+
+pub fn fast_settings() -> SyncSettings {
+    SyncSettings {
+        backoff_base: Duration::from_millis(10),
+        backoff_cap: Duration::from_millis(200),
+        reconnect_delay: Duration::from_secs(1),
+        poll_interval: Duration::from_millis(50),
+        ..SyncSettings::default()
+    }
+}
+
+pub fn template() -> CardTemplate {
+    toml::from_str(DEFAULT_TEMPLATE_TOML).unwrap()
+}
+
+/// Fields with a title and the template's first status.
+pub fn fields(title: &str) -> RecordFields {
+    RecordFields {
+        title: title.to_owned(),
+        description: format!("About **{title}**"),
+        status: template().statuses[0].key.clone(),
+        ..RecordFields::default()
+    }
+}
+
+impl SyncHarness {
+    pub async fn start() -> Self {
+        let server = TestServer::start().await;
+        let folder = std::env::temp_dir().join(new_id("sync-test"));
+        let key = SecretKey::generate();
+        let url = format!("sqlite://{}", folder.join("app.db").display());
+        let store = SqliteStore::open(&url, key.clone()).await.unwrap();
+        let engine = Self::engine_on(&server, Arc::new(store.clone()));
+        let code = server
+            .code_for(&server.str("client_id"), &server.str("redirect_uri"))
+            .await;
+        let owner = engine
+            .tokens()
+            .connect(&code, &server.str("redirect_uri"))
+            .await
+            .unwrap();
+        let access = engine.tokens().access(&owner).await.unwrap();
+        Self {
+            server,
+            engine,
+            store,
+            owner,
+            access,
+            folder,
+            key,
+        }
+    }
+
+    /// An engine on `store` that talks to `server`'s sandbox.
+    pub fn engine_on(server: &TestServer, store: Arc<dyn Store>) -> SyncEngine {
+        let client = MiroClient::new(ClientConfig {
+            rest_base: server.rest_base(),
+            client_id: server.str("client_id"),
+            policy: fast_policy(),
+        });
+        let oauth = OAuthClient {
+            client,
+            authorize_url: server.str("authorize_url"),
+            client_secret: Secret::new(server.str("client_secret")),
+        };
+        SyncEngine::new(store, oauth, Arc::new(template()), fast_settings())
+    }
+
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.folder.join("app.db").display())
+    }
+
+    pub fn boards(&self) -> Vec<String> {
+        self.server.discovery["board_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// A client without retries, for the test's own look at the board.
+    pub fn reader(&self) -> MiroClient {
+        self.server.miro_client(Duration::from_secs(5))
+    }
+
+    /// A new app card of ours on `board`.
+    pub async fn new_card(&self, board: &str) -> CardKey {
+        let card = self
+            .reader()
+            .create_app_card(&self.access, board, &AppCardWrite::default())
+            .await
+            .unwrap();
+        CardKey::new(board, card.id)
+    }
+
+    pub async fn card(&self, key: &CardKey) -> AppCard {
+        self.reader()
+            .app_card(&self.access, &key.board_id, &key.item_id)
+            .await
+            .unwrap()
+    }
+
+    /// A built-in record linked to a new card on each of `boards`.
+    pub async fn record_on(&self, title: &str, boards: &[String]) -> (RecordRow, Vec<CardKey>) {
+        let record = self
+            .engine
+            .create(NewRecord {
+                connector: "builtin",
+                external_id: None,
+                fields: &fields(title),
+                origin: "test",
+                actor: "tester",
+            })
+            .await
+            .unwrap();
+        let mut cards = Vec::new();
+        for board in boards {
+            let card = self.new_card(board).await;
+            self.engine
+                .link(&card, &record.snapshot.id, &self.owner, "tester")
+                .await
+                .unwrap();
+            cards.push(card);
+        }
+        (record, cards)
+    }
+
+    /// How many PATCHes of `card` the sandbox served (any status).
+    pub async fn patches(&self, card: &CardKey) -> usize {
+        let path = format!(
+            "/v2/boards/{}/app_cards/{}",
+            super::sandbox::encode(&card.board_id),
+            card.item_id
+        );
+        self.server
+            .request_log()
+            .await
+            .iter()
+            .filter(|(method, p, _)| method == "PATCH" && p.ends_with(&path))
+            .count()
+    }
+
+    pub async fn drain(&self) {
+        assert!(
+            self.engine
+                .drain_until_empty(Duration::from_secs(30))
+                .await
+                .unwrap(),
+            "the outbox should empty"
+        );
+    }
+}
