@@ -116,15 +116,18 @@ impl Config {
             var("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());
         let mut sync = crate::sync::SyncSettings::default();
         if let Some(seconds) = var("RECONCILE_INTERVAL_SECONDS") {
-            sync.reconcile_interval = std::time::Duration::from_secs(seconds.parse().map_err(|_| {
-                ServerError::Config(format!(
-                    "RECONCILE_INTERVAL_SECONDS '{seconds}' is not a whole number"
-                ))
-            })?);
+            sync.reconcile_interval =
+                std::time::Duration::from_secs(seconds.parse().map_err(|_| {
+                    ServerError::Config(format!(
+                        "RECONCILE_INTERVAL_SECONDS '{seconds}' is not a whole number"
+                    ))
+                })?);
         }
         if let Some(credits) = var("RECONCILE_CREDITS") {
             sync.reconcile_credits = credits.parse().map_err(|_| {
-                ServerError::Config(format!("RECONCILE_CREDITS '{credits}' is not a whole number"))
+                ServerError::Config(format!(
+                    "RECONCILE_CREDITS '{credits}' is not a whole number"
+                ))
             })?;
         }
         Ok(Self {

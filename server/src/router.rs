@@ -25,7 +25,7 @@ pub fn app_router(state: AppState) -> Router {
     let leptos_options = state.config.leptos.clone();
 
     let sandbox = state.sandbox.as_ref().map(|sandbox| sandbox.router());
-    let detail = Detail::new(state.clone());
+    let detail = Detail::service(state.clone());
     let is_sandbox = state.sandbox.is_some();
     let page_setup = PageSetup {
         sdk_url: state.config.sdk_url.clone(),
@@ -44,9 +44,8 @@ pub fn app_router(state: AppState) -> Router {
                 provide_context(page_setup.clone());
                 provide_page_policy(&page_setup.sdk_url, is_sandbox, dev_socket.as_deref());
             },
-            move || {
-            shell(leptos_options.clone())
-        })
+            move || shell(leptos_options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
     if let Some(sandbox) = sandbox {
@@ -75,13 +74,8 @@ fn provide_page_policy(sdk_url: &str, sandbox: bool, dev_socket: Option<&str>) {
 /// cargo-leptos's live-reload socket, which the page opens in debug
 /// builds (`cargo leptos watch`).
 fn dev_reload_socket(options: &leptos::config::LeptosOptions) -> Option<String> {
-    cfg!(debug_assertions).then(|| {
-        format!(
-            "ws://{}:{}",
-            options.site_addr.ip(),
-            options.reload_port
-        )
-    })
+    cfg!(debug_assertions)
+        .then(|| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port))
 }
 
 /// Lets pages in `app` set the response status (see [`HttpStatus`]) through

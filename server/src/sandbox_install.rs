@@ -29,7 +29,11 @@ pub struct InstallReport {
 pub async fn install_and_link(state: &AppState) -> Result<InstallReport, String> {
     let key = install(state).await?;
     let engine = &state.sync;
-    let access = engine.tokens().access(&key).await.map_err(|e| e.to_string())?;
+    let access = engine
+        .tokens()
+        .access(&key)
+        .await
+        .map_err(|e| e.to_string())?;
     let boards = state
         .oauth
         .client

@@ -31,7 +31,12 @@ pub fn frame_ancestors(sandbox: bool) -> String {
 /// The policy of a page the app renders. `nonce` admits its inline
 /// scripts; `sdk_url` is the Web SDK script it loads; `dev_socket` is
 /// cargo-leptos's live-reload socket in development.
-pub fn page_policy(nonce: Option<&str>, sdk_url: &str, sandbox: bool, dev_socket: Option<&str>) -> String {
+pub fn page_policy(
+    nonce: Option<&str>,
+    sdk_url: &str,
+    sandbox: bool,
+    dev_socket: Option<&str>,
+) -> String {
     let sdk_origin = url::Url::parse(sdk_url)
         .map(|u| u.origin().ascii_serialization())
         .unwrap_or_default();
@@ -71,11 +76,25 @@ mod tests {
 
     #[test]
     fn pages_admit_only_their_nonce_our_origin_and_the_sdk() {
-        let policy = page_policy(Some("abc"), "https://miro.com/app/static/sdk/v2/miro.js", false, None);
-        assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval' https://miro.com;"));
-        assert!(!policy.contains("'unsafe-inline' ") || !policy.contains("script-src 'unsafe-inline'"));
+        let policy = page_policy(
+            Some("abc"),
+            "https://miro.com/app/static/sdk/v2/miro.js",
+            false,
+            None,
+        );
+        assert!(
+            policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval' https://miro.com;")
+        );
+        assert!(
+            !policy.contains("'unsafe-inline' ") || !policy.contains("script-src 'unsafe-inline'")
+        );
         assert!(policy.ends_with("frame-ancestors https://miro.com https://*.miro.com"));
-        let sandbox = page_policy(None, "http://127.0.0.1:3000/sandbox/sdk/v2/miro.js", true, Some("ws://127.0.0.1:3001"));
+        let sandbox = page_policy(
+            None,
+            "http://127.0.0.1:3000/sandbox/sdk/v2/miro.js",
+            true,
+            Some("ws://127.0.0.1:3001"),
+        );
         assert!(sandbox.contains("script-src 'self' 'wasm-unsafe-eval' http://127.0.0.1:3000;"));
         assert!(sandbox.contains("connect-src 'self' ws://127.0.0.1:3001;"));
         assert!(sandbox.contains("frame-ancestors 'self' https://miro.com"));

@@ -63,7 +63,12 @@ impl AppState {
         };
         let (store, secret_key) = open_store(&config).await?;
         let template = load_template(config.card_template.as_deref())?;
-        let sync = SyncEngine::new(store, oauth.clone(), Arc::new(template), config.sync.clone());
+        let sync = SyncEngine::new(
+            store,
+            oauth.clone(),
+            Arc::new(template),
+            config.sync.clone(),
+        );
         Ok(Self {
             config: Arc::new(config),
             sandbox,
@@ -83,8 +88,9 @@ async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, SecretKey), Serv
         )));
     };
     let key = match &config.secret_key {
-        Some(text) => SecretKey::from_base64(text.expose())
-            .map_err(|e| ServerError::Config(e.to_string()))?,
+        Some(text) => {
+            SecretKey::from_base64(text.expose()).map_err(|e| ServerError::Config(e.to_string()))?
+        }
         None => {
             let folder = std::path::Path::new(path)
                 .parent()
@@ -116,10 +122,13 @@ pub fn load_template(path: Option<&std::path::Path>) -> Result<CardTemplate, Ser
             })?,
             path.display().to_string(),
         ),
-        None => (DEFAULT_TEMPLATE_TOML.to_owned(), "the default card template".to_owned()),
+        None => (
+            DEFAULT_TEMPLATE_TOML.to_owned(),
+            "the default card template".to_owned(),
+        ),
     };
-    let template: CardTemplate = toml::from_str(&text)
-        .map_err(|e| ServerError::Config(format!("{source}: {e}")))?;
+    let template: CardTemplate =
+        toml::from_str(&text).map_err(|e| ServerError::Config(format!("{source}: {e}")))?;
     template
         .check()
         .map_err(|problems| ServerError::Config(format!("{source}: {}", problems.join("; "))))?;

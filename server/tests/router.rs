@@ -75,18 +75,31 @@ async fn healthz_answers_ok_with_the_version() {
 }
 
 #[tokio::test]
-async fn card_view_is_rendered_on_the_server_with_its_ids() {
+async fn card_view_without_a_ticket_is_refused_with_a_nonced_strict_policy() {
     let (router, _site) = router_with_site().await;
     let response = get(router, "/cards/uXjVOfjkmAk%3D/3458764517517852417").await;
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_security_headers(&response, "/cards/..");
+    let csp = response.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let html = body_text(response).await;
-    assert!(html.contains("uXjVOfjkmAk="), "board id missing: {html}");
-    assert!(
-        html.contains("3458764517517852417"),
-        "item id missing: {html}"
+    assert!(html.contains("can't be shown"), "{html}");
+    // Inline scripts run only with the nonce the policy names.
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {csp}"));
+    assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+    assert!(!csp.contains("unsafe-inline') "), "{csp}");
+    let inline_scripts = html.matches("<script>").count();
+    assert_eq!(
+        inline_scripts, 0,
+        "every inline script carries a nonce: {html}"
     );
-    assert!(html.contains("Hide preview"), "toggle missing: {html}");
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
     // The page loads its stylesheet and the hydration script.
     assert!(
         html.contains("/pkg/miro-cards.css"),

@@ -36,7 +36,15 @@ async fn the_app_installs_itself_and_links_the_seeded_cards_once() {
     assert!(record.source_deleted);
     assert_eq!(record.snapshot.fields.title, "Legacy invoice export");
 
-    assert!(state.sync.drain_until_empty(Duration::from_secs(20)).await.unwrap());
+    assert!(state
+        .sync
+        .drain_until_empty(Duration::from_secs(20))
+        .await
+        .unwrap());
     let again = install_and_link(state).await.unwrap();
-    assert_eq!((again.linked, again.rewritten), (0, 0), "a second run changes nothing");
+    assert_eq!(
+        (again.linked, again.rewritten),
+        (0, 0),
+        "a second run changes nothing"
+    );
 }

@@ -40,7 +40,9 @@ async fn successful_patches(h: &SyncHarness) -> usize {
         .request_log()
         .await
         .iter()
-        .filter(|(method, path, status)| method == "PATCH" && path.contains("/app_cards/") && *status == 200)
+        .filter(|(method, path, status)| {
+            method == "PATCH" && path.contains("/app_cards/") && *status == 200
+        })
         .count()
 }
 
@@ -50,7 +52,10 @@ async fn killing_the_drain_midway_and_restarting_loses_nothing() {
     let board = h.boards()[0].clone();
     let mut records = Vec::new();
     for i in 0..24 {
-        records.push(h.record_on(&format!("Crash {i}"), &[board.clone()]).await);
+        records.push(
+            h.record_on(&format!("Crash {i}"), std::slice::from_ref(&board))
+                .await,
+        );
     }
     h.drain().await;
     for (record, _) in &records {
@@ -74,8 +79,14 @@ async fn killing_the_drain_midway_and_restarting_loses_nothing() {
     let mut first = drain_process(&h);
     let started = Instant::now();
     while successful_patches(&h).await < 6 {
-        assert!(first.try_wait().unwrap().is_none(), "the drain ended before the kill");
-        assert!(started.elapsed() < Duration::from_secs(30), "the drain made no progress");
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the drain ended before the kill"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the drain made no progress"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     first.kill().unwrap();
@@ -87,7 +98,10 @@ async fn killing_the_drain_midway_and_restarting_loses_nothing() {
         .unwrap();
     let left = reopened.pending_count().await.unwrap();
     eprintln!("killed after {at_kill} writes; {left} of 24 left");
-    assert!(left > 0 && left < 24, "killed mid-drain: {left} of 24 writes left");
+    assert!(
+        left > 0 && left < 24,
+        "killed mid-drain: {left} of 24 writes left"
+    );
     reopened.close().await;
 
     h.server.set_faults(json!({})).await;
@@ -112,6 +126,9 @@ async fn killing_the_drain_midway_and_restarting_loses_nothing() {
          ({at_kill} before the kill)"
     );
     for (_, cards) in &records {
-        assert!(h.patches(&cards[0]).await <= 2, "no card was written more than twice");
+        assert!(
+            h.patches(&cards[0]).await <= 2,
+            "no card was written more than twice"
+        );
     }
 }

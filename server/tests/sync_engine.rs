@@ -54,7 +54,9 @@ async fn a_save_reaches_every_linked_card_on_every_board() {
         );
     }
     let log = h.store.recent_log(50).await.unwrap();
-    assert!(log.iter().any(|e| e.action == "save" && e.result == "version 2"));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "save" && e.result == "version 2"));
 }
 
 #[tokio::test]
@@ -93,7 +95,10 @@ async fn a_stale_save_is_refused_with_both_versions_and_changes_nothing() {
     assert_eq!(current.version, 2);
     assert_eq!(current.fields, theirs, "the conflict carries their version");
     assert_eq!(
-        h.store.record_version(&record.snapshot.id, 1).await.unwrap(),
+        h.store
+            .record_version(&record.snapshot.id, 1)
+            .await
+            .unwrap(),
         Some(fields("Contended")),
         "the version the loser started from is kept"
     );
@@ -111,7 +116,10 @@ async fn with_thirty_percent_of_requests_failing_every_write_lands_once_faults_s
     let board = h.boards()[0].clone();
     let mut records = Vec::new();
     for i in 0..8 {
-        records.push(h.record_on(&format!("Faulty {i}"), &[board.clone()]).await);
+        records.push(
+            h.record_on(&format!("Faulty {i}"), std::slice::from_ref(&board))
+                .await,
+        );
     }
     h.drain().await;
     h.server
@@ -126,7 +134,11 @@ async fn with_thirty_percent_of_requests_failing_every_write_lands_once_faults_s
                 .save(RecordSave {
                     record_id: &record.snapshot.id,
                     base_version: version,
-                    fields: &fields(&format!("{} v{}", record.snapshot.fields.title, version + 1)),
+                    fields: &fields(&format!(
+                        "{} v{}",
+                        record.snapshot.fields.title,
+                        version + 1
+                    )),
                     origin: "miro",
                     actor: "tester",
                 })
@@ -135,10 +147,18 @@ async fn with_thirty_percent_of_requests_failing_every_write_lands_once_faults_s
         }
     }
     // Work under faults for a while: some writes land, some wait.
-    let _ = h.engine.drain_until_empty(Duration::from_secs(3)).await.unwrap();
+    let _ = h
+        .engine
+        .drain_until_empty(Duration::from_secs(3))
+        .await
+        .unwrap();
     let log = h.server.request_log().await;
     let failed = log.iter().filter(|(_, _, status)| *status >= 429).count();
-    assert!(failed > 0, "the faults were felt: {failed} of {} requests failed", log.len());
+    assert!(
+        failed > 0,
+        "the faults were felt: {failed} of {} requests failed",
+        log.len()
+    );
     h.server.set_faults(json!({})).await;
     h.drain().await;
     for (record, cards) in &records {
@@ -156,7 +176,11 @@ async fn duplicate_and_echo_writes_are_not_sent() {
     let h = SyncHarness::start().await;
     let (record, cards) = h.record_on("Echo", &h.boards()[..1]).await;
     h.drain().await;
-    assert_eq!(h.patches(&cards[0]).await, 1, "linking writes the card once");
+    assert_eq!(
+        h.patches(&cards[0]).await,
+        1,
+        "linking writes the card once"
+    );
 
     // Three saves before the worker runs collapse into one write.
     for version in 1..=3 {
@@ -254,7 +278,11 @@ async fn a_card_deleted_on_the_board_is_unlinked_and_its_record_kept() {
         .delete_app_card(&h.access, &board, &cards[0].item_id)
         .await
         .unwrap();
-    let report = h.engine.reconcile_board(&board, &h.owner, 10_000).await.unwrap();
+    let report = h
+        .engine
+        .reconcile_board(&board, &h.owner, 10_000)
+        .await
+        .unwrap();
     assert_eq!(report.unlinked, 1);
     assert!(h.store.link(&cards[0]).await.unwrap().is_none());
 
@@ -283,23 +311,40 @@ async fn a_card_deleted_on_the_board_is_unlinked_and_its_record_kept() {
 async fn reconciliation_rewrites_drifted_cards_and_respects_its_budget() {
     let h = SyncHarness::start().await;
     let board = h.boards()[0].clone();
-    let (_, cards) = h.record_on("Steady", &[board.clone()]).await;
+    let (_, cards) = h.record_on("Steady", std::slice::from_ref(&board)).await;
     h.drain().await;
     h.reader()
-        .update_app_card(&h.access, &board, &cards[0].item_id, &support::sandbox::titled("Edited elsewhere"))
+        .update_app_card(
+            &h.access,
+            &board,
+            &cards[0].item_id,
+            &support::sandbox::titled("Edited elsewhere"),
+        )
         .await
         .unwrap();
 
     // A budget too small for one page: nothing is concluded.
-    let starved = h.engine.reconcile_board(&board, &h.owner, 50).await.unwrap();
+    let starved = h
+        .engine
+        .reconcile_board(&board, &h.owner, 50)
+        .await
+        .unwrap();
     assert!(starved.incomplete);
     assert_eq!((starved.unlinked, starved.rewritten), (0, 0));
 
-    let report = h.engine.reconcile_board(&board, &h.owner, 10_000).await.unwrap();
+    let report = h
+        .engine
+        .reconcile_board(&board, &h.owner, 10_000)
+        .await
+        .unwrap();
     assert_eq!(report.rewritten, 1);
     h.drain().await;
     assert_eq!(h.card(&cards[0]).await.data.title, "Steady");
-    let again = h.engine.reconcile_board(&board, &h.owner, 10_000).await.unwrap();
+    let again = h
+        .engine
+        .reconcile_board(&board, &h.owner, 10_000)
+        .await
+        .unwrap();
     assert_eq!(again.rewritten, 0, "nothing drifts after the rewrite");
 }
 
@@ -309,20 +354,43 @@ async fn a_deleted_source_disables_its_cards_and_a_restored_one_reconnects_them(
     let h = SyncHarness::start().await;
     let builtin = BuiltinConnector::new(h.engine.clone());
     let item = builtin.create(&fields("Sourced"), "tester").await.unwrap();
-    let record = h.store.record_by_external("builtin", &item.external_id).await.unwrap().unwrap();
+    let record = h
+        .store
+        .record_by_external("builtin", &item.external_id)
+        .await
+        .unwrap()
+        .unwrap();
     let card_key = h.new_card(&h.boards()[0]).await;
-    h.engine.link(&card_key, &record.snapshot.id, &h.owner, "tester").await.unwrap();
+    h.engine
+        .link(&card_key, &record.snapshot.id, &h.owner, "tester")
+        .await
+        .unwrap();
     h.drain().await;
-    assert_eq!(h.card(&card_key).await.data.status, Some(AppCardStatus::Connected));
+    assert_eq!(
+        h.card(&card_key).await.data.status,
+        Some(AppCardStatus::Connected)
+    );
 
     builtin.delete(&item.external_id, "tester").await.unwrap();
     h.drain().await;
-    assert_eq!(h.card(&card_key).await.data.status, Some(AppCardStatus::Disabled));
-    assert_eq!(h.store.link(&card_key).await.unwrap().unwrap().status, CardStatus::Disabled);
+    assert_eq!(
+        h.card(&card_key).await.data.status,
+        Some(AppCardStatus::Disabled)
+    );
+    assert_eq!(
+        h.store.link(&card_key).await.unwrap().unwrap().status,
+        CardStatus::Disabled
+    );
 
-    h.engine.set_source_deleted(&record.snapshot.id, false, "builtin").await.unwrap();
+    h.engine
+        .set_source_deleted(&record.snapshot.id, false, "builtin")
+        .await
+        .unwrap();
     h.drain().await;
-    assert_eq!(h.card(&card_key).await.data.status, Some(AppCardStatus::Connected));
+    assert_eq!(
+        h.card(&card_key).await.data.status,
+        Some(AppCardStatus::Connected)
+    );
 
     // Disconnecting leaves the card on the board, marked disconnected.
     h.engine.disconnect(&card_key).await.unwrap();
@@ -350,7 +418,12 @@ async fn tokens_are_not_readable_in_the_database_file() {
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(&h.folder).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("app.db") {
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("app.db")
+        {
             bytes.extend(std::fs::read(&path).unwrap());
         }
     }
@@ -362,11 +435,17 @@ async fn tokens_are_not_readable_in_the_database_file() {
         );
     }
     // And the file does hold the installation: with the key it opens.
-    let reopened = server::store::SqliteStore::open(&h.database_url(), h.key.clone()).await.unwrap();
-    let again = reopened.load_tokens(&h.owner).await.unwrap().unwrap();
-    assert_eq!(again.access_token.expose(), access);
-    let wrong_key = server::store::SqliteStore::open(&h.database_url(), server::store::SecretKey::generate())
+    let reopened = server::store::SqliteStore::open(&h.database_url(), h.key.clone())
         .await
         .unwrap();
-    assert!(wrong_key.load_tokens(&h.owner).await.is_err(), "another key opens nothing");
+    let again = reopened.load_tokens(&h.owner).await.unwrap().unwrap();
+    assert_eq!(again.access_token.expose(), access);
+    let wrong_key =
+        server::store::SqliteStore::open(&h.database_url(), server::store::SecretKey::generate())
+            .await
+            .unwrap();
+    assert!(
+        wrong_key.load_tokens(&h.owner).await.is_err(),
+        "another key opens nothing"
+    );
 }

@@ -82,9 +82,9 @@ pub enum ViewError {
     #[error("Someone else saved this card while you were editing.")]
     Conflict {
         /// The record as it is now.
-        theirs: RecordSnapshot,
+        theirs: Box<RecordSnapshot>,
         /// What the user started from, if still known.
-        base: Option<RecordFields>,
+        base: Option<Box<RecordFields>>,
     },
     #[error("Something went wrong on our side ({0}). Your edits are still here; try again.")]
     Unavailable(String),

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::{CardViewData, ViewError};
 
 /// Opens a card's detail view with a ticket (single use, short-lived).
-#[server(prefix = "/api", endpoint = "open_card")]
+#[server(prefix = "/api", endpoint = "open_card", input = leptos::server_fn::codec::Json)]
 pub async fn open_card(
     board_id: String,
     item_id: String,

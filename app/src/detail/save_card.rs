@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use super::{SaveOutcome, SaveRequest, ViewError};
 
 /// Saves a card's record.
-#[server(prefix = "/api", endpoint = "save_card")]
+// JSON in: a cross-site page cannot send it without a CORS preflight,
+// which this server never grants.
+#[server(prefix = "/api", endpoint = "save_card", input = leptos::server_fn::codec::Json)]
 pub async fn save_card(request: SaveRequest) -> Result<SaveOutcome, ViewError> {
     super::service()?.save(request).await
 }

@@ -2,8 +2,8 @@
 //! (`POST /miro/tickets`), the sessions a redeemed ticket turns into, and
 //! the service behind the `open_card` and `save_card` server functions.
 
-pub mod session;
 mod service;
+pub mod session;
 pub mod tickets;
 
 pub use service::{Detail, PUSH_DEADLINE};

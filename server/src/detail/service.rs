@@ -33,7 +33,8 @@ pub struct Detail {
 }
 
 impl Detail {
-    pub fn new(state: AppState) -> Arc<dyn DetailService> {
+    /// The service, as the server functions find it in context.
+    pub fn service(state: AppState) -> Arc<dyn DetailService> {
         Arc::new(Self {
             state,
             board_access: Mutex::default(),
@@ -51,7 +52,13 @@ impl Detail {
     async fn authorize_board(&self, user: &TokenKey, board_id: &str) -> Result<(), ViewError> {
         let key = (user.user_id.clone(), board_id.to_owned());
         let fresh = |at: &Instant| at.elapsed() < BOARD_ACCESS_TTL;
-        if self.board_access.lock().unwrap_or_else(|e| e.into_inner()).get(&key).is_some_and(fresh) {
+        if self
+            .board_access
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .is_some_and(fresh)
+        {
             return Ok(());
         }
         let access = match self.state.sync.tokens().access(user).await {
@@ -76,7 +83,12 @@ impl Detail {
 
 #[async_trait]
 impl DetailService for Detail {
-    async fn open(&self, board_id: &str, item_id: &str, ticket: &str) -> Result<CardViewData, ViewError> {
+    async fn open(
+        &self,
+        board_id: &str,
+        item_id: &str,
+        ticket: &str,
+    ) -> Result<CardViewData, ViewError> {
         let store = self.state.sync.store();
         let grant = store
             .redeem_ticket(&ticket_hash(ticket), now())
@@ -155,14 +167,19 @@ impl DetailService for Detail {
                     .record_version(&record_id, request.base_version)
                     .await
                     .map_err(Self::unavailable)?;
-                return Err(ViewError::Conflict { theirs: current, base });
+                return Err(ViewError::Conflict {
+                    theirs: current,
+                    base: base.map(Box::new),
+                });
             }
             Err(error) => return Err(Self::unavailable(error)),
         };
         // The card the user is looking at goes now; the others follow
         // through the worker, which the save woke.
         let board = match self.state.sync.push(&card, Some(PUSH_DEADLINE)).await {
-            Ok(PushOutcome::Written | PushOutcome::Unchanged | PushOutcome::NothingQueued) => BoardSync::Synced,
+            Ok(PushOutcome::Written | PushOutcome::Unchanged | PushOutcome::NothingQueued) => {
+                BoardSync::Synced
+            }
             Ok(PushOutcome::Deferred { reason, .. }) => BoardSync::Syncing { reason },
             Ok(PushOutcome::CardGone) => BoardSync::Syncing {
                 reason: "the card was deleted from the board".to_owned(),

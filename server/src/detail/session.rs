@@ -69,7 +69,9 @@ pub fn verify(token: &str, key: &SecretKey, card: &CardKey, now: i64) -> Option<
     mac.verify_slice(&signature).ok()?;
     let session: ViewSession =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-    (session.expires_at >= now && session.board_id == card.board_id && session.item_id == card.item_id)
+    (session.expires_at >= now
+        && session.board_id == card.board_id
+        && session.item_id == card.item_id)
         .then_some(session)
 }
 
@@ -105,7 +107,10 @@ mod tests {
         session.user_id = "8".to_owned();
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&session).unwrap());
         let signature = token.split_once('.').unwrap().1;
-        assert_eq!(verify(&format!("{forged_payload}.{signature}"), &key, &card, 1_000), None);
+        assert_eq!(
+            verify(&format!("{forged_payload}.{signature}"), &key, &card, 1_000),
+            None
+        );
         for garbage in ["", ".", "abc", "a.b", "a.b.c"] {
             assert_eq!(verify(garbage, &key, &card, 1_000), None);
         }

@@ -57,7 +57,10 @@ pub async fn issue_ticket(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     else {
-        return refuse(StatusCode::UNAUTHORIZED, "Sign in to Miro to open this card.");
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "Sign in to Miro to open this card.",
+        );
     };
     let identity = match id_token::verify(
         token,
@@ -68,7 +71,10 @@ pub async fn issue_ticket(
         Ok(identity) => identity,
         Err(error) => {
             tracing::info!(%error, "ticket refused: bad ID token");
-            return refuse(StatusCode::UNAUTHORIZED, "Miro did not vouch for this request.");
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "Miro did not vouch for this request.",
+            );
         }
     };
     let user = TokenKey {
@@ -91,7 +97,10 @@ pub async fn issue_ticket(
         .await
     {
         tracing::error!(%error, "storing a ticket failed");
-        return refuse(StatusCode::SERVICE_UNAVAILABLE, "The app could not open the card; try again.");
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The app could not open the card; try again.",
+        );
     }
     Json(json!({ "ticket": ticket, "expires_in": TICKET_SECONDS })).into_response()
 }
@@ -110,34 +119,47 @@ pub async fn authorize(state: &AppState, user: &TokenKey, card: &CardKey) -> Res
         }
         Err(error) => {
             tracing::error!(%error, "reading a card link failed");
-            return Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "The app could not open the card; try again."));
+            return Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The app could not open the card; try again.",
+            ));
         }
     };
     if link.owner.team_id != user.team_id {
-        return Err(refuse(StatusCode::FORBIDDEN, "This card belongs to another team."));
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "This card belongs to another team.",
+        ));
     }
-    let access = match state.sync.tokens().access(user).await {
-        Ok(access) => access,
-        Err(error) if needs_reconnect(&error) => {
-            return Err(refuse(
+    let access =
+        match state.sync.tokens().access(user).await {
+            Ok(access) => access,
+            Err(error) if needs_reconnect(&error) => return Err(refuse(
                 StatusCode::UNAUTHORIZED,
                 "Connect the app to Miro first (or again): its access was removed or has expired.",
+            )),
+            Err(error) => {
+                tracing::warn!(%error, "no token for a ticket");
+                return Err(refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Miro is not answering; try again.",
+                ));
+            }
+        };
+    match state.oauth.client.board(&access, &card.board_id).await {
+        Ok(_) => Ok(()),
+        Err(MiroError::NotFound(_) | MiroError::Forbidden(_) | MiroError::Unauthorized(_)) => {
+            Err(refuse(
+                StatusCode::FORBIDDEN,
+                "Your Miro account cannot reach this board.",
             ))
         }
         Err(error) => {
-            tracing::warn!(%error, "no token for a ticket");
-            return Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "Miro is not answering; try again."));
-        }
-    };
-    match state.oauth.client.board(&access, &card.board_id).await {
-        Ok(_) => Ok(()),
-        Err(MiroError::NotFound(_) | MiroError::Forbidden(_) | MiroError::Unauthorized(_)) => Err(refuse(
-            StatusCode::FORBIDDEN,
-            "Your Miro account cannot reach this board.",
-        )),
-        Err(error) => {
             tracing::warn!(%error, "checking board access failed");
-            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "Miro is not answering; try again."))
+            Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Miro is not answering; try again.",
+            ))
         }
     }
 }

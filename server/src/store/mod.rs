@@ -13,7 +13,7 @@ mod sqlite;
 use app::cards::{CardStatus, RecordFields, RecordSnapshot};
 use async_trait::async_trait;
 
-pub use seal::{SecretKey, SealError};
+pub use seal::{SealError, SecretKey};
 pub use sqlite::SqliteStore;
 
 use crate::miro::{StoredTokens, TokenKey};
@@ -169,7 +169,7 @@ pub enum StoreError {
     NoRecord(String),
     /// The save was made against an older version; nothing was written.
     #[error("record {} is at version {}; the save was based on an older one", .current.id, .current.version)]
-    Conflict { current: RecordSnapshot },
+    Conflict { current: Box<RecordSnapshot> },
     #[error("a record for {connector} item {external_id} exists already")]
     Duplicate {
         connector: String,
@@ -267,7 +267,12 @@ pub trait Store: Send + Sync + 'static {
 
     // --- tickets -----------------------------------------------------
     /// Keeps a ticket (by its hash) until `expires_at`.
-    async fn create_ticket(&self, hash: &str, grant: &TicketGrant, expires_at: i64) -> StoreResult<()>;
+    async fn create_ticket(
+        &self,
+        hash: &str,
+        grant: &TicketGrant,
+        expires_at: i64,
+    ) -> StoreResult<()>;
     /// Takes a ticket: returns what it grants if it exists and has not
     /// expired at `now`, and deletes it either way, so it works once.
     async fn redeem_ticket(&self, hash: &str, now: i64) -> StoreResult<Option<TicketGrant>>;

@@ -5,7 +5,10 @@
 use app::cards::{CardPreview, CardStatus, IconShape, PreviewField};
 use sha2::{Digest, Sha256};
 
-use crate::miro::{self, AppCard, AppCardChanges, AppCardData, AppCardStatus, AppCardStyle, AppCardWrite, CardField};
+use crate::miro::{
+    self, AppCard, AppCardChanges, AppCardData, AppCardStatus, AppCardStyle, AppCardWrite,
+    CardField,
+};
 
 /// The PATCH body that makes a card show `preview`: every member is sent,
 /// so the card ends up the same whatever it showed before.

@@ -292,5 +292,8 @@ impl TokenStore for StoreTokens {
 
 /// Whether a token error means the user must connect the app again.
 pub fn needs_reconnect(error: &TokenError) -> bool {
-    matches!(error, TokenError::NotConnected | TokenError::ReconnectNeeded)
+    matches!(
+        error,
+        TokenError::NotConnected | TokenError::ReconnectNeeded
+    )
 }

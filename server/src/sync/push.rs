@@ -53,14 +53,11 @@ impl SyncEngine {
                 .await?;
             return Ok(PushOutcome::Unchanged);
         };
-        let (write, hash) = match self.rendering(&link).await? {
-            Some(rendered) => rendered,
-            None => {
-                store
-                    .finish_writes(card, upto, None, &log(card, "skip", "record missing"))
-                    .await?;
-                return Ok(PushOutcome::Unchanged);
-            }
+        let Some((write, hash)) = self.rendering(&link).await? else {
+            store
+                .finish_writes(card, upto, None, &log(card, "skip", "record missing"))
+                .await?;
+            return Ok(PushOutcome::Unchanged);
         };
         if link.last_hash.as_deref() == Some(hash.as_str()) {
             // Our own previous write (or a repeat of it): not worth a call.
@@ -81,12 +78,10 @@ impl SyncEngine {
                 return self.defer(card, upto, delay, &error.to_string()).await;
             }
         };
-        let call = self.inner.miro.update_app_card(
-            &access,
-            &card.board_id,
-            &card.item_id,
-            &write,
-        );
+        let call = self
+            .inner
+            .miro
+            .update_app_card(&access, &card.board_id, &card.item_id, &write);
         let result = match deadline {
             Some(limit) => match tokio::time::timeout(limit, call).await {
                 Ok(result) => result,
@@ -94,7 +89,12 @@ impl SyncEngine {
                     // The write may still land; the worker repeats it,
                     // which is harmless (the same whole preview).
                     return self
-                        .defer(card, upto, Duration::ZERO, "Miro is slow; the outbox retries")
+                        .defer(
+                            card,
+                            upto,
+                            Duration::ZERO,
+                            "Miro is slow; the outbox retries",
+                        )
                         .await;
                 }
             },
@@ -117,7 +117,12 @@ impl SyncEngine {
                 let reason = error.to_string();
                 tracing::warn!(board = %card.board_id, item = %card.item_id, %reason, "Miro refused a card write");
                 store
-                    .finish_writes(card, upto, None, &log(card, "write", &format!("refused: {reason}")))
+                    .finish_writes(
+                        card,
+                        upto,
+                        None,
+                        &log(card, "write", &format!("refused: {reason}")),
+                    )
                     .await?;
                 Ok(PushOutcome::Refused(reason))
             }
@@ -135,9 +140,15 @@ impl SyncEngine {
 
     /// The write that makes the card show its link's state, and its hash.
     /// `None` when the record behind the link is gone.
-    async fn rendering(&self, link: &CardLink) -> Result<Option<(AppCardWrite, String)>, StoreError> {
+    async fn rendering(
+        &self,
+        link: &CardLink,
+    ) -> Result<Option<(AppCardWrite, String)>, StoreError> {
         let Some(record_id) = &link.record_id else {
-            return Ok(Some((card::disconnect_write(), card::DISCONNECTED_HASH.to_owned())));
+            return Ok(Some((
+                card::disconnect_write(),
+                card::DISCONNECTED_HASH.to_owned(),
+            )));
         };
         let Some(record) = self.inner.store.record(record_id).await? else {
             return Ok(None);

@@ -141,7 +141,11 @@ impl SyncEngine {
                         report.listed,
                         report.unlinked,
                         report.rewritten,
-                        if report.incomplete { ", budget spent before the last page" } else { "" }
+                        if report.incomplete {
+                            ", budget spent before the last page"
+                        } else {
+                            ""
+                        }
                     ),
                 )
             })

@@ -33,10 +33,7 @@ impl DrainReport {
 impl SyncEngine {
     /// One round: pushes every card with a write due now.
     pub async fn drain_once(&self) -> Result<DrainReport, SyncError> {
-        let due = self
-            .store()
-            .due_cards(now(), self.settings().batch)
-            .await?;
+        let due = self.store().due_cards(now(), self.settings().batch).await?;
         let outcomes: Vec<_> = stream::iter(due)
             .map(|card| async move { self.push(&card, None).await })
             .buffer_unordered(IN_FLIGHT)

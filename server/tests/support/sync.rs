@@ -5,7 +5,10 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use app::cards::{template::DEFAULT_TEMPLATE_TOML, CardTemplate, RecordFields};
 use server::{
-    miro::{Access, AppCard, AppCardWrite, ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret, TokenKey},
+    miro::{
+        Access, AppCard, AppCardWrite, ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret,
+        TokenKey,
+    },
     store::{new_id, CardKey, NewRecord, RecordRow, SecretKey, SqliteStore, Store},
     sync::{SyncEngine, SyncSettings},
 };

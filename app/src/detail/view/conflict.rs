@@ -9,6 +9,8 @@ use crate::{
     detail::merge::{default_keeps_ours, differing, merge, Part},
 };
 
+// Leptos components own their props.
+#[allow(clippy::needless_pass_by_value)]
 #[component]
 pub fn ConflictPanel(
     theirs: RecordSnapshot,
@@ -28,7 +30,8 @@ pub fn ConflictPanel(
     let rows = parts
         .iter()
         .map(|&part| {
-            let (their_text, our_text) = template.with_value(|t| (part.summary(&theirs.fields, t), part.summary(&ours, t)));
+            let (their_text, our_text) =
+                template.with_value(|t| (part.summary(&theirs.fields, t), part.summary(&ours, t)));
             let name = format!("keep-{}", part.key());
             let is_ours = move || keep_ours.with(|k| k.contains(&part));
             let choose = move |mine: bool| {
@@ -62,7 +65,8 @@ pub fn ConflictPanel(
     let ours = StoredValue::new(ours);
     let version = theirs.version;
     let apply = move |_| {
-        let merged = theirs_fields.with_value(|t| ours.with_value(|o| merge(t, o, &keep_ours.get_untracked())));
+        let merged = theirs_fields
+            .with_value(|t| ours.with_value(|o| merge(t, o, &keep_ours.get_untracked())));
         on_resolve(merged, version);
     };
     view! {

@@ -12,7 +12,7 @@ use super::{
     conflict::ConflictPanel,
     lists::{CustomFieldsEditor, PreviewFieldsEditor},
     preview::CardPreviewView,
-    status::{SaveState, SaveStatus},
+    status::{Conflict, SaveState, SaveStatus},
 };
 use crate::{
     cards::{
@@ -57,7 +57,8 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
     let version = RwSignal::new(record.version);
     let state = RwSignal::new(SaveState::Idle);
 
-    let live_errors = Memo::new(move |_| fields.with(|f| template.with_value(|t| validate_record(f, t))));
+    let live_errors =
+        Memo::new(move |_| fields.with(|f| template.with_value(|t| validate_record(f, t))));
     // The server's verdict joins the live one until the next edit.
     let errors = Memo::new(move |_| {
         let mut shown = live_errors.get();
@@ -75,7 +76,9 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
         errors,
         template,
     };
-    let preview = Memo::new(move |_| fields.with(|f| template.with_value(|t| render_card(f, card_status, t))));
+    let preview = Memo::new(move |_| {
+        fields.with(|f| template.with_value(|t| render_card(f, card_status, t)))
+    });
     let dirty = Memo::new(move |_| fields.with(|f| saved.with(|s| f != s)));
 
     let action = Action::new_local(move |(request, close): &(SaveRequest, bool)| {
@@ -98,11 +101,13 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                     browser::close_modal();
                 }
             }
-            Err(ViewError::Conflict { theirs, base }) => state.set(SaveState::Conflict {
-                theirs,
-                base,
-                ours: fields.get_untracked(),
-            }),
+            Err(ViewError::Conflict { theirs, base }) => {
+                state.set(SaveState::Conflict(Box::new(Conflict {
+                    theirs: *theirs,
+                    base: base.map(|b| *b),
+                    ours: fields.get_untracked(),
+                })));
+            }
             Err(ViewError::Invalid(errors)) => state.set(SaveState::Invalid(errors)),
             Err(
                 error @ (ViewError::SessionExpired
@@ -126,7 +131,9 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
     });
 
     let save = move |close: bool| {
-        if action.pending().get_untracked() || matches!(state.get_untracked(), SaveState::Conflict { .. }) {
+        if action.pending().get_untracked()
+            || matches!(state.get_untracked(), SaveState::Conflict(_))
+        {
             return;
         }
         let refused = live_errors.get_untracked();
@@ -238,7 +245,8 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                 </aside>
             </div>
             {move || match state.get() {
-                SaveState::Conflict { theirs, base, ours } => {
+                SaveState::Conflict(conflict) => {
+                    let Conflict { theirs, base, ours } = *conflict;
                     Some(view! { <ConflictPanel theirs base ours template on_resolve=resolve /> })
                 }
                 _ => None,
@@ -266,6 +274,8 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
 
 /// A labelled text input (or textarea) with its error, announced when it
 /// appears.
+// Leptos components own their props.
+#[allow(clippy::needless_pass_by_value)]
 #[component]
 pub fn TextField(
     form: Form,
@@ -334,17 +344,22 @@ pub fn TextField(
 /// The record's status, from the template's set, with its colour.
 #[component]
 fn StatusField(form: Form) -> impl IntoView {
-    let Form { fields, template, .. } = form;
+    let Form {
+        fields, template, ..
+    } = form;
     let error = form.error("status".to_owned());
     let current = move || fields.with(|f| f.status.clone());
     let swatch = move || {
         template.with_value(|t| {
             let status = t.status_or_default(&current());
-            format!("background:{};color:{}", status.fill_color, status.text_color)
+            format!(
+                "background:{};color:{}",
+                status.fill_color, status.text_color
+            )
         })
     };
     let options = template.with_value(|t| t.statuses.clone());
-    let initial = current();
+    let initial = fields.with_untracked(|f| f.status.clone());
     view! {
         <div class="field">
             <label for="status">"Status"</label>

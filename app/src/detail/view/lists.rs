@@ -36,7 +36,7 @@ pub fn CustomFieldsEditor(form: Form) -> impl IntoView {
                                     label="Name"
                                     value=get(|c| c.name.clone())
                                     set=Callback::new(move |v: String| {
-                                        fields.update(|f| f.custom[i].name = v)
+                                        fields.update(|f| f.custom[i].name = v);
                                     })
                                 />
                                 <TextField
@@ -46,7 +46,7 @@ pub fn CustomFieldsEditor(form: Form) -> impl IntoView {
                                     label="Value"
                                     value=get(|c| c.value.clone())
                                     set=Callback::new(move |v: String| {
-                                        fields.update(|f| f.custom[i].value = v)
+                                        fields.update(|f| f.custom[i].value = v);
                                     })
                                 />
                                 <button

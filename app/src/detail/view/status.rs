@@ -16,15 +16,19 @@ pub enum SaveState {
     /// Saved; the card follows through the outbox.
     Syncing(String),
     /// Someone saved first.
-    Conflict {
-        theirs: RecordSnapshot,
-        base: Option<RecordFields>,
-        ours: RecordFields,
-    },
+    Conflict(Box<Conflict>),
     Invalid(Vec<FieldError>),
     /// Saving is not possible from this view (session, authorization).
     Blocked(String),
     Failed(String),
+}
+
+/// Both sides of a conflict, and where ours started.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    pub theirs: RecordSnapshot,
+    pub base: Option<RecordFields>,
+    pub ours: RecordFields,
 }
 
 /// The status line of the action bar.
@@ -37,9 +41,10 @@ pub fn SaveStatus(state: RwSignal<SaveState>, dirty: Memo<bool>) -> impl IntoVie
         SaveState::Saved => ("saved", "Saved. The board shows it now.".to_owned()),
         SaveState::Syncing(_) => (
             "syncing",
-            "Saved, syncing: Miro is slow to answer, the card on the board follows shortly.".to_owned(),
+            "Saved, syncing: Miro is slow to answer, the card on the board follows shortly."
+                .to_owned(),
         ),
-        SaveState::Conflict { .. } => (
+        SaveState::Conflict(_) => (
             "conflict",
             "Someone else saved this card first. Choose what to keep below.".to_owned(),
         ),
@@ -51,7 +56,9 @@ pub fn SaveStatus(state: RwSignal<SaveState>, dirty: Memo<bool>) -> impl IntoVie
                 if errors.len() == 1 { "field" } else { "fields" }
             ),
         ),
-        SaveState::Blocked(message) | SaveState::Failed(message) => ("failed", format!("Not saved. {message}")),
+        SaveState::Blocked(message) | SaveState::Failed(message) => {
+            ("failed", format!("Not saved. {message}"))
+        }
     };
     view! {
         <p

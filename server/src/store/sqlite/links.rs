@@ -64,16 +64,15 @@ pub async fn unlink(
     origin: &str,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
-    let record_id: Option<String> = sqlx::query(
-        "select record_id from card_links where board_id = $1 and item_id = $2",
-    )
-    .bind(&card.board_id)
-    .bind(&card.item_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|row| row.try_get("record_id"))
-    .transpose()?
-    .flatten();
+    let record_id: Option<String> =
+        sqlx::query("select record_id from card_links where board_id = $1 and item_id = $2")
+            .bind(&card.board_id)
+            .bind(&card.item_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get("record_id"))
+            .transpose()?
+            .flatten();
     match how {
         Unlink::Gone => {
             sqlx::query("delete from card_links where board_id = $1 and item_id = $2")

@@ -17,7 +17,9 @@ use std::{str::FromStr, sync::Arc, time::Duration};
 use app::cards::{CardStatus, RecordFields, RecordSnapshot};
 use async_trait::async_trait;
 use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
     Row, SqlitePool,
 };
 use tokio::sync::Mutex;
@@ -267,7 +269,12 @@ impl Store for SqliteStore {
         outbox::count(&self.pool).await
     }
 
-    async fn create_ticket(&self, hash: &str, grant: &TicketGrant, expires_at: i64) -> StoreResult<()> {
+    async fn create_ticket(
+        &self,
+        hash: &str,
+        grant: &TicketGrant,
+        expires_at: i64,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         let at = super::now();
         // Expired tickets are useless: clear them while we are here.

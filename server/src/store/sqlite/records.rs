@@ -48,7 +48,9 @@ pub async fn create(pool: &SqlitePool, new: NewRecord<'_>) -> StoreResult<Record
         },
     )
     .await?;
-    let row = get_on(&mut tx, &id).await?.ok_or(StoreError::NoRecord(id))?;
+    let row = get_on(&mut tx, &id)
+        .await?
+        .ok_or(StoreError::NoRecord(id))?;
     tx.commit().await?;
     Ok(row)
 }
@@ -122,7 +124,10 @@ pub async fn search(pool: &SqlitePool, query: &str, limit: u32) -> StoreResult<V
     // the title as it was typed.
     let pattern = format!(
         "%{}%",
-        query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
     );
     let rows = sqlx::query(
         "select * from records where json_extract(fields, '$.title') like $1 escape '\\'
@@ -159,7 +164,7 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
         .await?;
         tx.commit().await?;
         return Err(StoreError::Conflict {
-            current: current.snapshot,
+            current: Box::new(current.snapshot),
         });
     }
     if &current.snapshot.fields == save.fields {

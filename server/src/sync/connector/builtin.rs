@@ -58,7 +58,11 @@ impl Connector for BuiltinConnector {
         BUILTIN
     }
 
-    async fn create(&self, fields: &RecordFields, actor: &str) -> Result<SourceItem, ConnectorError> {
+    async fn create(
+        &self,
+        fields: &RecordFields,
+        actor: &str,
+    ) -> Result<SourceItem, ConnectorError> {
         let row = self
             .engine
             .create(NewRecord {

@@ -39,7 +39,10 @@ pub async fn run(connector: &dyn Connector, unique: &str) {
 
     // Create, then fetch: the tool keeps every field.
     let created = connector.create(&fields, "conformance").await.unwrap();
-    assert!(!created.external_id.is_empty(), "{name}: create gives an id");
+    assert!(
+        !created.external_id.is_empty(),
+        "{name}: create gives an id"
+    );
     assert_eq!(created.fields, fields, "{name}: create keeps every field");
     let fetched = connector.fetch(&created.external_id).await.unwrap();
     assert_eq!(
@@ -59,7 +62,11 @@ pub async fn run(connector: &dyn Connector, unique: &str) {
         .unwrap();
     assert_eq!(updated.fields, changed, "{name}: update keeps every field");
     assert_eq!(
-        connector.fetch(&created.external_id).await.unwrap().map(|i| i.fields),
+        connector
+            .fetch(&created.external_id)
+            .await
+            .unwrap()
+            .map(|i| i.fields),
         Some(changed.clone()),
         "{name}: fetch after update"
     );
@@ -69,7 +76,10 @@ pub async fn run(connector: &dyn Connector, unique: &str) {
         .update(&created.external_id, &changed, "conformance")
         .await
         .unwrap();
-    assert_eq!(again.fields, changed, "{name}: a repeated update changes nothing");
+    assert_eq!(
+        again.fields, changed,
+        "{name}: a repeated update changes nothing"
+    );
 
     // Search finds it by part of its title, in any case.
     let found = connector
@@ -81,12 +91,19 @@ pub async fn run(connector: &dyn Connector, unique: &str) {
         "{name}: search finds the item by part of its title"
     );
     assert!(
-        connector.search(&format!("{unique}-absent"), 10).await.unwrap().is_empty(),
+        connector
+            .search(&format!("{unique}-absent"), 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "{name}: search finds nothing for an unknown title"
     );
 
     // Delete: fetch says it is gone; update and delete again say not found.
-    connector.delete(&created.external_id, "conformance").await.unwrap();
+    connector
+        .delete(&created.external_id, "conformance")
+        .await
+        .unwrap();
     assert_eq!(
         connector.fetch(&created.external_id).await.unwrap(),
         None,
@@ -94,7 +111,9 @@ pub async fn run(connector: &dyn Connector, unique: &str) {
     );
     assert!(
         matches!(
-            connector.update(&created.external_id, &fields, "conformance").await,
+            connector
+                .update(&created.external_id, &fields, "conformance")
+                .await,
             Err(ConnectorError::NotFound(_))
         ),
         "{name}: updating a deleted item is NotFound"

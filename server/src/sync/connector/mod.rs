@@ -42,7 +42,11 @@ pub trait Connector: Send + Sync {
     /// The name records of this connector carry (`builtin`, `github`).
     fn name(&self) -> &str;
     /// Creates an item; returns it as the tool keeps it.
-    async fn create(&self, fields: &RecordFields, actor: &str) -> Result<SourceItem, ConnectorError>;
+    async fn create(
+        &self,
+        fields: &RecordFields,
+        actor: &str,
+    ) -> Result<SourceItem, ConnectorError>;
     /// The item, or `None` when it does not exist (any more).
     async fn fetch(&self, external_id: &str) -> Result<Option<SourceItem>, ConnectorError>;
     /// Replaces the item's fields; returns it as the tool keeps it.

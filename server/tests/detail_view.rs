@@ -1,0 +1,279 @@
+//! The detail view's server side over real HTTP: an ID token from the
+//! sandbox's Web SDK buys a one-time ticket, the ticket opens the view
+//! (server-rendered with the card's data) once, and the view's session
+//! saves through the `save_card` server function, with conflicts, invalid
+//! input and forged sessions refused and the card on the board following.
+
+mod support;
+
+use serde_json::{json, Value};
+use server::{
+    sandbox_install::install_and_link,
+    store::{CardKey, TicketGrant},
+};
+use support::sandbox::{encode, status_and_json, TestServer};
+
+async fn id_token(server: &TestServer) -> String {
+    let url = format!(
+        "{}/sandbox/host/boards/{}/sdk",
+        server.base,
+        encode(&server.board())
+    );
+    let response = server
+        .client
+        .post(url)
+        .json(&json!({"method": "board.getIdToken", "args": []}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    body["result"].as_str().unwrap().to_owned()
+}
+
+/// A linked, connected card of ours on the first board.
+async fn linked_card(server: &TestServer) -> CardKey {
+    install_and_link(&server.state).await.unwrap();
+    let links = server
+        .state
+        .sync
+        .store()
+        .links_on_board(&server.board())
+        .await
+        .unwrap();
+    let link = links
+        .into_iter()
+        .find(|l| l.status == app::cards::CardStatus::Connected)
+        .expect("a connected seeded card");
+    link.card
+}
+
+async fn ticket(server: &TestServer, card: &CardKey, token: Option<&str>) -> (u16, Value) {
+    let mut request = server
+        .client
+        .post(format!("{}/miro/tickets", server.base))
+        .json(&json!({"board_id": card.board_id, "item_id": card.item_id}));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    status_and_json(request.send().await.unwrap()).await
+}
+
+async fn open(server: &TestServer, card: &CardKey, ticket: &str) -> (u16, String) {
+    let url = format!(
+        "{}/cards/{}/{}?ticket={}",
+        server.base,
+        encode(&card.board_id),
+        card.item_id,
+        encode(ticket)
+    );
+    let response = server.client.get(url).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// The view's session, read from the page's hydration data.
+fn session_of(html: &str) -> String {
+    let start = html
+        .find("\\\"session\\\":\\\"")
+        .or_else(|| html.find("\"session\":\""))
+        .expect("session in the page");
+    let rest = &html[start..];
+    let rest = &rest[rest.find(':').unwrap() + 1..];
+    let rest = rest.trim_start_matches('\\').trim_start_matches('"');
+    rest.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect()
+}
+
+async fn save(
+    server: &TestServer,
+    card: &CardKey,
+    session: &str,
+    version: i64,
+    title: &str,
+) -> (u16, Value) {
+    let record = server
+        .state
+        .sync
+        .store()
+        .link(card)
+        .await
+        .unwrap()
+        .and_then(|l| l.record_id)
+        .unwrap();
+    let mut fields = server
+        .state
+        .sync
+        .store()
+        .record(&record)
+        .await
+        .unwrap()
+        .unwrap()
+        .snapshot
+        .fields;
+    fields.title = title.to_owned();
+    let body = json!({"request": {
+        "board_id": card.board_id, "item_id": card.item_id, "session": session,
+        "base_version": version, "fields": fields,
+    }});
+    let response = server
+        .client
+        .post(format!("{}/api/save_card", server.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+#[tokio::test]
+async fn a_ticket_needs_a_valid_id_token_and_a_linked_card() {
+    let server = TestServer::start().await;
+    let card = linked_card(&server).await;
+    let (status, body) = ticket(&server, &card, None).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = ticket(&server, &card, Some("not.a.token")).await;
+    assert_eq!(status, 401, "{body}");
+    let token = id_token(&server).await;
+    let (status, body) = ticket(&server, &card, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["ticket"].as_str().unwrap().len() >= 40);
+    assert_eq!(body["expires_in"], 60);
+    let unlinked = CardKey::new(&card.board_id, "3458764517517852999");
+    let (status, body) = ticket(&server, &unlinked, Some(&token)).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("not connected"));
+}
+
+#[tokio::test]
+async fn a_ticket_opens_the_view_with_the_cards_data_once() {
+    let server = TestServer::start().await;
+    let card = linked_card(&server).await;
+    let token = id_token(&server).await;
+    let (_, body) = ticket(&server, &card, Some(&token)).await;
+    let ticket_text = body["ticket"].as_str().unwrap().to_owned();
+
+    // A ticket for another card opens nothing (and is spent).
+    let other = CardKey::new(&card.board_id, "1");
+    let (status, html) = open(&server, &other, &ticket_text).await;
+    assert_eq!(status, 401);
+    assert!(!html.contains("Version 1"));
+
+    let (_, body) = ticket(&server, &card, Some(&token)).await;
+    let ticket_text = body["ticket"].as_str().unwrap().to_owned();
+    let (status, html) = open(&server, &card, &ticket_text).await;
+    assert_eq!(status, 200, "{html}");
+    let record = server
+        .state
+        .sync
+        .store()
+        .link(&card)
+        .await
+        .unwrap()
+        .unwrap()
+        .record_id
+        .unwrap();
+    let title = server
+        .state
+        .sync
+        .store()
+        .record(&record)
+        .await
+        .unwrap()
+        .unwrap()
+        .snapshot
+        .fields
+        .title;
+    assert!(
+        html.contains(&format!("value=\"{title}\"")),
+        "the title input holds the title: {html}"
+    );
+    assert!(html.contains("data-testid=\"card-preview\""));
+    assert!(html.contains("Version 1"));
+
+    let (status, again) = open(&server, &card, &ticket_text).await;
+    assert_eq!(status, 401, "a ticket works once");
+    assert!(again.contains("can't be shown") && !again.contains(&format!("value=\"{title}\"")));
+    let (status, _) = open(&server, &card, "forged-ticket").await;
+    assert_eq!(status, 401);
+
+    // An expired ticket is refused even if never used.
+    let store = server.state.sync.store();
+    let grant = TicketGrant {
+        user: store.installations().await.unwrap()[0].clone(),
+        card: card.clone(),
+    };
+    let hash = server::detail::tickets::ticket_hash("old-ticket");
+    store
+        .create_ticket(&hash, &grant, server::store::now() - 1)
+        .await
+        .unwrap();
+    let (status, _) = open(&server, &card, "old-ticket").await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn the_views_session_saves_and_the_card_follows() {
+    let server = TestServer::start().await;
+    let card = linked_card(&server).await;
+    let token = id_token(&server).await;
+    let (_, body) = ticket(&server, &card, Some(&token)).await;
+    let (_, html) = open(&server, &card, body["ticket"].as_str().unwrap()).await;
+    let session = session_of(&html);
+    assert!(session.contains('.'), "a signed session: {session}");
+
+    let (status, body) = save(&server, &card, &session, 1, "Saved from the view").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["record"]["version"], 2);
+    assert_eq!(body["board"], "Synced");
+    let access = server.access().await;
+    let on_board = server
+        .miro_client(std::time::Duration::from_secs(5))
+        .app_card(&access, &card.board_id, &card.item_id)
+        .await
+        .unwrap();
+    assert_eq!(on_board.data.title, "Saved from the view");
+
+    // Stale: a save against version 1 is a conflict with theirs.
+    let (status, body) = save(&server, &card, &session, 1, "Late").await;
+    assert_ne!(status, 200);
+    assert_eq!(body["Conflict"]["theirs"]["version"], 2, "{body}");
+    assert_eq!(
+        body["Conflict"]["theirs"]["fields"]["title"],
+        "Saved from the view"
+    );
+
+    // Invalid: refused field by field, nothing saved.
+    let (status, body) = save(&server, &card, &session, 2, "  ").await;
+    assert_ne!(status, 200);
+    assert_eq!(body["Invalid"][0]["field"], "title", "{body}");
+
+    // A forged or foreign session saves nothing.
+    let (_, body) = save(&server, &card, "forged.session", 2, "Forged").await;
+    assert_eq!(body, json!("SessionExpired"));
+    let record = server
+        .state
+        .sync
+        .store()
+        .link(&card)
+        .await
+        .unwrap()
+        .unwrap()
+        .record_id
+        .unwrap();
+    let stored = server
+        .state
+        .sync
+        .store()
+        .record(&record)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            stored.snapshot.version,
+            stored.snapshot.fields.title.as_str()
+        ),
+        (2, "Saved from the view")
+    );
+}
