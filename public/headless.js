@@ -13,3 +13,15 @@ miro.board.ui.on("app_card:open", async ({ appCard }) => {
     await miro.board.notifications.showError(error.message);
   }
 });
+
+// A disconnected card's connect action: its content becomes a record and
+// the card turns connected.
+miro.board.ui.on("app_card:connect", async ({ appCard }) => {
+  const board = await miro.board.getInfo();
+  try {
+    await miroCards.connect(board.id, appCard.id);
+    await miro.board.notifications.showInfo("Card connected");
+  } catch (error) {
+    await miro.board.notifications.showError(error.message);
+  }
+});

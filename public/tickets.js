@@ -1,4 +1,5 @@
-// Tickets: how the app's pages open a card's detail view. The page asks
+// Tickets: how the app's pages open a card's detail view (and connect a
+// disconnected card). The page asks
 // Miro's Web SDK for an ID token, trades it (in a header, never a URL) for
 // a one-time ticket bound to this user and card, and opens the view's URL
 // with that ticket. Loaded by the headless page and by the detail view
@@ -22,6 +23,21 @@ window.miroCards = {
       `/cards/${encodeURIComponent(boardId)}/${encodeURIComponent(itemId)}` +
       `?ticket=${encodeURIComponent(body.ticket)}`;
     return new URL(path, location.origin).href;
+  },
+
+  /** Links a disconnected card to a new record made from its content. */
+  async connect(boardId, itemId) {
+    const idToken = await miro.board.getIdToken();
+    const response = await fetch("/miro/cards/connect", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${idToken}` },
+      body: JSON.stringify({ board_id: boardId, item_id: itemId }),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new Error(body.error || `The app could not connect the card (${response.status}).`);
+    }
+    return body;
   },
 
   /** Loads this card's view again with a fresh ticket. */

@@ -10,7 +10,7 @@ use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 
 use crate::{
-    detail::{tickets::issue_ticket, Detail},
+    detail::{connect::connect_card, tickets::issue_ticket, Detail},
     headless::headless_page,
     health::healthz,
     security,
@@ -35,6 +35,7 @@ pub fn app_router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/miro/headless", get(headless_page))
         .route("/miro/tickets", post(issue_ticket))
+        .route("/miro/cards/connect", post(connect_card))
         .leptos_routes_with_context(
             &state,
             routes,

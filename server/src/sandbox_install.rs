@@ -6,15 +6,10 @@
 //! already and one reconciliation pass rewrites the seeded cards from
 //! their records.
 
-use app::cards::{
-    markdown::{html_to_text, miro_html_to_markdown},
-    IconShape, PreviewField, RecordFields,
-};
-
 use crate::{
-    miro::{AppCardData, AppCardStatus, ItemFilter, TokenKey},
+    miro::{AppCardStatus, ItemFilter, TokenKey},
     store::{origin, CardKey, NewRecord},
-    sync::connector::BUILTIN,
+    sync::{connector::BUILTIN, fields_from_card},
     AppState,
 };
 
@@ -72,7 +67,7 @@ pub async fn install_and_link(state: &AppState) -> Result<InstallReport, String>
             if data.owned != Some(true) || data.status == Some(AppCardStatus::Disconnected) {
                 continue;
             }
-            let fields = record_from_card(&data, engine.template().default_status().key.clone());
+            let fields = fields_from_card(&data, engine.template().default_status().key.clone());
             let record = engine
                 .create(NewRecord {
                     connector: BUILTIN,
@@ -141,29 +136,4 @@ async fn install(state: &AppState) -> Result<TokenKey, String> {
         .connect(&code, &app.redirect_uri)
         .await
         .map_err(|e| e.to_string())
-}
-
-/// A record's fields from a card's data as Miro returns it.
-fn record_from_card(data: &AppCardData, status: String) -> RecordFields {
-    RecordFields {
-        title: html_to_text(&data.title),
-        description: miro_html_to_markdown(&data.description),
-        status,
-        preview: data
-            .fields
-            .iter()
-            .map(|f| PreviewField {
-                value: f.value.clone().unwrap_or_default(),
-                tooltip: f.tooltip.clone().unwrap_or_default(),
-                fill_color: f.fill_color.clone().unwrap_or_default(),
-                text_color: f.text_color.clone().unwrap_or_default(),
-                icon_url: f.icon_url.clone().unwrap_or_default(),
-                icon_shape: match f.icon_shape {
-                    Some(crate::miro::IconShape::Square) => IconShape::Square,
-                    _ => IconShape::Round,
-                },
-            })
-            .collect(),
-        ..RecordFields::default()
-    }
 }

@@ -277,3 +277,86 @@ async fn the_views_session_saves_and_the_card_follows() {
         (2, "Saved from the view")
     );
 }
+
+#[tokio::test]
+async fn connecting_a_disconnected_card_makes_it_a_connected_record() {
+    let server = TestServer::start().await;
+    install_and_link(&server.state).await.unwrap();
+    let access = server.access().await;
+    let client = server.miro_client(std::time::Duration::from_secs(5));
+    let items = client
+        .items(
+            &access,
+            &server.board(),
+            server::miro::ItemFilter {
+                kind: Some("app_card".to_owned()),
+                limit: None,
+            },
+        )
+        .collect_all()
+        .await
+        .unwrap();
+    let draft = items
+        .iter()
+        .find(|i| {
+            i.app_card_data()
+                .is_some_and(|d| d.status == Some(server::miro::AppCardStatus::Disconnected))
+        })
+        .expect("the seeded disconnected card");
+    let card = CardKey::new(server.board(), &draft.id);
+    assert!(server
+        .state
+        .sync
+        .store()
+        .link(&card)
+        .await
+        .unwrap()
+        .is_none());
+
+    let token = id_token(&server).await;
+    let connect = |token: Option<String>| {
+        let mut request = server
+            .client
+            .post(format!("{}/miro/cards/connect", server.base))
+            .json(&json!({"board_id": card.board_id, "item_id": card.item_id}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let (status, _) = status_and_json(connect(None).await.unwrap()).await;
+    assert_eq!(status, 401);
+    let (status, body) = status_and_json(connect(Some(token.clone())).await.unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    let link = server
+        .state
+        .sync
+        .store()
+        .link(&card)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.status, app::cards::CardStatus::Connected);
+    let record = server
+        .state
+        .sync
+        .store()
+        .record(link.record_id.as_deref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.snapshot.fields.title, "Draft: referral programme");
+    let on_board = client
+        .app_card(&access, &card.board_id, &card.item_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        on_board.data.status,
+        Some(server::miro::AppCardStatus::Connected)
+    );
+
+    // Connecting again keeps the same record.
+    let (status, again) = status_and_json(connect(Some(token)).await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(again["record_id"], body["record_id"]);
+}

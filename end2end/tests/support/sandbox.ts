@@ -192,22 +192,23 @@ export function plainText(html: string | undefined): string {
     .trim();
 }
 
+/** The connected app cards of ours on `boardId`, as the board page loads them. */
+export async function ourConnectedCards(request: APIRequestContext, boardId: string): Promise<AppCardItem[]> {
+  const response = await request.get(`/sandbox/host/boards/${encodeURIComponent(boardId)}/items`);
+  expect(response.status(), await response.text()).toBe(200);
+  const { items } = (await response.json()) as { items: AppCardItem[] };
+  return items.filter(
+    (item) => item.type === "app_card" && item.data?.owned === true && item.data?.status === "connected",
+  );
+}
+
 /**
  * The id of the seeded app card of ours titled `title` on `boardId`, as the
  * board page loads it. Each test that changes a card picks one by its
  * seeded title, and only that test changes that card's title.
  */
 export async function seededCard(request: APIRequestContext, boardId: string, title: string): Promise<string> {
-  const response = await request.get(`/sandbox/host/boards/${encodeURIComponent(boardId)}/items`);
-  expect(response.status(), await response.text()).toBe(200);
-  const { items } = (await response.json()) as { items: AppCardItem[] };
-  const found = items.filter(
-    (item) =>
-      item.type === "app_card" &&
-      item.data?.owned === true &&
-      item.data?.status === "connected" &&
-      plainText(item.data?.title) === title,
-  );
+  const found = (await ourConnectedCards(request, boardId)).filter((item) => plainText(item.data?.title) === title);
   expect(found.map((item) => item.id), `one connected card of ours titled "${title}" on ${boardId}`).toHaveLength(1);
   return found[0].id;
 }
@@ -232,6 +233,18 @@ export async function issueTicket(request: APIRequestContext, boardId: string, i
   const { ticket } = (await response.json()) as { ticket?: string };
   expect(ticket, "no ticket").toBeTruthy();
   return ticket ?? "";
+}
+
+/** The REST writes (PATCH) of one item the sandbox has served so far, with their statuses. */
+export async function cardWrites(request: APIRequestContext, itemId: string): Promise<number[]> {
+  const response = await request.get("/sandbox/admin/requests");
+  expect(response.status(), await response.text()).toBe(200);
+  const { requests } = (await response.json()) as {
+    requests: { method: string; path: string; status: number }[];
+  };
+  return requests
+    .filter((r) => r.method === "PATCH" && r.path.split("/").includes(itemId))
+    .map((r) => r.status);
 }
 
 export function cardPath(boardId: string, itemId: string, ticket: string): string {

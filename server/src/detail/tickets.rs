@@ -35,7 +35,7 @@ pub struct TicketRequest {
 }
 
 /// A refusal with a status and a message for the user.
-fn refuse(status: StatusCode, message: &str) -> Response {
+pub fn refuse(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
@@ -52,34 +52,9 @@ pub async fn issue_ticket(
     headers: HeaderMap,
     Json(request): Json<TicketRequest>,
 ) -> Response {
-    let Some(token) = headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "Sign in to Miro to open this card.",
-        );
-    };
-    let identity = match id_token::verify(
-        token,
-        state.oauth.client.client_id(),
-        state.oauth.client_secret.expose(),
-        now(),
-    ) {
-        Ok(identity) => identity,
-        Err(error) => {
-            tracing::info!(%error, "ticket refused: bad ID token");
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                "Miro did not vouch for this request.",
-            );
-        }
-    };
-    let user = TokenKey {
-        user_id: identity.user_id,
-        team_id: identity.team_id,
+    let user = match identify(&state, &headers) {
+        Ok(user) => user,
+        Err(response) => return response,
     };
     let card = CardKey::new(request.board_id, request.item_id);
     match authorize(&state, &user, &card).await {
@@ -103,6 +78,38 @@ pub async fn issue_ticket(
         );
     }
     Json(json!({ "ticket": ticket, "expires_in": TICKET_SECONDS })).into_response()
+}
+
+/// Who is calling, from the Miro ID token in the `Authorization` header.
+pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<TokenKey, Response> {
+    let Some(token) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "Sign in to Miro to open this card.",
+        ));
+    };
+    match id_token::verify(
+        token,
+        state.oauth.client.client_id(),
+        state.oauth.client_secret.expose(),
+        now(),
+    ) {
+        Ok(identity) => Ok(TokenKey {
+            user_id: identity.user_id,
+            team_id: identity.team_id,
+        }),
+        Err(error) => {
+            tracing::info!(%error, "refused: bad ID token");
+            Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "Miro did not vouch for this request.",
+            ))
+        }
+    }
 }
 
 /// The user's installation must exist and reach the board, and the card

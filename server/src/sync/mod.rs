@@ -19,6 +19,7 @@
 
 pub mod card;
 pub mod connector;
+mod import;
 mod push;
 pub mod reconcile;
 pub mod worker;
@@ -31,6 +32,7 @@ use std::{
 
 use app::cards::{CardTemplate, RecordFields};
 
+pub use import::fields_from_card;
 pub use push::PushOutcome;
 
 use crate::{

@@ -1,0 +1,36 @@
+//! Turning an existing app card into a record: its title, description
+//! and preview fields as the record's first version. Used when a card is
+//! connected (`app_card:connect`) and by the sandbox's first start.
+
+use app::cards::{
+    markdown::{html_to_text, miro_html_to_markdown},
+    IconShape, PreviewField, RecordFields,
+};
+
+use crate::miro::AppCardData;
+
+/// A record's fields from an app card's data as Miro returns it (HTML
+/// back to text and Markdown), for a card that becomes a record.
+pub fn fields_from_card(data: &AppCardData, status: String) -> RecordFields {
+    RecordFields {
+        title: html_to_text(&data.title),
+        description: miro_html_to_markdown(&data.description),
+        status,
+        preview: data
+            .fields
+            .iter()
+            .map(|f| PreviewField {
+                value: f.value.clone().unwrap_or_default(),
+                tooltip: f.tooltip.clone().unwrap_or_default(),
+                fill_color: f.fill_color.clone().unwrap_or_default(),
+                text_color: f.text_color.clone().unwrap_or_default(),
+                icon_url: f.icon_url.clone().unwrap_or_default(),
+                icon_shape: match f.icon_shape {
+                    Some(crate::miro::IconShape::Square) => IconShape::Square,
+                    _ => IconShape::Round,
+                },
+            })
+            .collect(),
+        ..RecordFields::default()
+    }
+}
