@@ -4,7 +4,9 @@
 // from the app's backend redraws the card at once, without a reload.
 // Everything the test needs (REST base, OAuth endpoints and credentials,
 // boards) comes from the sandbox's discovery document.
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
+// `test` from support takes the shared lock: no test injects faults meanwhile.
+import { expect, test } from "./support/sandbox";
 
 type Discovery = {
   rest_base: string;

@@ -13,24 +13,6 @@ use server::{
 };
 use support::sandbox::{encode, status_and_json, TestServer};
 
-async fn id_token(server: &TestServer) -> String {
-    let url = format!(
-        "{}/sandbox/host/boards/{}/sdk",
-        server.base,
-        encode(&server.board())
-    );
-    let response = server
-        .client
-        .post(url)
-        .json(&json!({"method": "board.getIdToken", "args": []}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(response).await;
-    assert_eq!(status, 200, "{body}");
-    body["result"].as_str().unwrap().to_owned()
-}
-
 /// A linked, connected card of ours on the first board.
 async fn linked_card(server: &TestServer) -> CardKey {
     install_and_link(&server.state).await.unwrap();
@@ -48,15 +30,25 @@ async fn linked_card(server: &TestServer) -> CardKey {
     link.card
 }
 
-async fn ticket(server: &TestServer, card: &CardKey, token: Option<&str>) -> (u16, Value) {
+/// A POST the headless page makes about a card, with its ID token.
+async fn card_call(
+    server: &TestServer,
+    path: &str,
+    card: &CardKey,
+    token: Option<&str>,
+) -> (u16, Value) {
     let mut request = server
         .client
-        .post(format!("{}/miro/tickets", server.base))
+        .post(format!("{}{path}", server.base))
         .json(&json!({"board_id": card.board_id, "item_id": card.item_id}));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
     status_and_json(request.send().await.unwrap()).await
+}
+
+async fn ticket(server: &TestServer, card: &CardKey, token: Option<&str>) -> (u16, Value) {
+    card_call(server, "/miro/tickets", card, token).await
 }
 
 async fn open(server: &TestServer, card: &CardKey, ticket: &str) -> (u16, String) {
@@ -134,7 +126,7 @@ async fn a_ticket_needs_a_valid_id_token_and_a_linked_card() {
     assert_eq!(status, 401, "{body}");
     let (status, body) = ticket(&server, &card, Some("not.a.token")).await;
     assert_eq!(status, 401, "{body}");
-    let token = id_token(&server).await;
+    let token = server.sdk_id_token().await;
     let (status, body) = ticket(&server, &card, Some(&token)).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["ticket"].as_str().unwrap().len() >= 40);
@@ -149,7 +141,7 @@ async fn a_ticket_needs_a_valid_id_token_and_a_linked_card() {
 async fn a_ticket_opens_the_view_with_the_cards_data_once() {
     let server = TestServer::start().await;
     let card = linked_card(&server).await;
-    let token = id_token(&server).await;
+    let token = server.sdk_id_token().await;
     let (_, body) = ticket(&server, &card, Some(&token)).await;
     let ticket_text = body["ticket"].as_str().unwrap().to_owned();
 
@@ -216,7 +208,7 @@ async fn a_ticket_opens_the_view_with_the_cards_data_once() {
 async fn the_views_session_saves_and_the_card_follows() {
     let server = TestServer::start().await;
     let card = linked_card(&server).await;
-    let token = id_token(&server).await;
+    let token = server.sdk_id_token().await;
     let (_, body) = ticket(&server, &card, Some(&token)).await;
     let (_, html) = open(&server, &card, body["ticket"].as_str().unwrap()).await;
     let session = session_of(&html);
@@ -313,20 +305,10 @@ async fn connecting_a_disconnected_card_makes_it_a_connected_record() {
         .unwrap()
         .is_none());
 
-    let token = id_token(&server).await;
-    let connect = |token: Option<String>| {
-        let mut request = server
-            .client
-            .post(format!("{}/miro/cards/connect", server.base))
-            .json(&json!({"board_id": card.board_id, "item_id": card.item_id}));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send()
-    };
-    let (status, _) = status_and_json(connect(None).await.unwrap()).await;
+    let token = server.sdk_id_token().await;
+    let (status, _) = card_call(&server, "/miro/cards/connect", &card, None).await;
     assert_eq!(status, 401);
-    let (status, body) = status_and_json(connect(Some(token.clone())).await.unwrap()).await;
+    let (status, body) = card_call(&server, "/miro/cards/connect", &card, Some(&token)).await;
     assert_eq!(status, 200, "{body}");
     let link = server
         .state
@@ -356,7 +338,7 @@ async fn connecting_a_disconnected_card_makes_it_a_connected_record() {
     );
 
     // Connecting again keeps the same record.
-    let (status, again) = status_and_json(connect(Some(token)).await.unwrap()).await;
+    let (status, again) = card_call(&server, "/miro/cards/connect", &card, Some(&token)).await;
     assert_eq!(status, 200);
     assert_eq!(again["record_id"], body["record_id"]);
 }

@@ -5,27 +5,12 @@
 
 mod support;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use server::miro::id_token::{verify, IdTokenError};
-use support::sandbox::{encode, status_and_json, TestServer};
+use support::sandbox::TestServer;
 
-/// What `miro.board.getIdToken()` resolves to on the first seeded board.
 async fn sdk_id_token(server: &TestServer) -> String {
-    let url = format!(
-        "{}/sandbox/host/boards/{}/sdk",
-        server.base,
-        encode(&server.board())
-    );
-    let response = server
-        .client
-        .post(url)
-        .json(&json!({"method": "board.getIdToken", "args": []}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(response).await;
-    assert_eq!(status, 200, "{body}");
-    body["result"].as_str().expect("a JWT string").to_owned()
+    server.sdk_id_token().await
 }
 
 #[tokio::test]

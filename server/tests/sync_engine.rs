@@ -16,6 +16,39 @@ use server::{
 };
 use support::sync::{fields, template, SyncHarness};
 
+/// Saves `title` over version `base` through the engine.
+async fn save_title(
+    h: &SyncHarness,
+    record_id: &str,
+    base: i64,
+    title: &str,
+) -> server::store::Saved {
+    h.engine
+        .save(RecordSave {
+            record_id,
+            base_version: base,
+            fields: &fields(title),
+            origin: "miro",
+            actor: "tester",
+        })
+        .await
+        .unwrap()
+}
+
+/// The same straight into the store (no worker wake-up).
+async fn store_title(h: &SyncHarness, record_id: &str, base: i64, title: &str) {
+    h.store
+        .save_record(RecordSave {
+            record_id,
+            base_version: base,
+            fields: &fields(title),
+            origin: "miro",
+            actor: "tester",
+        })
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_save_reaches_every_linked_card_on_every_board() {
     let h = SyncHarness::start().await;
@@ -184,33 +217,20 @@ async fn duplicate_and_echo_writes_are_not_sent() {
 
     // Three saves before the worker runs collapse into one write.
     for version in 1..=3 {
-        h.engine
-            .save(RecordSave {
-                record_id: &record.snapshot.id,
-                base_version: version,
-                fields: &fields(&format!("Echo v{}", version + 1)),
-                origin: "miro",
-                actor: "tester",
-            })
-            .await
-            .unwrap();
+        save_title(
+            &h,
+            &record.snapshot.id,
+            version,
+            &format!("Echo v{}", version + 1),
+        )
+        .await;
     }
     h.drain().await;
     assert_eq!(h.patches(&cards[0]).await, 2, "three saves, one write");
     assert_eq!(h.card(&cards[0]).await.data.title, "Echo v4");
 
     // Saving the same fields again is not a new version and sends nothing.
-    let same = h
-        .engine
-        .save(RecordSave {
-            record_id: &record.snapshot.id,
-            base_version: 4,
-            fields: &fields("Echo v4"),
-            origin: "miro",
-            actor: "tester",
-        })
-        .await
-        .unwrap();
+    let same = save_title(&h, &record.snapshot.id, 4, "Echo v4").await;
     assert_eq!(same.record.version, 4);
     assert!(same.cards.is_empty());
 
@@ -224,37 +244,10 @@ async fn duplicate_and_echo_writes_are_not_sent() {
 
     // A queued rewrite of unchanged content (e.g. a retry after a crash
     // that already landed) is skipped by its hash.
-    h.store
-        .save_record(RecordSave {
-            record_id: &record.snapshot.id,
-            base_version: 4,
-            fields: &fields("Echo v5"),
-            origin: "miro",
-            actor: "tester",
-        })
-        .await
-        .unwrap();
+    store_title(&h, &record.snapshot.id, 4, "Echo v5").await;
     h.drain().await;
-    h.store
-        .save_record(RecordSave {
-            record_id: &record.snapshot.id,
-            base_version: 5,
-            fields: &fields("Echo v4"),
-            origin: "miro",
-            actor: "tester",
-        })
-        .await
-        .unwrap();
-    h.store
-        .save_record(RecordSave {
-            record_id: &record.snapshot.id,
-            base_version: 6,
-            fields: &fields("Echo v5"),
-            origin: "miro",
-            actor: "tester",
-        })
-        .await
-        .unwrap();
+    store_title(&h, &record.snapshot.id, 5, "Echo v4").await;
+    store_title(&h, &record.snapshot.id, 6, "Echo v5").await;
     h.drain().await;
     assert_eq!(
         h.patches(&cards[0]).await,
@@ -291,16 +284,7 @@ async fn a_card_deleted_on_the_board_is_unlinked_and_its_record_kept() {
         .delete_app_card(&h.access, &board, &cards[1].item_id)
         .await
         .unwrap();
-    h.engine
-        .save(RecordSave {
-            record_id: &record.snapshot.id,
-            base_version: 1,
-            fields: &fields("Doomed v2"),
-            origin: "miro",
-            actor: "tester",
-        })
-        .await
-        .unwrap();
+    save_title(&h, &record.snapshot.id, 1, "Doomed v2").await;
     h.drain().await;
     assert!(h.store.link(&cards[1]).await.unwrap().is_none());
     let kept = h.store.record(&record.snapshot.id).await.unwrap().unwrap();

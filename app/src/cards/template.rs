@@ -129,6 +129,23 @@ fn default_card_color() -> String {
     MIRO_DEFAULT_CARD_COLOR.to_owned()
 }
 
+impl ChipRule {
+    /// A rule showing `source` with the template defaults: no tooltip,
+    /// the bare value, short dates, Miro's colours, no icon.
+    pub fn for_source(source: ChipSource) -> Self {
+        Self {
+            source,
+            tooltip: String::new(),
+            format: default_format(),
+            date_style: DateStyle::Short,
+            fill_color: String::new(),
+            text_color: String::new(),
+            icon_url: String::new(),
+            icon_shape: IconShape::Round,
+        }
+    }
+}
+
 fn default_format() -> String {
     "{value}".to_owned()
 }

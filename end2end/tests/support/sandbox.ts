@@ -97,7 +97,7 @@ async function acquireExclusive(): Promise<() => void> {
       mkdirSync(exclusiveDir);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if ((error as { code?: string }).code !== "EEXIST") throw error;
       await sleep(100);
     }
   }

@@ -6,51 +6,32 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
     Json,
 };
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{
-    tickets::{identify, refuse, TicketRequest},
+    tickets::{identify, try_again, user_access, CardRequest, Refused},
     PUSH_DEADLINE,
 };
 use crate::{
     miro::MiroError,
     store::{origin, CardKey, NewRecord},
-    sync::{connector::BUILTIN, fields_from_card, needs_reconnect},
+    sync::{connector::BUILTIN, fields_from_card},
     AppState,
 };
 
 pub async fn connect_card(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(request): Json<TicketRequest>,
-) -> Response {
-    let user = match identify(&state, &headers) {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    Json(request): Json<CardRequest>,
+) -> Result<Json<Value>, Refused> {
+    let user = identify(&state, &headers)?;
     let card = CardKey::new(request.board_id, request.item_id);
     let engine = &state.sync;
-    let access = match engine.tokens().access(&user).await {
-        Ok(access) => access,
-        Err(error) if needs_reconnect(&error) => {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                "Connect the app to Miro first (or again).",
-            )
-        }
-        Err(error) => {
-            tracing::warn!(%error, "no token to connect a card");
-            return refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Miro is not answering; try again.",
-            );
-        }
-    };
-    // Reading the card through the user's token also proves they can
-    // reach its board.
+    let access = user_access(&state, &user).await?;
+    // Reading the card with the user's token also proves they can reach
+    // its board.
     let on_board = match state
         .oauth
         .client
@@ -59,41 +40,35 @@ pub async fn connect_card(
     {
         Ok(on_board) => on_board,
         Err(MiroError::NotFound(_)) => {
-            return refuse(
+            return Err(Refused(
                 StatusCode::NOT_FOUND,
                 "This card is no longer on the board.",
-            )
+            ))
         }
         Err(MiroError::Forbidden(_)) => {
-            return refuse(
+            return Err(Refused(
                 StatusCode::FORBIDDEN,
                 "Your Miro account cannot reach this board.",
-            )
+            ))
         }
-        Err(error) => {
-            tracing::warn!(%error, "reading a card to connect failed");
-            return refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Miro is not answering; try again.",
-            );
-        }
+        Err(error) => return Err(try_again(&error)),
     };
     if on_board.data.owned != Some(true) {
-        return refuse(StatusCode::FORBIDDEN, "This card was made by another app.");
+        return Err(Refused(
+            StatusCode::FORBIDDEN,
+            "This card was made by another app.",
+        ));
     }
     let store = engine.store();
-    let linked = match store.link(&card).await {
-        Ok(link) => link.and_then(|l| l.record_id),
-        Err(error) => return unavailable(&error),
-    };
-    let record_id = match linked {
+    let linked = store.link(&card).await.map_err(|e| try_again(&e))?;
+    let record_id = match linked.and_then(|link| link.record_id) {
         Some(record_id) => record_id,
         None => {
             let fields = fields_from_card(
                 &on_board.data,
                 engine.template().default_status().key.clone(),
             );
-            let created = engine
+            engine
                 .create(NewRecord {
                     connector: BUILTIN,
                     external_id: None,
@@ -101,27 +76,21 @@ pub async fn connect_card(
                     origin: origin::MIRO,
                     actor: &user.user_id,
                 })
-                .await;
-            match created {
-                Ok(record) => record.snapshot.id,
-                Err(error) => return unavailable(&error),
-            }
+                .await
+                .map_err(|e| try_again(&e))?
+                .snapshot
+                .id
         }
     };
-    if let Err(error) = engine.link(&card, &record_id, &user, &user.user_id).await {
-        return unavailable(&error);
-    }
+    engine
+        .link(&card, &record_id, &user, &user.user_id)
+        .await
+        .map_err(|e| try_again(&e))?;
     if let Err(error) = engine.push(&card, Some(PUSH_DEADLINE)).await {
         // Linked and queued: the worker writes the card.
         tracing::warn!(%error, "pushing a connected card failed");
     }
-    Json(json!({ "record_id": record_id, "status": "connected" })).into_response()
-}
-
-fn unavailable(error: &dyn std::fmt::Display) -> Response {
-    tracing::error!(%error, "connecting a card failed");
-    refuse(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "The app could not connect the card; try again.",
-    )
+    Ok(Json(
+        json!({ "record_id": record_id, "status": "connected" }),
+    ))
 }

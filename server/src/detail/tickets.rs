@@ -14,11 +14,11 @@ use axum::{
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rand::RngCore;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    miro::{id_token, MiroError, TokenKey},
+    miro::{id_token, Access, MiroError, TokenKey},
     store::{now, CardKey, TicketGrant},
     sync::needs_reconnect,
     AppState,
@@ -28,15 +28,31 @@ use crate::{
 /// useless once seen.
 pub const TICKET_SECONDS: i64 = 60;
 
+/// Which card a call from the headless page is about.
 #[derive(Deserialize)]
-pub struct TicketRequest {
+pub struct CardRequest {
     pub board_id: String,
     pub item_id: String,
 }
 
-/// A refusal with a status and a message for the user.
-pub fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+/// A refused call: its status and a message for the user (details go to
+/// the log, never into the answer).
+#[derive(Debug)]
+pub struct Refused(pub StatusCode, pub &'static str);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+/// Miro is not answering, or the store failed: worth trying again.
+pub fn try_again(error: &dyn std::fmt::Display) -> Refused {
+    tracing::error!(%error, "a call from the headless page failed");
+    Refused(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The app or Miro is not answering; try again.",
+    )
 }
 
 /// The hash a ticket is stored under.
@@ -50,123 +66,99 @@ pub fn ticket_hash(ticket: &str) -> String {
 pub async fn issue_ticket(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(request): Json<TicketRequest>,
-) -> Response {
-    let user = match identify(&state, &headers) {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    Json(request): Json<CardRequest>,
+) -> Result<Json<Value>, Refused> {
+    let user = identify(&state, &headers)?;
     let card = CardKey::new(request.board_id, request.item_id);
-    match authorize(&state, &user, &card).await {
-        Ok(()) => {}
-        Err(response) => return response,
-    }
+    authorize(&state, &user, &card).await?;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let ticket = URL_SAFE_NO_PAD.encode(bytes);
-    let grant = TicketGrant { user, card };
-    if let Err(error) = state
+    state
         .sync
         .store()
-        .create_ticket(&ticket_hash(&ticket), &grant, now() + TICKET_SECONDS)
+        .create_ticket(
+            &ticket_hash(&ticket),
+            &TicketGrant { user, card },
+            now() + TICKET_SECONDS,
+        )
         .await
-    {
-        tracing::error!(%error, "storing a ticket failed");
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The app could not open the card; try again.",
-        );
-    }
-    Json(json!({ "ticket": ticket, "expires_in": TICKET_SECONDS })).into_response()
+        .map_err(|e| try_again(&e))?;
+    Ok(Json(
+        json!({ "ticket": ticket, "expires_in": TICKET_SECONDS }),
+    ))
 }
 
 /// Who is calling, from the Miro ID token in the `Authorization` header.
-pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<TokenKey, Response> {
-    let Some(token) = headers
+pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<TokenKey, Refused> {
+    let token = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return Err(refuse(
+        .ok_or(Refused(
             StatusCode::UNAUTHORIZED,
-            "Sign in to Miro to open this card.",
-        ));
-    };
-    match id_token::verify(
+            "Sign in to Miro to use this card.",
+        ))?;
+    let identity = id_token::verify(
         token,
         state.oauth.client.client_id(),
         state.oauth.client_secret.expose(),
         now(),
-    ) {
-        Ok(identity) => Ok(TokenKey {
-            user_id: identity.user_id,
-            team_id: identity.team_id,
-        }),
-        Err(error) => {
-            tracing::info!(%error, "refused: bad ID token");
-            Err(refuse(
-                StatusCode::UNAUTHORIZED,
-                "Miro did not vouch for this request.",
-            ))
-        }
+    )
+    .map_err(|error| {
+        tracing::info!(%error, "refused: bad ID token");
+        Refused(
+            StatusCode::UNAUTHORIZED,
+            "Miro did not vouch for this request.",
+        )
+    })?;
+    Ok(TokenKey {
+        user_id: identity.user_id,
+        team_id: identity.team_id,
+    })
+}
+
+/// A usable Miro token of the user's installation.
+pub async fn user_access(state: &AppState, user: &TokenKey) -> Result<Access, Refused> {
+    match state.sync.tokens().access(user).await {
+        Ok(access) => Ok(access),
+        Err(error) if needs_reconnect(&error) => Err(Refused(
+            StatusCode::UNAUTHORIZED,
+            "Connect the app to Miro first (or again): its access was removed or has expired.",
+        )),
+        Err(error) => Err(try_again(&error)),
     }
 }
 
-/// The user's installation must exist and reach the board, and the card
-/// must show a record of ours in the user's team.
-pub async fn authorize(state: &AppState, user: &TokenKey, card: &CardKey) -> Result<(), Response> {
-    let store = state.sync.store();
-    let link = match store.link(card).await {
-        Ok(Some(link)) if link.record_id.is_some() => link,
-        Ok(_) => {
-            return Err(refuse(
-                StatusCode::NOT_FOUND,
-                "This card is not connected to a record. Connect it from the app's panel.",
-            ))
-        }
-        Err(error) => {
-            tracing::error!(%error, "reading a card link failed");
-            return Err(refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The app could not open the card; try again.",
-            ));
-        }
-    };
+/// The card must show a record of ours in the user's team, and the
+/// user's installation must reach the board.
+pub async fn authorize(state: &AppState, user: &TokenKey, card: &CardKey) -> Result<(), Refused> {
+    let link = state
+        .sync
+        .store()
+        .link(card)
+        .await
+        .map_err(|e| try_again(&e))?
+        .filter(|link| link.record_id.is_some())
+        .ok_or(Refused(
+            StatusCode::NOT_FOUND,
+            "This card is not connected to a record. Connect it first.",
+        ))?;
     if link.owner.team_id != user.team_id {
-        return Err(refuse(
+        return Err(Refused(
             StatusCode::FORBIDDEN,
             "This card belongs to another team.",
         ));
     }
-    let access =
-        match state.sync.tokens().access(user).await {
-            Ok(access) => access,
-            Err(error) if needs_reconnect(&error) => return Err(refuse(
-                StatusCode::UNAUTHORIZED,
-                "Connect the app to Miro first (or again): its access was removed or has expired.",
-            )),
-            Err(error) => {
-                tracing::warn!(%error, "no token for a ticket");
-                return Err(refuse(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Miro is not answering; try again.",
-                ));
-            }
-        };
+    let access = user_access(state, user).await?;
     match state.oauth.client.board(&access, &card.board_id).await {
         Ok(_) => Ok(()),
         Err(MiroError::NotFound(_) | MiroError::Forbidden(_) | MiroError::Unauthorized(_)) => {
-            Err(refuse(
+            Err(Refused(
                 StatusCode::FORBIDDEN,
                 "Your Miro account cannot reach this board.",
             ))
         }
-        Err(error) => {
-            tracing::warn!(%error, "checking board access failed");
-            Err(refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Miro is not answering; try again.",
-            ))
-        }
+        Err(error) => Err(try_again(&error)),
     }
 }

@@ -269,3 +269,25 @@ pub fn titled(title: &str) -> server::miro::AppCardWrite {
         ..Default::default()
     }
 }
+
+impl TestServer {
+    /// What `miro.board.getIdToken()` resolves to on the first seeded
+    /// board, asked through the sandbox's board host as the SDK asks it.
+    pub async fn sdk_id_token(&self) -> String {
+        let url = format!(
+            "{}/sandbox/host/boards/{}/sdk",
+            self.base,
+            encode(&self.board())
+        );
+        let response = self
+            .client
+            .post(url)
+            .json(&serde_json::json!({"method": "board.getIdToken", "args": []}))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_and_json(response).await;
+        assert_eq!(status, 200, "{body}");
+        body["result"].as_str().expect("a JWT string").to_owned()
+    }
+}

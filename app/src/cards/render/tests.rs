@@ -4,16 +4,7 @@ use crate::cards::template::StatusOption;
 use crate::cards::validate::MAX_PREVIEW_FIELDS;
 
 fn rule(source: ChipSource) -> ChipRule {
-    ChipRule {
-        source,
-        tooltip: String::new(),
-        format: "{value}".to_owned(),
-        date_style: DateStyle::Short,
-        fill_color: String::new(),
-        text_color: String::new(),
-        icon_url: String::new(),
-        icon_shape: IconShape::Round,
-    }
+    ChipRule::for_source(source)
 }
 
 fn status(key: &str, label: &str, fill: &str, text: &str, card: &str) -> StatusOption {

@@ -19,16 +19,7 @@ fn status(key: &str, card_color: &str) -> StatusOption {
 }
 
 fn chip(source: ChipSource) -> ChipRule {
-    ChipRule {
-        source,
-        tooltip: String::new(),
-        format: "{value}".to_owned(),
-        date_style: DateStyle::Short,
-        fill_color: String::new(),
-        text_color: String::new(),
-        icon_url: String::new(),
-        icon_shape: IconShape::Round,
-    }
+    ChipRule::for_source(source)
 }
 
 fn sound() -> CardTemplate {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::cards::model::{CustomField, PreviewField};
-use crate::cards::template::{ChipRule, ChipSource, DateStyle, StatusOption};
+use crate::cards::template::{ChipRule, ChipSource, StatusOption};
 use crate::cards::IconShape;
 
 fn template() -> CardTemplate {
@@ -11,16 +11,7 @@ fn template() -> CardTemplate {
         text_color: String::new(),
         card_color: String::new(),
     };
-    let chip = |source: ChipSource| ChipRule {
-        source,
-        tooltip: String::new(),
-        format: "{value}".to_owned(),
-        date_style: DateStyle::Short,
-        fill_color: String::new(),
-        text_color: String::new(),
-        icon_url: String::new(),
-        icon_shape: IconShape::Round,
-    };
+    let chip = ChipRule::for_source;
     CardTemplate {
         card_color: "#2D9BF0".to_owned(),
         statuses: vec![status("todo", "To do"), status("done", "Done")],
