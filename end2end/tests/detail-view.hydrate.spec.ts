@@ -192,7 +192,9 @@ test("when someone else saved first, the conflict view keeps what the user picks
   request,
   baseURL,
 }, testInfo) => {
-  const problems = watchProblems(page);
+  // The refused save is an HTTP error, which Chromium reports on the console
+  // by itself; a conflict must be answered 409 (checked below), not 500.
+  const problems = watchProblems(page, [/status of 409 \(Conflict\)/]);
   const itemId = await seededCard(request, SPRINT, "Add CSV import");
   await page.goto(boardUrl(SPRINT));
   const card = boardCard(page, itemId);
@@ -221,12 +223,14 @@ test("when someone else saved first, the conflict view keeps what the user picks
   // Meanwhile I changed the title and the status, from the old version.
   await mine.locator("#title").fill("Add CSV and JSON import");
   await mine.locator("#status").selectOption("in_review");
+  const refusal = page.waitForResponse((response) => new URL(response.url()).pathname === "/api/save_card");
   await mine.getByTestId("save").click();
   const status = mine.getByTestId("save-status");
   await expect(status).toHaveAttribute("data-state", "conflict");
   const conflict = mine.getByTestId("conflict");
   await expect(conflict).toBeVisible();
   await expect(conflict).toContainText(`version ${base + 1}`);
+  expect.soft((await refusal).status(), "a conflict is not a server error").toBe(409);
 
   // One choice per differing part; each starts on mine only where they
   // left the part as it was.

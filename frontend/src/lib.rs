@@ -2,6 +2,10 @@
 //! server's HTML calls `hydrate()` once the module has loaded. It holds no
 //! logic of its own; everything it hydrates lives in `app`.
 
+// The detail view's component tree is deep; release builds (without
+// `erase_components`) need more than the default type depth for it.
+#![recursion_limit = "256"]
+
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// Attaches the interactive app to the server-rendered page.

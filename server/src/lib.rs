@@ -1,6 +1,10 @@
 //! The server side of the app: configuration, the HTTP router (pages, server
 //! functions, assets, health), and the services behind them.
 
+// The detail view's component tree is deep; release builds (without
+// `erase_components`) need more than the default type depth for it.
+#![recursion_limit = "256"]
+
 mod background;
 pub mod cli;
 pub mod config;

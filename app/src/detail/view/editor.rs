@@ -197,6 +197,7 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                 </span>
             </header>
             <div class="detail__body">
+                {view! {
                 <div class="detail__fields">
                     <TextField
                         form
@@ -236,9 +237,14 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                         />
                     </div>
                     <LabelsField form />
-                    <CustomFieldsEditor form />
-                    <PreviewFieldsEditor form />
+                    {view! {
+                        <CustomFieldsEditor form />
+                        <PreviewFieldsEditor form />
+                    }
+                        .into_any()}
                 </div>
+                }
+                    .into_any()}
                 <aside class="detail__preview" aria-label="Live preview of the card">
                     <h2 class="detail__subheading">"On the board"</h2>
                     <CardPreviewView preview=preview />
@@ -251,6 +257,7 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                 }
                 _ => None,
             }}
+            {view! {
             <footer class="detail__actions">
                 <SaveStatus state dirty />
                 <button type="button" class="button button--tertiary" on:click=move |_| close()>
@@ -268,6 +275,8 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                     "Save"
                 </button>
             </footer>
+            }
+                .into_any()}
         </form>
     }
 }
