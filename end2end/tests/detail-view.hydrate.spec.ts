@@ -164,6 +164,7 @@ test("edits show in the live preview, and Save and Ctrl+S put them on the board 
     "rgb(255, 208, 47)",
   );
   await expectSameDocument(page);
+  await view.getByTestId("card-preview").scrollIntoViewIfNeeded();
   await keepScreenshot(testInfo, "detail-view-saved", (path) => modalFrame(page).screenshot({ path }));
 
   // Ctrl+S saves from the keyboard; Markdown becomes the HTML Miro keeps.

@@ -228,7 +228,7 @@ async fn the_views_session_saves_and_the_card_follows() {
 
     // Stale: a save against version 1 is a conflict with theirs.
     let (status, body) = save(&server, &card, &session, 1, "Late").await;
-    assert_ne!(status, 200);
+    assert_eq!(status, 409);
     assert_eq!(body["Conflict"]["theirs"]["version"], 2, "{body}");
     assert_eq!(
         body["Conflict"]["theirs"]["fields"]["title"],
@@ -237,12 +237,12 @@ async fn the_views_session_saves_and_the_card_follows() {
 
     // Invalid: refused field by field, nothing saved.
     let (status, body) = save(&server, &card, &session, 2, "  ").await;
-    assert_ne!(status, 200);
+    assert_eq!(status, 422);
     assert_eq!(body["Invalid"][0]["field"], "title", "{body}");
 
     // A forged or foreign session saves nothing.
-    let (_, body) = save(&server, &card, "forged.session", 2, "Forged").await;
-    assert_eq!(body, json!("SessionExpired"));
+    let (status, body) = save(&server, &card, "forged.session", 2, "Forged").await;
+    assert_eq!((status, body), (401, json!("SessionExpired")));
     let record = server
         .state
         .sync

@@ -93,6 +93,23 @@ pub enum ViewError {
     Transport(String),
 }
 
+impl ViewError {
+    /// The HTTP status the server answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            ViewError::TicketRefused | ViewError::SessionExpired | ViewError::ReconnectNeeded => {
+                401
+            }
+            ViewError::NotAuthorized => 403,
+            ViewError::NotLinked => 404,
+            ViewError::Conflict { .. } => 409,
+            ViewError::Invalid(_) => 422,
+            ViewError::Transport(_) => 502,
+            ViewError::Unavailable(_) => 503,
+        }
+    }
+}
+
 impl leptos::server_fn::error::FromServerFnError for ViewError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
@@ -123,4 +140,14 @@ pub trait DetailService: Send + Sync {
 fn service() -> Result<std::sync::Arc<dyn DetailService>, ViewError> {
     leptos::prelude::use_context::<std::sync::Arc<dyn DetailService>>()
         .ok_or_else(|| ViewError::Unavailable("the detail service is not set up".to_owned()))
+}
+
+/// Answers a refusal with its own status (a conflict is a 409, not the
+/// 500 server functions send by default).
+#[cfg(feature = "ssr")]
+fn with_status<T>(result: Result<T, ViewError>) -> Result<T, ViewError> {
+    if let Err(error) = &result {
+        crate::HttpStatus::set_current(error.status());
+    }
+    result
 }

@@ -13,5 +13,8 @@ pub async fn open_card(
     item_id: String,
     ticket: String,
 ) -> Result<CardViewData, ViewError> {
-    super::service()?.open(&board_id, &item_id, &ticket).await
+    super::with_status(match super::service() {
+        Ok(service) => service.open(&board_id, &item_id, &ticket).await,
+        Err(error) => Err(error),
+    })
 }

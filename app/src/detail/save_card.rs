@@ -11,5 +11,8 @@ use super::{SaveOutcome, SaveRequest, ViewError};
 // which this server never grants.
 #[server(prefix = "/api", endpoint = "save_card", input = leptos::server_fn::codec::Json)]
 pub async fn save_card(request: SaveRequest) -> Result<SaveOutcome, ViewError> {
-    super::service()?.save(request).await
+    super::with_status(match super::service() {
+        Ok(service) => service.save(request).await,
+        Err(error) => Err(error),
+    })
 }

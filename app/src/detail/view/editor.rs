@@ -378,6 +378,7 @@ fn StatusField(form: Form) -> impl IntoView {
                     id="status"
                     name="status"
                     aria-describedby="status-error"
+                    aria-invalid=move || error.with(Option::is_some).to_string()
                     prop:value=current
                     on:change=move |ev| {
                         let value = event_target_value(&ev);
@@ -397,7 +398,7 @@ fn StatusField(form: Form) -> impl IntoView {
                         .collect_view()}
                 </select>
             </div>
-            <p class="field__error" id="status-error" role="alert">{move || error.get()}</p>
+            <p class="field__error" id="status-error" role="alert" data-testid="error-status">{move || error.get()}</p>
         </div>
     }
 }
@@ -439,7 +440,7 @@ fn LabelsField(form: Form) -> impl IntoView {
                 }
             />
             <p class="field__hint" id="labels-hint">"Separate labels with commas."</p>
-            <p class="field__error" id="labels-error" role="alert">{move || error.get()}</p>
+            <p class="field__error" id="labels-error" role="alert" data-testid="error-labels">{move || error.get()}</p>
         </div>
     }
 }

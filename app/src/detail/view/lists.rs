@@ -83,7 +83,7 @@ pub fn PreviewFieldsEditor(form: Form) -> impl IntoView {
     let count = Memo::new(move |_| fields.with(|f| f.preview.len()));
     let list_error = form.error("preview".to_owned());
     view! {
-        <fieldset class="group" data-testid="preview-fields">
+        <fieldset class="group" data-testid="preview-fields-editor">
             <legend>"Preview fields"</legend>
             <p class="field__hint">
                 {format!(

@@ -50,12 +50,7 @@ pub fn CardDetailPage() -> impl IntoView {
 /// Why the card could not be opened, with a way forward.
 #[component]
 fn OpenFailed(error: ViewError, board_id: String, item_id: String) -> impl IntoView {
-    HttpStatus::set_current(match error {
-        ViewError::TicketRefused | ViewError::SessionExpired => 401,
-        ViewError::NotAuthorized => 403,
-        ViewError::NotLinked => 404,
-        _ => 503,
-    });
+    HttpStatus::set_current(error.status());
     let retry = move |_| {
         if !browser::reopen(&board_id, &item_id) {
             if let Some(status) = document().get_element_by_id("open-failed-hint") {
