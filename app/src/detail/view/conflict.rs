@@ -69,9 +69,18 @@ pub fn ConflictPanel(
             .with_value(|t| ours.with_value(|o| merge(t, o, &keep_ours.get_untracked())));
         on_resolve(merged, version);
     };
+    // Bring the choice into view and give it focus, for keyboard and
+    // screen-reader users alike.
+    let heading = NodeRef::<leptos::html::H2>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+            heading.scroll_into_view();
+        }
+    });
     view! {
         <section class="conflict" data-testid="conflict" aria-labelledby="conflict-title">
-            <h2 id="conflict-title">"Someone else saved first"</h2>
+            <h2 id="conflict-title" tabindex="-1" node_ref=heading>"Someone else saved first"</h2>
             <p>
                 {format!(
                     "The card is at version {version} now. For each difference, keep their value or yours, then save again.",

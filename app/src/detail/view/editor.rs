@@ -196,6 +196,14 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                     {move || format!("Version {}", version.get())}
                 </span>
             </header>
+            // A conflict comes first: it is what the user must answer.
+            {move || match state.get() {
+                SaveState::Conflict(conflict) => {
+                    let Conflict { theirs, base, ours } = *conflict;
+                    Some(view! { <ConflictPanel theirs base ours template on_resolve=resolve /> })
+                }
+                _ => None,
+            }}
             <div class="detail__body">
                 {view! {
                 <div class="detail__fields">
@@ -250,13 +258,6 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                     <CardPreviewView preview=preview />
                 </aside>
             </div>
-            {move || match state.get() {
-                SaveState::Conflict(conflict) => {
-                    let Conflict { theirs, base, ours } = *conflict;
-                    Some(view! { <ConflictPanel theirs base ours template on_resolve=resolve /> })
-                }
-                _ => None,
-            }}
             {view! {
             <footer class="detail__actions">
                 <SaveStatus state dirty />

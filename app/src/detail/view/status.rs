@@ -46,7 +46,7 @@ pub fn SaveStatus(state: RwSignal<SaveState>, dirty: Memo<bool>) -> impl IntoVie
         ),
         SaveState::Conflict(_) => (
             "conflict",
-            "Someone else saved this card first. Choose what to keep below.".to_owned(),
+            "Someone else saved this card first. Choose what to keep, above.".to_owned(),
         ),
         SaveState::Invalid(errors) => (
             "invalid",
