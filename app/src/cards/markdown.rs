@@ -34,9 +34,11 @@
 mod from_html;
 mod html;
 mod inline;
+mod rules;
 
 pub use from_html::miro_html_to_markdown;
 pub use html::html_to_text;
+pub use rules::DescriptionRules;
 
 /// The HTML Miro keeps in a card description for this Markdown; "" for
 /// empty (or blank) input.

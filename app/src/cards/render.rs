@@ -23,7 +23,9 @@ pub fn render_card(
     chips.truncate(MAX_PREVIEW_FIELDS);
     CardPreview {
         title: escape_text(&fields.title),
-        description: to_miro_html(&fields.description),
+        description: template
+            .description
+            .apply(&to_miro_html(&fields.description)),
         status,
         fields: chips,
         fill_color: template.card_color_for(&fields.status).to_owned(),

@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::IconShape;
 use super::validate::{check_color, check_icon_url, MAX_TOOLTIP_CHARS};
+use super::{markdown::DescriptionRules, model::IconShape};
 
 /// The template that ships with the app, kept next to this file.
 pub const DEFAULT_TEMPLATE_TOML: &str = include_str!("default-template.toml");
@@ -41,6 +41,9 @@ pub struct CardTemplate {
     /// The preview chips a card shows, in order.
     #[serde(default)]
     pub chips: Vec<ChipRule>,
+    /// Which Markdown becomes HTML in descriptions (all of it by default).
+    #[serde(default)]
+    pub description: DescriptionRules,
 }
 
 /// One status a record can have.

@@ -25,6 +25,7 @@ fn template(chips: Vec<ChipRule>) -> CardTemplate {
             status("done", "Done", "#DDFFDD", "#006600", "#00AA00"),
         ],
         chips,
+        description: Default::default(),
     }
 }
 

@@ -27,6 +27,7 @@ fn sound() -> CardTemplate {
         card_color: "#2D9BF0".to_owned(),
         statuses: vec![status("todo", ""), status("done", "#00AA00")],
         chips: vec![chip(ChipSource::Status)],
+        description: Default::default(),
     }
 }
 
@@ -189,6 +190,7 @@ fn a_template_without_statuses_does_not_panic() {
         card_color: "#2D9BF0".to_owned(),
         statuses: vec![],
         chips: vec![],
+        description: Default::default(),
     };
     assert_eq!(empty.default_status().key, "");
     assert_eq!(empty.card_color_for("anything"), "#2D9BF0");

@@ -20,6 +20,7 @@ fn template() -> CardTemplate {
             chip(ChipSource::Labels),
             chip(ChipSource::Preview),
         ],
+        description: Default::default(),
     }
 }
 
