@@ -4,81 +4,9 @@
 // from the app's backend redraws the card at once, without a reload.
 // Everything the test needs (REST base, OAuth endpoints and credentials,
 // boards) comes from the sandbox's discovery document.
-import type { APIRequestContext, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 // `test` from support takes the shared lock: no test injects faults meanwhile.
-import { expect, test } from "./support/sandbox";
-
-type Discovery = {
-  rest_base: string;
-  authorize_url: string;
-  token_url: string;
-  client_id: string;
-  client_secret: string;
-  redirect_uri: string;
-  team_id: string;
-  user_id: string;
-  board_ids: string[];
-  board_urls: string[];
-};
-
-type AppCardItem = {
-  id: string;
-  type: "app_card";
-  data?: { title?: string; status?: "connected" | "disconnected" | "disabled"; owned?: boolean };
-};
-
-async function discover(request: APIRequestContext): Promise<Discovery> {
-  const response = await request.get("/.well-known/miro-sandbox");
-  expect(response.status(), await response.text()).toBe(200);
-  return (await response.json()) as Discovery;
-}
-
-/** An access token for our app, through the authorization-code grant over plain HTTP. */
-async function accessToken(request: APIRequestContext, sandbox: Discovery): Promise<string> {
-  const authorize = new URL(sandbox.authorize_url);
-  authorize.searchParams.set("response_type", "code");
-  authorize.searchParams.set("client_id", sandbox.client_id);
-  authorize.searchParams.set("redirect_uri", sandbox.redirect_uri);
-  authorize.searchParams.set("state", "xyz");
-  const redirect = await request.get(authorize.href, { maxRedirects: 0 });
-  expect(redirect.status()).toBe(302);
-  const location = new URL(redirect.headers()["location"] ?? "", authorize);
-  expect(location.searchParams.get("state")).toBe("xyz");
-  const code = location.searchParams.get("code");
-  expect(code, `no code in ${location.href}`).toBeTruthy();
-
-  const token = await request.post(sandbox.token_url, {
-    form: {
-      grant_type: "authorization_code",
-      code: code ?? "",
-      client_id: sandbox.client_id,
-      client_secret: sandbox.client_secret,
-      redirect_uri: sandbox.redirect_uri,
-    },
-  });
-  expect(token.status(), await token.text()).toBe(200);
-  const { access_token } = (await token.json()) as { access_token?: string };
-  expect(access_token).toBeTruthy();
-  return access_token ?? "";
-}
-
-function appCardUrl(sandbox: Discovery, boardId: string, itemId: string): string {
-  return `${sandbox.rest_base}/v2/boards/${encodeURIComponent(boardId)}/app_cards/${encodeURIComponent(itemId)}`;
-}
-
-async function getAppCard(
-  request: APIRequestContext,
-  sandbox: Discovery,
-  token: string,
-  boardId: string,
-  itemId: string,
-): Promise<AppCardItem> {
-  const response = await request.get(appCardUrl(sandbox, boardId, itemId), {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  expect(response.status(), await response.text()).toBe(200);
-  return (await response.json()) as AppCardItem;
-}
+import { accessToken, appCardUrl, discover, expect, getAppCard, test } from "./support/sandbox";
 
 async function drawnIds(page: Page, selector: string): Promise<string[]> {
   return page

@@ -63,6 +63,13 @@ async fn open(server: &TestServer, card: &CardKey, ticket: &str) -> (u16, String
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// The record a card shows.
+async fn record_of(server: &TestServer, card: &CardKey) -> server::store::RecordRow {
+    let store = server.state.sync.store();
+    let record_id = store.link(card).await.unwrap().unwrap().record_id.unwrap();
+    store.record(&record_id).await.unwrap().unwrap()
+}
+
 /// The view's session, read from the page's hydration data.
 fn session_of(html: &str) -> String {
     let start = html
@@ -84,25 +91,7 @@ async fn save(
     version: i64,
     title: &str,
 ) -> (u16, Value) {
-    let record = server
-        .state
-        .sync
-        .store()
-        .link(card)
-        .await
-        .unwrap()
-        .and_then(|l| l.record_id)
-        .unwrap();
-    let mut fields = server
-        .state
-        .sync
-        .store()
-        .record(&record)
-        .await
-        .unwrap()
-        .unwrap()
-        .snapshot
-        .fields;
+    let mut fields = record_of(server, card).await.snapshot.fields;
     fields.title = title.to_owned();
     let body = json!({"request": {
         "board_id": card.board_id, "item_id": card.item_id, "session": session,
@@ -155,27 +144,7 @@ async fn a_ticket_opens_the_view_with_the_cards_data_once() {
     let ticket_text = body["ticket"].as_str().unwrap().to_owned();
     let (status, html) = open(&server, &card, &ticket_text).await;
     assert_eq!(status, 200, "{html}");
-    let record = server
-        .state
-        .sync
-        .store()
-        .link(&card)
-        .await
-        .unwrap()
-        .unwrap()
-        .record_id
-        .unwrap();
-    let title = server
-        .state
-        .sync
-        .store()
-        .record(&record)
-        .await
-        .unwrap()
-        .unwrap()
-        .snapshot
-        .fields
-        .title;
+    let title = record_of(&server, &card).await.snapshot.fields.title;
     assert!(
         html.contains(&format!("value=\"{title}\"")),
         "the title input holds the title: {html}"
@@ -243,24 +212,7 @@ async fn the_views_session_saves_and_the_card_follows() {
     // A forged or foreign session saves nothing.
     let (status, body) = save(&server, &card, "forged.session", 2, "Forged").await;
     assert_eq!((status, body), (401, json!("SessionExpired")));
-    let record = server
-        .state
-        .sync
-        .store()
-        .link(&card)
-        .await
-        .unwrap()
-        .unwrap()
-        .record_id
-        .unwrap();
-    let stored = server
-        .state
-        .sync
-        .store()
-        .record(&record)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = record_of(&server, &card).await;
     assert_eq!(
         (
             stored.snapshot.version,

@@ -166,6 +166,11 @@ export async function accessToken(request: APIRequestContext, sandbox: Discovery
 }
 
 /** An app card as Miro's REST API returns it to our app. */
+/** Where our app reads and changes one app card through REST. */
+export function appCardUrl(sandbox: Discovery, boardId: string, itemId: string): string {
+  return `${sandbox.rest_base}/v2/boards/${encodeURIComponent(boardId)}/app_cards/${encodeURIComponent(itemId)}`;
+}
+
 export async function getAppCard(
   request: APIRequestContext,
   sandbox: Discovery,
@@ -173,8 +178,9 @@ export async function getAppCard(
   boardId: string,
   itemId: string,
 ): Promise<AppCardItem> {
-  const url = `${sandbox.rest_base}/v2/boards/${encodeURIComponent(boardId)}/app_cards/${encodeURIComponent(itemId)}`;
-  const response = await request.get(url, { headers: { authorization: `Bearer ${token}` } });
+  const response = await request.get(appCardUrl(sandbox, boardId, itemId), {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(response.status(), await response.text()).toBe(200);
   return (await response.json()) as AppCardItem;
 }
