@@ -75,8 +75,14 @@ fn provide_page_policy(sdk_url: &str, sandbox: bool, dev_socket: Option<&str>) {
 /// cargo-leptos's live-reload socket, which the page opens in debug
 /// builds (`cargo leptos watch`).
 fn dev_reload_socket(options: &leptos::config::LeptosOptions) -> Option<String> {
-    cfg!(debug_assertions)
-        .then(|| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port))
+    // The page connects to the host it was loaded from, by name or number.
+    cfg!(debug_assertions).then(|| {
+        let port = options.reload_port;
+        format!(
+            "ws://{}:{port} ws://localhost:{port}",
+            options.site_addr.ip()
+        )
+    })
 }
 
 /// Lets pages in `app` set the response status (see [`HttpStatus`]) through

@@ -262,10 +262,7 @@ export function cardPath(boardId: string, itemId: string, ticket: string): strin
 /**
  * Collects page errors and console errors from the page and its frames.
  * `ignore` drops console messages a test expects (e.g. the browser's own
- * report of a refused document's 401). Always dropped: the 404 for
- * /favicon.ico, which Chromium asks for on its own for the sandbox's board
- * page (a stand-in for Miro's page, which names no icon; the app's own
- * pages name /favicon.svg).
+ * report of a refused document's 401).
  */
 export function watchProblems(page: Page, ignore: RegExp[] = []): string[] {
   const problems: string[] = [];
@@ -275,7 +272,6 @@ export function watchProblems(page: Page, ignore: RegExp[] = []): string[] {
     const text = message.text();
     if (ignore.some((pattern) => pattern.test(text))) return;
     const where = message.location().url;
-    if (where && new URL(where).pathname === "/favicon.ico" && /status of 404/.test(text)) return;
     problems.push(`console error: ${text}${where ? ` (${where})` : ""}`);
   });
   return problems;

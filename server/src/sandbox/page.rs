@@ -73,6 +73,7 @@ async fn board_page(State(sandbox): State<Sandbox>, Path(board_id): Path<String>
     let bootstrap = bootstrap.to_string().replace("</", "<\\/");
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · Miro sandbox</title>\
+         <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\
          <link rel=\"stylesheet\" href=\"/sandbox/assets/board.css\"></head>\
          <body><script id=\"sandbox-bootstrap\" type=\"application/json\">{bootstrap}</script>\
          <div id=\"sandbox-root\"></div><script src=\"/sandbox/assets/board.js\"></script></body></html>",
