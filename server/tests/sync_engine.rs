@@ -433,3 +433,42 @@ async fn tokens_are_not_readable_in_the_database_file() {
         "another key opens nothing"
     );
 }
+
+#[tokio::test]
+async fn a_push_with_a_deadline_leaves_the_card_to_a_write_under_way() {
+    let h = SyncHarness::start().await;
+    let (record, cards) = h.record_on("Busy", &h.boards()[..1]).await;
+    h.drain().await;
+    save_title(&h, &record.snapshot.id, 1, "Busy v2").await;
+    h.server.set_faults(json!({ "latency_ms": 1500 })).await;
+
+    // The worker's write is slow; a save's push must not wait for it.
+    let worker = {
+        let engine = h.engine.clone();
+        let card = cards[0].clone();
+        tokio::spawn(async move { engine.push(&card, None).await.unwrap() })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    let outcome = h
+        .engine
+        .push(&cards[0], Some(Duration::from_millis(300)))
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, server::sync::PushOutcome::Deferred { .. }),
+        "{outcome:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1200),
+        "the deadline held"
+    );
+    assert_eq!(worker.await.unwrap(), server::sync::PushOutcome::Written);
+    h.server.set_faults(json!({})).await;
+    assert_eq!(h.card(&cards[0]).await.data.title, "Busy v2");
+    assert_eq!(
+        h.patches(&cards[0]).await,
+        2,
+        "linking, then one write of v2"
+    );
+}

@@ -3,7 +3,7 @@
 //! it. Used by the worker for every card, and by a save for the card the
 //! user is looking at.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use app::cards::{render_card, CardStatus};
 
@@ -39,8 +39,22 @@ impl SyncEngine {
         card: &CardKey,
         deadline: Option<Duration>,
     ) -> Result<PushOutcome, SyncError> {
+        // The deadline covers waiting for another push of this card too
+        // (the worker may be writing it): past it, that push finishes the job.
+        let deadline = deadline.map(|limit| Instant::now() + limit);
         let lock = self.card_lock(card);
-        let _one_push_per_card = lock.lock().await;
+        let _one_push_per_card = match deadline {
+            Some(at) => match tokio::time::timeout_at(at.into(), lock.lock()).await {
+                Ok(guard) => guard,
+                Err(_) => {
+                    return Ok(PushOutcome::Deferred {
+                        retry_at: now(),
+                        reason: "another write of this card is under way".to_owned(),
+                    })
+                }
+            },
+            None => lock.lock().await,
+        };
         let store = &self.inner.store;
         let pending = store.pending_writes(card).await?;
         let Some(last) = pending.last() else {
@@ -83,7 +97,7 @@ impl SyncEngine {
             .miro
             .update_app_card(&access, &card.board_id, &card.item_id, &write);
         let result = match deadline {
-            Some(limit) => match tokio::time::timeout(limit, call).await {
+            Some(at) => match tokio::time::timeout_at(at.into(), call).await {
                 Ok(result) => result,
                 Err(_) => {
                     // The write may still land; the worker repeats it,
