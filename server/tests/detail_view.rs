@@ -109,6 +109,7 @@ async fn save(
 
 #[tokio::test]
 async fn a_ticket_needs_a_valid_id_token_and_a_linked_card() {
+    let _one_renderer = support::sandbox::render_lock().await;
     let server = TestServer::start().await;
     let card = linked_card(&server).await;
     let (status, body) = ticket(&server, &card, None).await;
@@ -128,6 +129,7 @@ async fn a_ticket_needs_a_valid_id_token_and_a_linked_card() {
 
 #[tokio::test]
 async fn a_ticket_opens_the_view_with_the_cards_data_once() {
+    let _one_renderer = support::sandbox::render_lock().await;
     let server = TestServer::start().await;
     let card = linked_card(&server).await;
     let token = server.sdk_id_token().await;
@@ -175,6 +177,7 @@ async fn a_ticket_opens_the_view_with_the_cards_data_once() {
 
 #[tokio::test]
 async fn the_views_session_saves_and_the_card_follows() {
+    let _one_renderer = support::sandbox::render_lock().await;
     let server = TestServer::start().await;
     let card = linked_card(&server).await;
     let token = server.sdk_id_token().await;
@@ -224,6 +227,7 @@ async fn the_views_session_saves_and_the_card_follows() {
 
 #[tokio::test]
 async fn connecting_a_disconnected_card_makes_it_a_connected_record() {
+    let _one_renderer = support::sandbox::render_lock().await;
     let server = TestServer::start().await;
     install_and_link(&server.state).await.unwrap();
     let access = server.access().await;

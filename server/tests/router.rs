@@ -14,6 +14,8 @@ use server::{
 };
 use tower::ServiceExt;
 
+mod support;
+
 /// A router whose site root is a fresh folder holding one stylesheet.
 async fn router_with_site() -> (Router, tempdir::TempSite) {
     let site = tempdir::TempSite::new();
@@ -65,6 +67,7 @@ fn assert_security_headers(response: &Response<Body>, uri: &str) {
 
 #[tokio::test]
 async fn healthz_answers_ok_with_the_version() {
+    let _one_renderer = support::sandbox::render_lock().await;
     let (router, _site) = router_with_site().await;
     let response = get(router, "/healthz").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -76,6 +79,7 @@ async fn healthz_answers_ok_with_the_version() {
 
 #[tokio::test]
 async fn card_view_without_a_ticket_is_refused_with_a_nonced_strict_policy() {
+    let _one_renderer = support::sandbox::render_lock().await;
     let (router, _site) = router_with_site().await;
     let response = get(router, "/cards/uXjVOfjkmAk%3D/3458764517517852417").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -113,6 +117,7 @@ async fn card_view_without_a_ticket_is_refused_with_a_nonced_strict_policy() {
 
 #[tokio::test]
 async fn unknown_page_is_a_404_rendered_by_the_app() {
+    let _one_renderer = support::sandbox::render_lock().await;
     let (router, _site) = router_with_site().await;
     let response = get(router, "/no/such/page").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -122,6 +127,7 @@ async fn unknown_page_is_a_404_rendered_by_the_app() {
 
 #[tokio::test]
 async fn site_assets_are_served_with_the_security_headers() {
+    let _one_renderer = support::sandbox::render_lock().await;
     let (router, _site) = router_with_site().await;
     let response = get(router, "/pkg/miro-cards.css").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -131,6 +137,7 @@ async fn site_assets_are_served_with_the_security_headers() {
 
 #[tokio::test]
 async fn with_miro_credentials_the_sandbox_is_not_served() {
+    let _one_renderer = support::sandbox::render_lock().await;
     let site = tempdir::TempSite::new();
     let leptos = LeptosOptions::builder()
         .output_name("miro-cards")

@@ -25,7 +25,12 @@ impl TestServer {
         let state = AppState::new(Config::sandbox(leptos, &base)).await.unwrap();
         let router = app_router(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        let client = Client::builder().redirect(Policy::none()).build().unwrap();
+        let client = Client::builder()
+            .redirect(Policy::none())
+            // A request that hangs fails its test instead of holding up the run.
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap();
         let discovery = client
             .get(format!("{base}/.well-known/miro-sandbox"))
             .send()
@@ -290,4 +295,17 @@ impl TestServer {
         assert_eq!(status, 200, "{body}");
         body["result"].as_str().expect("a JWT string").to_owned()
     }
+}
+
+/// Held by tests that render pages. Leptos's server rendering keeps
+/// process-wide state, and two tokio runtimes rendering at once (parallel
+/// tests in one binary, each with its own runtime) were seen to leave a
+/// render waiting forever, about once in 50 runs. A server process has one
+/// runtime and does not do this: 600 concurrent renders of the detail view
+/// against the built server all answered.
+pub async fn render_lock() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
+    LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
+        .lock()
+        .await
 }
