@@ -8,8 +8,8 @@
 
 use crate::{
     miro::{AppCardStatus, ItemFilter, TokenKey},
-    store::{origin, CardKey, NewRecord},
-    sync::{connector::BUILTIN, fields_from_card},
+    store::CardKey,
+    sync::connector::BUILTIN,
     AppState,
 };
 
@@ -67,15 +67,8 @@ pub async fn install_and_link(state: &AppState) -> Result<InstallReport, String>
             if data.owned != Some(true) || data.status == Some(AppCardStatus::Disconnected) {
                 continue;
             }
-            let fields = fields_from_card(&data, engine.template().default_status().key.clone());
             let record = engine
-                .create(NewRecord {
-                    connector: BUILTIN,
-                    external_id: None,
-                    fields: &fields,
-                    origin: origin::MIRO,
-                    actor: &key.user_id,
-                })
+                .record_from_card(&data, &key.user_id)
                 .await
                 .map_err(|e| e.to_string())?;
             if data.status == Some(AppCardStatus::Disabled) {

@@ -14,12 +14,7 @@ use super::{
     tickets::{identify, try_again, user_access, CardRequest, Refused},
     PUSH_DEADLINE,
 };
-use crate::{
-    miro::MiroError,
-    store::{origin, CardKey, NewRecord},
-    sync::{connector::BUILTIN, fields_from_card},
-    AppState,
-};
+use crate::{miro::MiroError, store::CardKey, AppState};
 
 pub async fn connect_card(
     State(state): State<AppState>,
@@ -64,18 +59,8 @@ pub async fn connect_card(
     let record_id = match linked.and_then(|link| link.record_id) {
         Some(record_id) => record_id,
         None => {
-            let fields = fields_from_card(
-                &on_board.data,
-                engine.template().default_status().key.clone(),
-            );
             engine
-                .create(NewRecord {
-                    connector: BUILTIN,
-                    external_id: None,
-                    fields: &fields,
-                    origin: origin::MIRO,
-                    actor: &user.user_id,
-                })
+                .record_from_card(&on_board.data, &user.user_id)
                 .await
                 .map_err(|e| try_again(&e))?
                 .snapshot

@@ -7,11 +7,35 @@ use app::cards::{
     IconShape, PreviewField, RecordFields,
 };
 
-use crate::miro::AppCardData;
+use super::{connector::BUILTIN, SyncEngine, SyncError};
+use crate::{
+    miro::AppCardData,
+    store::{origin, NewRecord, RecordRow},
+};
+
+impl SyncEngine {
+    /// A new built-in record holding an app card's content, in the
+    /// template's default status. Linking the card is the caller's step.
+    pub async fn record_from_card(
+        &self,
+        data: &AppCardData,
+        actor: &str,
+    ) -> Result<RecordRow, SyncError> {
+        let fields = fields_from_card(data, self.template().default_status().key.clone());
+        self.create(NewRecord {
+            connector: BUILTIN,
+            external_id: None,
+            fields: &fields,
+            origin: origin::MIRO,
+            actor,
+        })
+        .await
+    }
+}
 
 /// A record's fields from an app card's data as Miro returns it (HTML
 /// back to text and Markdown), for a card that becomes a record.
-pub fn fields_from_card(data: &AppCardData, status: String) -> RecordFields {
+fn fields_from_card(data: &AppCardData, status: String) -> RecordFields {
     RecordFields {
         title: html_to_text(&data.title),
         description: miro_html_to_markdown(&data.description),

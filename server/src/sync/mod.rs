@@ -32,7 +32,6 @@ use std::{
 
 use app::cards::{CardTemplate, RecordFields};
 
-pub use import::fields_from_card;
 pub use push::PushOutcome;
 
 use crate::{
