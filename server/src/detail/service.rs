@@ -8,7 +8,7 @@ use std::{
 };
 
 use app::{
-    cards::{validate_record, CardStatus},
+    cards::validate_record,
     detail::{BoardSync, CardViewData, DetailService, SaveOutcome, SaveRequest, ViewError},
 };
 use async_trait::async_trait;
@@ -119,11 +119,7 @@ impl DetailService for Detail {
             board_id: card.board_id,
             item_id: card.item_id,
             session,
-            card_status: if record.source_deleted {
-                CardStatus::Disabled
-            } else {
-                link.status
-            },
+            card_status: link.status,
             record: record.snapshot,
             template: (**self.state.sync.template()).clone(),
         })

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::cards::{render_card, CardStatus};
+use app::cards::{render_card, CardPreview};
 
 use super::{card, needs_reconnect, SyncEngine, SyncError};
 use crate::{
@@ -158,22 +158,32 @@ impl SyncEngine {
         &self,
         link: &CardLink,
     ) -> Result<Option<(AppCardWrite, String)>, StoreError> {
-        let Some(record_id) = &link.record_id else {
+        if link.record_id.is_none() {
             return Ok(Some((
                 card::disconnect_write(),
                 card::DISCONNECTED_HASH.to_owned(),
             )));
-        };
-        let Some(record) = self.inner.store.record(record_id).await? else {
+        }
+        Ok(self
+            .preview(link)
+            .await?
+            .map(|preview| (card::write_for(&preview), card::hash(&preview))))
+    }
+
+    /// What the card of `link` should show: its record rendered in the
+    /// link's status (which the store keeps `disabled` while the record's
+    /// source is deleted). `None` for a disconnected card or a missing
+    /// record.
+    pub async fn preview(&self, link: &CardLink) -> Result<Option<CardPreview>, StoreError> {
+        let Some(record_id) = &link.record_id else {
             return Ok(None);
         };
-        let status = if record.source_deleted {
-            CardStatus::Disabled
-        } else {
-            link.status
-        };
-        let preview = render_card(&record.snapshot.fields, status, &self.inner.template);
-        Ok(Some((card::write_for(&preview), card::hash(&preview))))
+        Ok(self
+            .inner
+            .store
+            .record(record_id)
+            .await?
+            .map(|record| render_card(&record.snapshot.fields, link.status, &self.inner.template)))
     }
 
     async fn defer(

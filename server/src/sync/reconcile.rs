@@ -9,8 +9,6 @@
 
 use std::collections::HashMap;
 
-use app::cards::{render_card, CardStatus};
-
 use super::{card, SyncEngine, SyncError};
 use crate::{
     miro::{ItemFilter, MiroError, TokenKey},
@@ -109,19 +107,12 @@ impl SyncEngine {
                 }
                 None => {}
                 Some(item) => {
-                    let (Some(record_id), Some(data)) = (&link.record_id, item.app_card_data())
-                    else {
+                    let Some(data) = item.app_card_data() else {
                         continue;
                     };
-                    let Some(record) = self.store().record(record_id).await? else {
+                    let Some(preview) = self.preview(&link).await? else {
                         continue;
                     };
-                    let status = if record.source_deleted {
-                        CardStatus::Disabled
-                    } else {
-                        link.status
-                    };
-                    let preview = render_card(&record.snapshot.fields, status, self.template());
                     if card::data_drifted(&data, &preview) {
                         self.store().enqueue_write(card, origin::RECONCILE).await?;
                         report.rewritten += 1;
