@@ -10,6 +10,7 @@ use app::cards::{template::DEFAULT_TEMPLATE_TOML, CardTemplate};
 
 use crate::{
     config::{Config, Mode},
+    detail::access::BoardAccess,
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
     sandbox::Sandbox,
     store::{SecretKey, SqliteStore, Store},
@@ -30,6 +31,8 @@ pub struct AppState {
     pub sync: SyncEngine,
     /// Seals stored tokens; signs detail-view sessions (a derived key).
     pub secret_key: SecretKey,
+    /// Recent confirmations that a user's Miro connection reaches a board.
+    pub board_access: BoardAccess,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
             oauth,
             sync,
             secret_key,
+            board_access: BoardAccess::default(),
         })
     }
 }

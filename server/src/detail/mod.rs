@@ -3,6 +3,7 @@
 //! (`POST /miro/cards/connect`), the sessions a redeemed ticket turns into, and
 //! the service behind the `open_card` and `save_card` server functions.
 
+pub mod access;
 pub mod connect;
 mod service;
 pub mod session;

@@ -1,11 +1,7 @@
 //! The detail view's service: what `open_card` and `save_card` (declared
 //! in `app`) do on the server.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use app::{
     cards::validate_record,
@@ -13,32 +9,31 @@ use app::{
 };
 use async_trait::async_trait;
 
-use super::{session, tickets::ticket_hash};
+use super::{
+    access::{card_access, linked_record, Denied},
+    session,
+    tickets::ticket_hash,
+};
 use crate::{
-    miro::{MiroError, TokenKey},
     store::{now, origin, CardKey, RecordSave, StoreError},
-    sync::{needs_reconnect, PushOutcome, SyncError},
+    sync::{PushOutcome, SyncError},
     AppState,
 };
 
 /// How long a save waits for Miro before leaving the card to the outbox.
 pub const PUSH_DEADLINE: Duration = Duration::from_secs(3);
 
-/// How long a confirmed "this user can reach this board" is trusted.
+/// How long a save trusts Miro's last word that the user reaches the board.
 const BOARD_ACCESS_TTL: Duration = Duration::from_secs(300);
 
 pub struct Detail {
     state: AppState,
-    board_access: Mutex<HashMap<(String, String), Instant>>,
 }
 
 impl Detail {
     /// The service, as the server functions find it in context.
     pub fn service(state: AppState) -> Arc<dyn DetailService> {
-        Arc::new(Self {
-            state,
-            board_access: Mutex::default(),
-        })
+        Arc::new(Self { state })
     }
 
     fn unavailable(error: impl std::fmt::Display) -> ViewError {
@@ -46,37 +41,16 @@ impl Detail {
         tracing::error!(%error, "detail view");
         ViewError::Unavailable("the store or Miro did not answer".to_owned())
     }
+}
 
-    /// The user's installation must work and reach the board (checked with
-    /// Miro at most every few minutes per user and board).
-    async fn authorize_board(&self, user: &TokenKey, board_id: &str) -> Result<(), ViewError> {
-        let key = (user.user_id.clone(), board_id.to_owned());
-        let fresh = |at: &Instant| at.elapsed() < BOARD_ACCESS_TTL;
-        if self
-            .board_access
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .is_some_and(fresh)
-        {
-            return Ok(());
-        }
-        let access = match self.state.sync.tokens().access(user).await {
-            Ok(access) => access,
-            Err(error) if needs_reconnect(&error) => return Err(ViewError::ReconnectNeeded),
-            Err(error) => return Err(Self::unavailable(error)),
-        };
-        match self.state.oauth.client.board(&access, board_id).await {
-            Ok(_) => {
-                self.board_access
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(key, Instant::now());
-                Ok(())
-            }
-            Err(MiroError::NotFound(_) | MiroError::Forbidden(_)) => Err(ViewError::NotAuthorized),
-            Err(MiroError::Unauthorized(_)) => Err(ViewError::ReconnectNeeded),
-            Err(error) => Err(Self::unavailable(error)),
+/// What a refused view is told.
+fn refusal(denied: Denied) -> ViewError {
+    match denied {
+        Denied::NotLinked => ViewError::NotLinked,
+        Denied::OtherTeam | Denied::NoBoardAccess => ViewError::NotAuthorized,
+        Denied::ReconnectNeeded | Denied::TokenRefused => ViewError::ReconnectNeeded,
+        Denied::Unavailable => {
+            ViewError::Unavailable("the store or Miro did not answer".to_owned())
         }
     }
 }
@@ -99,13 +73,9 @@ impl DetailService for Detail {
         if grant.card != card {
             return Err(ViewError::TicketRefused);
         }
-        let link = store.link(&card).await.map_err(Self::unavailable)?;
-        let Some((link, record_id)) = link.and_then(|l| l.record_id.clone().map(|r| (l, r))) else {
-            return Err(ViewError::NotLinked);
-        };
-        if link.owner.team_id != grant.user.team_id {
-            return Err(ViewError::NotAuthorized);
-        }
+        let (link, record_id) = linked_record(&self.state, &grant.user, &card)
+            .await
+            .map_err(refusal)?;
         let record = store
             .record(&record_id)
             .await
@@ -130,17 +100,9 @@ impl DetailService for Detail {
         let view = session::verify(&request.session, &self.state.secret_key, &card, now())
             .ok_or(ViewError::SessionExpired)?;
         let user = view.user();
-        let store = self.state.sync.store();
-        let link = store
-            .link(&card)
+        let (_, record_id) = card_access(&self.state, &user, &card, BOARD_ACCESS_TTL)
             .await
-            .map_err(Self::unavailable)?
-            .ok_or(ViewError::NotLinked)?;
-        let record_id = link.record_id.clone().ok_or(ViewError::NotLinked)?;
-        if link.owner.team_id != user.team_id {
-            return Err(ViewError::NotAuthorized);
-        }
-        self.authorize_board(&user, &card.board_id).await?;
+            .map_err(refusal)?;
         let errors = validate_record(&request.fields, self.state.sync.template());
         if !errors.is_empty() {
             return Err(ViewError::Invalid(errors));
@@ -159,7 +121,10 @@ impl DetailService for Detail {
         let saved = match saved {
             Ok(saved) => saved,
             Err(SyncError::Store(StoreError::Conflict { current })) => {
-                let base = store
+                let base = self
+                    .state
+                    .sync
+                    .store()
                     .record_version(&record_id, request.base_version)
                     .await
                     .map_err(Self::unavailable)?;

@@ -5,6 +5,8 @@
 //! our records, then hands out a ticket that opens that card, for that
 //! user, once, within [`TICKET_SECONDS`].
 
+use std::time::Duration;
+
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
@@ -17,8 +19,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::access::{card_access, Denied};
 use crate::{
-    miro::{id_token, Access, MiroError, TokenKey},
+    miro::{id_token, Access, TokenKey},
     store::{now, CardKey, TicketGrant},
     sync::needs_reconnect,
     AppState,
@@ -46,13 +49,14 @@ impl IntoResponse for Refused {
     }
 }
 
+const TRY_AGAIN: &str = "The app or Miro is not answering; try again.";
+const RECONNECT: &str =
+    "Connect the app to Miro first (or again): its access was removed or has expired.";
+
 /// Miro is not answering, or the store failed: worth trying again.
 pub fn try_again(error: &dyn std::fmt::Display) -> Refused {
     tracing::error!(%error, "a call from the headless page failed");
-    Refused(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "The app or Miro is not answering; try again.",
-    )
+    Refused(StatusCode::SERVICE_UNAVAILABLE, TRY_AGAIN)
 }
 
 /// The hash a ticket is stored under.
@@ -122,43 +126,37 @@ pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<TokenKey, Refus
 pub async fn user_access(state: &AppState, user: &TokenKey) -> Result<Access, Refused> {
     match state.sync.tokens().access(user).await {
         Ok(access) => Ok(access),
-        Err(error) if needs_reconnect(&error) => Err(Refused(
-            StatusCode::UNAUTHORIZED,
-            "Connect the app to Miro first (or again): its access was removed or has expired.",
-        )),
+        Err(error) if needs_reconnect(&error) => Err(Refused(StatusCode::UNAUTHORIZED, RECONNECT)),
         Err(error) => Err(try_again(&error)),
     }
 }
 
 /// The card must show a record of ours in the user's team, and the
-/// user's installation must reach the board.
+/// user's connection must reach the board, confirmed by Miro for this very
+/// ticket.
 pub async fn authorize(state: &AppState, user: &TokenKey, card: &CardKey) -> Result<(), Refused> {
-    let link = state
-        .sync
-        .store()
-        .link(card)
+    card_access(state, user, card, Duration::ZERO)
         .await
-        .map_err(|e| try_again(&e))?
-        .filter(|link| link.record_id.is_some())
-        .ok_or(Refused(
-            StatusCode::NOT_FOUND,
-            "This card is not connected to a record. Connect it first.",
-        ))?;
-    if link.owner.team_id != user.team_id {
-        return Err(Refused(
-            StatusCode::FORBIDDEN,
-            "This card belongs to another team.",
-        ));
-    }
-    let access = user_access(state, user).await?;
-    match state.oauth.client.board(&access, &card.board_id).await {
-        Ok(_) => Ok(()),
-        Err(MiroError::NotFound(_) | MiroError::Forbidden(_) | MiroError::Unauthorized(_)) => {
-            Err(Refused(
+        .map(|_| ())
+        .map_err(Refused::from)
+}
+
+impl From<Denied> for Refused {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::NotLinked => Refused(
+                StatusCode::NOT_FOUND,
+                "This card is not connected to a record. Connect it first.",
+            ),
+            Denied::OtherTeam => {
+                Refused(StatusCode::FORBIDDEN, "This card belongs to another team.")
+            }
+            Denied::ReconnectNeeded => Refused(StatusCode::UNAUTHORIZED, RECONNECT),
+            Denied::NoBoardAccess | Denied::TokenRefused => Refused(
                 StatusCode::FORBIDDEN,
                 "Your Miro account cannot reach this board.",
-            ))
+            ),
+            Denied::Unavailable => Refused(StatusCode::SERVICE_UNAVAILABLE, TRY_AGAIN),
         }
-        Err(error) => Err(try_again(&error)),
     }
 }
