@@ -92,6 +92,38 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
+    /// An entry about one record, stamped now.
+    pub fn record(
+        record_id: &str,
+        origin: &str,
+        actor: &str,
+        action: &str,
+        result: impl Into<String>,
+    ) -> Self {
+        Self {
+            at: now(),
+            record_id: Some(record_id.to_owned()),
+            origin: origin.to_owned(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            result: result.into(),
+            ..Self::default()
+        }
+    }
+
+    /// An entry about a whole board, stamped now.
+    pub fn board(board_id: &str, origin: &str, action: &str, result: impl Into<String>) -> Self {
+        Self {
+            at: now(),
+            board_id: Some(board_id.to_owned()),
+            origin: origin.to_owned(),
+            actor: origin.to_owned(),
+            action: action.to_owned(),
+            result: result.into(),
+            ..Self::default()
+        }
+    }
+
     /// An entry about one card, stamped now.
     pub fn card(card: &CardKey, origin: &str, action: &str, result: impl Into<String>) -> Self {
         Self {

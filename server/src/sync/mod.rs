@@ -169,15 +169,13 @@ impl SyncEngine {
         if &current.snapshot.fields == fields {
             self.inner
                 .store
-                .append_log(&LogEntry {
-                    at: crate::store::now(),
-                    record_id: Some(record_id.to_owned()),
-                    origin: connector.to_owned(),
-                    actor: connector.to_owned(),
-                    action: "source change".to_owned(),
-                    result: "echo skipped".to_owned(),
-                    ..LogEntry::default()
-                })
+                .append_log(&LogEntry::record(
+                    record_id,
+                    connector,
+                    connector,
+                    "source change",
+                    "echo skipped",
+                ))
                 .await?;
             return Ok(Saved {
                 record: current.snapshot,

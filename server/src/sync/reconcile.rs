@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use super::{card, SyncEngine, SyncError};
 use crate::{
     miro::{ItemFilter, MiroError, TokenKey},
-    store::{origin, CardKey, LogEntry, Unlink},
+    store::{origin, LogEntry, Unlink},
 };
 
 /// Listing one page of items is a level-2 call.
@@ -121,25 +121,22 @@ impl SyncEngine {
             }
         }
         self.store()
-            .append_log(&LogEntry {
-                board_id: Some(board_id.to_owned()),
-                ..LogEntry::card(
-                    &CardKey::new(board_id, ""),
-                    origin::RECONCILE,
-                    "reconcile",
-                    format!(
-                        "listed {}, unlinked {}, rewritten {}{}",
-                        report.listed,
-                        report.unlinked,
-                        report.rewritten,
-                        if report.incomplete {
-                            ", budget spent before the last page"
-                        } else {
-                            ""
-                        }
-                    ),
-                )
-            })
+            .append_log(&LogEntry::board(
+                board_id,
+                origin::RECONCILE,
+                "reconcile",
+                format!(
+                    "listed {}, unlinked {}, rewritten {}{}",
+                    report.listed,
+                    report.unlinked,
+                    report.rewritten,
+                    if report.incomplete {
+                        ", budget spent before the last page"
+                    } else {
+                        ""
+                    }
+                ),
+            ))
             .await?;
         if report.rewritten > 0 {
             self.wake();

@@ -37,15 +37,7 @@ pub async fn create(pool: &SqlitePool, new: NewRecord<'_>) -> StoreResult<Record
     insert_version(&mut tx, &id, 1, new.fields, new.origin, new.actor).await?;
     insert_log(
         &mut tx,
-        &LogEntry {
-            at,
-            record_id: Some(id.clone()),
-            origin: new.origin.to_owned(),
-            actor: new.actor.to_owned(),
-            action: "create".to_owned(),
-            result: "version 1".to_owned(),
-            ..LogEntry::default()
-        },
+        &LogEntry::record(&id, new.origin, new.actor, "create", "version 1"),
     )
     .await?;
     let row = get_on(&mut tx, &id)
@@ -148,18 +140,16 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
     if current.snapshot.version != save.base_version {
         insert_log(
             &mut tx,
-            &LogEntry {
-                at: now(),
-                record_id: Some(save.record_id.to_owned()),
-                origin: save.origin.to_owned(),
-                actor: save.actor.to_owned(),
-                action: "save".to_owned(),
-                result: format!(
+            &LogEntry::record(
+                save.record_id,
+                save.origin,
+                save.actor,
+                "save",
+                format!(
                     "conflict: based on version {}, record is at {}",
                     save.base_version, current.snapshot.version
                 ),
-                ..LogEntry::default()
-            },
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -195,15 +185,13 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
     .await?;
     insert_log(
         &mut tx,
-        &LogEntry {
-            at,
-            record_id: Some(save.record_id.to_owned()),
-            origin: save.origin.to_owned(),
-            actor: save.actor.to_owned(),
-            action: "save".to_owned(),
-            result: format!("version {version}"),
-            ..LogEntry::default()
-        },
+        &LogEntry::record(
+            save.record_id,
+            save.origin,
+            save.actor,
+            "save",
+            format!("version {version}"),
+        ),
     )
     .await?;
     let cards = enqueue_linked(&mut tx, save.record_id, save.origin).await?;
@@ -272,20 +260,17 @@ pub async fn set_source_deleted(
         .await?;
     insert_log(
         &mut tx,
-        &LogEntry {
-            at: now(),
-            record_id: Some(record_id.to_owned()),
-            origin: origin.to_owned(),
-            actor: origin.to_owned(),
-            action: if deleted {
+        &LogEntry::record(
+            record_id,
+            origin,
+            origin,
+            if deleted {
                 "source deleted"
             } else {
                 "source restored"
-            }
-            .to_owned(),
-            result: format!("cards {status}"),
-            ..LogEntry::default()
-        },
+            },
+            format!("cards {status}"),
+        ),
     )
     .await?;
     let cards = enqueue_linked(&mut tx, record_id, origin).await?;
