@@ -10,6 +10,7 @@ pub mod detail;
 mod http_status;
 mod routes;
 mod shell;
+pub mod typed_early;
 
 pub use http_status::HttpStatus;
 pub use shell::{shell, App, PageSetup};

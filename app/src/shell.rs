@@ -1,7 +1,7 @@
 //! The HTML document around every page and the router that picks the page.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -19,6 +19,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
+                // The bundle's files carry content hashes in their names
+                // when cargo-leptos built them so (`hash-files`).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 {use_context::<PageSetup>().map(|setup| {
@@ -50,9 +53,6 @@ pub fn App() -> impl IntoView {
     mark_hydrated();
 
     view! {
-        // cargo-leptos writes the compiled `style/main.css` to
-        // `/pkg/<output-name>.css`.
-        <Stylesheet id="leptos" href="/pkg/miro-cards.css" />
         <Title text="Miro Cards" />
         <Router>
             <main>

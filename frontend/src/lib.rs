@@ -15,5 +15,7 @@ pub fn hydrate() {
     // harness collects them.
     console_error_panic_hook::set_once();
     let _ = console_log::init_with_level(log::Level::Warn);
+    // What the user typed before this module arrived survives hydration.
+    app::typed_early::capture();
     leptos::mount::hydrate_body(app::App);
 }

@@ -79,9 +79,24 @@ fn var(name: &str) -> Option<String> {
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ServerError> {
-        let leptos = get_configuration(None)
+        let mut leptos = get_configuration(None)
             .map_err(|err| ServerError::Config(err.to_string()))?
             .leptos_options;
+        // cargo-leptos sets LEPTOS_HASH_FILES when it runs the server; a
+        // server started by hand uses hashed asset names when the build
+        // left their hash file beside it.
+        let hash_file = crate::assets::hash_file_path(&leptos);
+        let have_hashes = hash_file.as_ref().is_some_and(|path| path.is_file());
+        if var("LEPTOS_HASH_FILES").is_none() {
+            leptos.hash_files = have_hashes;
+        } else if leptos.hash_files && !have_hashes {
+            // Leptos would fail every page it renders.
+            return Err(ServerError::Config(format!(
+                "LEPTOS_HASH_FILES is true, but there is no hash file at {}: build the site \
+                 with cargo-leptos (it writes the file beside the server binary)",
+                hash_file.map_or_else(|| "?".to_owned(), |p| p.display().to_string())
+            )));
+        }
         let public_url = match var("APP_PUBLIC_URL") {
             Some(url) => {
                 let parsed = url::Url::parse(&url).map_err(|e| {

@@ -5,6 +5,7 @@
 // `erase_components`) need more than the default type depth for it.
 #![recursion_limit = "256"]
 
+pub mod assets;
 mod background;
 pub mod cli;
 pub mod config;

@@ -9,7 +9,10 @@ use axum::{
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 
+use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLayer};
+
 use crate::{
+    assets,
     detail::{connect::connect_card, tickets::issue_ticket, Detail},
     headless::headless_page,
     health::healthz,
@@ -47,14 +50,23 @@ pub fn app_router(state: AppState) -> Router {
             },
             move || shell(leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(assets::site_files(&state))
         .with_state(state);
     if let Some(sandbox) = sandbox {
         router = router.merge(sandbox);
     }
 
-    // Applied last so that every response gets the headers: pages, server
-    // functions, assets, and the fallback.
+    // Applied last so that every response gets them: pages, server
+    // functions, assets, and the fallback. What does not say how long it
+    // may be cached is not cached: pages carry the view's session.
+    let router = router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        ))
+        // Pages and JSON are compressed as they go out; the bundle's files
+        // come precompressed (see `assets`) and pass through unchanged.
+        .layer(CompressionLayer::new());
     security::headers(router, is_sandbox)
 }
 

@@ -9,6 +9,7 @@ use leptos::config::LeptosOptions;
 use app::cards::{template::DEFAULT_TEMPLATE_TOML, CardTemplate};
 
 use crate::{
+    assets::HashedAssets,
     config::{Config, Mode},
     detail::access::BoardAccess,
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
@@ -33,6 +34,8 @@ pub struct AppState {
     pub secret_key: SecretKey,
     /// Recent confirmations that a user's Miro connection reaches a board.
     pub board_access: BoardAccess,
+    /// The site's files with content-hashed names, cached for a year.
+    pub hashed_assets: HashedAssets,
 }
 
 impl AppState {
@@ -72,7 +75,9 @@ impl AppState {
             Arc::new(template),
             config.sync.clone(),
         );
+        let hashed_assets = HashedAssets::load(&config.leptos);
         Ok(Self {
+            hashed_assets,
             config: Arc::new(config),
             sandbox,
             oauth,

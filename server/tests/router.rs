@@ -135,6 +135,117 @@ async fn site_assets_are_served_with_the_security_headers() {
     assert_eq!(body_text(response).await, "body { margin: 0; }");
 }
 
+async fn get_with(router: Router, uri: &str, accept_encoding: &str) -> Response<Body> {
+    router
+        .oneshot(
+            Request::get(uri)
+                .header(header::ACCEPT_ENCODING, accept_encoding)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bundle_files_go_out_precompressed_as_the_browser_asks_and_hashed_ones_are_immutable() {
+    let _one_renderer = support::sandbox::render_lock().await;
+    let site = tempdir::TempSite::new();
+    // What `cargo leptos build --release -P` leaves: the file, its brotli and
+    // gzip copies (marked here so the test sees which one was sent).
+    site.write("pkg/miro-cards.h4sh.wasm", "raw wasm");
+    site.write("pkg/miro-cards.h4sh.wasm.br", "brotli copy");
+    site.write("pkg/miro-cards.h4sh.wasm.gz", "gzip copy");
+    site.write(
+        "tickets.js",
+        &"// opens cards from the board; long enough to be worth compressing\n".repeat(4),
+    );
+    let leptos = LeptosOptions::builder()
+        .output_name("miro-cards")
+        .site_root(site.path())
+        .build();
+    let mut state = AppState::new(Config::sandbox(leptos.clone(), "http://127.0.0.1:3000"))
+        .await
+        .unwrap();
+    state.hashed_assets = server::assets::HashedAssets::parse("wasm: h4sh\n", &leptos);
+    let router = app_router(state);
+
+    let wasm = "/pkg/miro-cards.h4sh.wasm";
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br", Some("br"), "brotli copy"),
+        ("br;q=1.0, gzip;q=0.8", Some("br"), "brotli copy"),
+        ("gzip", Some("gzip"), "gzip copy"),
+        ("identity", None, "raw wasm"),
+    ] {
+        let response = get_with(router.clone(), wasm, accept).await;
+        assert_eq!(response.status(), StatusCode::OK, "{accept}");
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(
+            response.headers()[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable",
+            "{accept}"
+        );
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/wasm");
+        assert_security_headers(&response, wasm);
+        assert_eq!(body_text(response).await, body, "{accept}");
+    }
+
+    // A file whose name does not change with its content is revalidated,
+    // and compressed on the fly when it has no precompressed copy.
+    let script = get_with(router.clone(), "/tickets.js", "br").await;
+    assert_eq!(script.status(), StatusCode::OK);
+    assert_eq!(script.headers()[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(script.headers()[header::CONTENT_ENCODING], "br");
+    let modified = script.headers()[header::LAST_MODIFIED].clone();
+    let again = router
+        .clone()
+        .oneshot(
+            Request::get("/tickets.js")
+                .header(header::IF_MODIFIED_SINCE, modified)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // A path that is no file: the app's 404 page, not cached.
+    let missing = get(router, "/pkg/miro-cards.0ld.wasm").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.headers()[header::CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn pages_are_compressed_and_never_stored() {
+    let _one_renderer = support::sandbox::render_lock().await;
+    let (router, _site) = router_with_site().await;
+    for uri in [
+        "/",
+        "/cards/uXjVOfjkmAk%3D/3458764517517852417?ticket=forged",
+        "/no/such/page",
+    ] {
+        let response = get_with(router.clone(), uri, "gzip, br").await;
+        assert_eq!(
+            response.headers()[header::CACHE_CONTROL],
+            "no-store",
+            "{uri}"
+        );
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "br", "{uri}");
+        let plain = get(router.clone(), uri).await;
+        assert!(
+            plain.headers().get(header::CONTENT_ENCODING).is_none(),
+            "{uri}"
+        );
+        assert!(body_text(plain).await.contains("</html>"), "{uri}");
+    }
+}
+
 #[tokio::test]
 async fn with_miro_credentials_the_sandbox_is_not_served() {
     let _one_renderer = support::sandbox::render_lock().await;

@@ -15,9 +15,9 @@ async fn the_app_installs_itself_and_links_the_seeded_cards_once() {
     let server = TestServer::start().await;
     let state = &server.state;
     let report = install_and_link(state).await.unwrap();
-    // Seeded: 4 app cards of ours on the roadmap (one disconnected) and 2
+    // Seeded: 4 app cards of ours on the roadmap (one disconnected) and 3
     // on the sprint board; the other app's card is not ours to link.
-    assert_eq!(report.linked, 5);
+    assert_eq!(report.linked, 6);
     let store = state.sync.store();
     assert_eq!(store.installations().await.unwrap().len(), 1);
 

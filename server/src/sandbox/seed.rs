@@ -219,6 +219,15 @@ pub fn seed(settings: &SandboxSettings) -> (World, Vec<RegisteredApp>) {
             "connected",
             vec![priority("Medium", "#c6f1c3")],
         ),
+        app_card(
+            world.next_id(),
+            &ours,
+            (0.0, -200.0),
+            "Write release notes",
+            "What changed in this sprint, for customers.",
+            "connected",
+            vec![priority("Low", "#e6e6eb")],
+        ),
         card(
             world.next_id(),
             &ours,

@@ -80,6 +80,15 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
         fields.with(|f| template.with_value(|t| render_card(f, card_status, t)))
     });
     let dirty = Memo::new(move |_| fields.with(|f| saved.with(|s| f != s)));
+    // False in the server's HTML: until the WASM is live, the buttons are
+    // disabled and say why, so nothing sends card text anywhere. Once live,
+    // what the user typed meanwhile is put back into the form first.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| {
+        crate::typed_early::restore();
+        live.set(true);
+    });
+    let waiting = move || !live.get();
 
     let action = Action::new_local(move |(request, close): &(SaveRequest, bool)| {
         let (request, close) = (request.clone(), *close);
@@ -181,9 +190,12 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
     };
 
     view! {
+        // `post`: should the form ever be submitted before the WASM is live,
+        // its fields must not end up in a URL.
         <form
             class="detail"
             data-testid="card-editor"
+            method="post"
             novalidate
             on:submit=move |event| {
                 event.prevent_default();
@@ -260,19 +272,30 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
             </div>
             {view! {
             <footer class="detail__actions">
-                <SaveStatus state dirty />
-                <button type="button" class="button button--tertiary" on:click=move |_| close()>
+                <SaveStatus state dirty live=live.read_only() />
+                <button
+                    type="button"
+                    class="button button--tertiary"
+                    disabled=waiting
+                    on:click=move |_| close()
+                >
                     "Close"
                 </button>
                 <button
                     type="button"
                     class="button button--secondary"
                     data-testid="save-and-close"
+                    disabled=waiting
                     on:click=move |_| save(true)
                 >
                     "Save and close"
                 </button>
-                <button type="submit" class="button button--primary" data-testid="save">
+                <button
+                    type="submit"
+                    class="button button--primary"
+                    data-testid="save"
+                    disabled=waiting
+                >
                     "Save"
                 </button>
             </footer>

@@ -33,8 +33,17 @@ pub struct Conflict {
 
 /// The status line of the action bar.
 #[component]
-pub fn SaveStatus(state: RwSignal<SaveState>, dirty: Memo<bool>) -> impl IntoView {
+pub fn SaveStatus(
+    state: RwSignal<SaveState>,
+    dirty: Memo<bool>,
+    /// False until the editor is live in the browser.
+    live: ReadSignal<bool>,
+) -> impl IntoView {
     let message = move || match state.get() {
+        _ if !live.get() => (
+            "loading",
+            "Loading the editor… You can type now; saving starts once it is ready.".to_owned(),
+        ),
         SaveState::Idle if dirty.get() => ("idle", "Unsaved changes".to_owned()),
         SaveState::Idle => ("idle", String::new()),
         SaveState::Saving => ("saving", "Saving…".to_owned()),
