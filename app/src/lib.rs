@@ -13,4 +13,4 @@ mod shell;
 pub mod typed_early;
 
 pub use http_status::HttpStatus;
-pub use shell::{shell, App, PageSetup};
+pub use shell::{card_shell, shell, App, PageSetup};

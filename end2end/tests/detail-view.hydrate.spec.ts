@@ -96,7 +96,9 @@ test("the server's HTML already holds the card, and hydration makes the view liv
   await expect(view.getByTestId("preview-title")).toHaveText(title);
   await expect(previewChips(view)).toHaveText(chips);
   await expect(view.getByTestId("version")).toHaveText(/^Version \d+$/);
-  await expect(view.getByTestId("save-status")).toHaveAttribute("data-state", "idle");
+  // Saving waits for the live view, and says so.
+  await expect(view.getByTestId("save-status")).toHaveAttribute("data-state", "loading");
+  await expect(view.getByTestId("save")).toBeDisabled();
   // The stylesheet is applied: the preview is as wide as Miro's card.
   await expect(view.getByTestId("card-preview")).toHaveCSS("width", "320px");
 
@@ -105,6 +107,8 @@ test("the server's HTML already holds the card, and hydration makes the view liv
 
   // Hydrated, the same markup now reacts: typing redraws the preview.
   await expect(view.locator("#title")).toHaveValue(title);
+  await expect(view.getByTestId("save-status")).toHaveAttribute("data-state", "idle");
+  await expect(view.getByTestId("save")).toBeEnabled();
   await view.locator("#title").fill(`${title} (draft)`);
   await expect(view.getByTestId("preview-title")).toHaveText(`${title} (draft)`);
   await expect(view.getByTestId("save-status")).toHaveText("Unsaved changes");

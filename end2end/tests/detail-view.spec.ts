@@ -78,6 +78,10 @@ test("a ticket opens its card once; the same address again is refused", async ({
   // Hydration keeps the card: it does not open it again with the spent ticket.
   await expect(page.locator("#title")).toHaveValue(title);
   await expect(page.getByTestId("open-error")).toHaveCount(0);
+  // Saving needs the live view: without it the buttons stay disabled, and
+  // the form could only ever post, never put the card's text in a URL.
+  await expect(page.getByTestId("save")).toBeEnabled({ enabled: javaScript });
+  await expect(page.getByTestId("card-editor")).toHaveAttribute("method", "post");
 
   const second = await context.newPage();
   const secondProblems = watchProblems(second, refusedDocument);

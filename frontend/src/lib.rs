@@ -1,6 +1,6 @@
 //! The browser entry point: cargo-leptos compiles this crate to WASM and the
-//! server's HTML calls `hydrate()` once the module has loaded. It holds no
-//! logic of its own; everything it hydrates lives in `app`.
+//! detail page's HTML calls `hydrate()` once the module has loaded. It holds
+//! no logic of its own; everything it hydrates lives in `app`.
 
 // The detail view's component tree is deep; release builds (without
 // `erase_components`) need more than the default type depth for it.
@@ -17,5 +17,7 @@ pub fn hydrate() {
     let _ = console_log::init_with_level(log::Level::Warn);
     // What the user typed before this module arrived survives hydration.
     app::typed_early::capture();
-    leptos::mount::hydrate_body(app::App);
+    // The detail page is the only page that runs in the browser: its
+    // component is the whole of what the server rendered into `<body>`.
+    leptos::mount::hydrate_body(app::detail::view::CardPage);
 }

@@ -8,12 +8,11 @@ use axum::{
 };
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
-
 use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLayer};
 
 use crate::{
     assets,
-    detail::{connect::connect_card, tickets::issue_ticket, Detail},
+    detail::{connect::connect_card, page::card_page, tickets::issue_ticket, Detail},
     headless::headless_page,
     health::healthz,
     security,
@@ -28,28 +27,16 @@ pub fn app_router(state: AppState) -> Router {
     let leptos_options = state.config.leptos.clone();
 
     let sandbox = state.sandbox.as_ref().map(|sandbox| sandbox.router());
-    let detail = Detail::service(state.clone());
     let is_sandbox = state.sandbox.is_some();
-    let page_setup = PageSetup {
-        sdk_url: state.config.sdk_url.clone(),
-    };
-    let dev_socket = dev_reload_socket(&state.config.leptos);
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/miro/headless", get(headless_page))
         .route("/miro/tickets", post(issue_ticket))
         .route("/miro/cards/connect", post(connect_card))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                provide_http_status();
-                provide_context(detail.clone());
-                provide_context(page_setup.clone());
-                provide_page_policy(&page_setup.sdk_url, is_sandbox, dev_socket.as_deref());
-            },
-            move || shell(leptos_options.clone()),
-        )
+        .route("/cards/{board_id}/{item_id}", get(card_page))
+        .leptos_routes_with_context(&state, routes, page_context(&state), move || {
+            shell(leptos_options.clone())
+        })
         .fallback(assets::site_files(&state))
         .with_state(state);
     if let Some(sandbox) = sandbox {
@@ -68,6 +55,24 @@ pub fn app_router(state: AppState) -> Router {
         // come precompressed (see `assets`) and pass through unchanged.
         .layer(CompressionLayer::new());
     security::headers(router, is_sandbox)
+}
+
+/// What every page render and server function finds in Leptos context:
+/// the response's status hook, the detail service, the page's
+/// surroundings, and its script nonce with the policy that admits it.
+pub(crate) fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let detail = Detail::service(state.clone());
+    let is_sandbox = state.sandbox.is_some();
+    let page_setup = PageSetup {
+        sdk_url: state.config.sdk_url.clone(),
+    };
+    let dev_socket = dev_reload_socket(&state.config.leptos);
+    move || {
+        provide_http_status();
+        provide_context(detail.clone());
+        provide_context(page_setup.clone());
+        provide_page_policy(&page_setup.sdk_url, is_sandbox, dev_socket.as_deref());
+    }
 }
 
 /// Gives the page a nonce for its inline scripts and the policy that

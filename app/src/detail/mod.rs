@@ -1,21 +1,21 @@
 //! The app card detail view: what Miro shows in its modal when a user
 //! opens one of our cards. This module owns the contract between the page
 //! and the server (the data a view opens with, a save and its outcomes,
-//! the errors a user can meet) and the two server functions, each in its
-//! own file. The page itself is in `view/`.
+//! the errors a user can meet), the card a page opened with ([`OpenedCard`])
+//! and the `save_card` server function. The page itself is in `view/`.
 //!
-//! The server functions stay thin: they hand their arguments to a
+//! The server function stays thin: it hands its arguments to a
 //! [`DetailService`] that the `server` crate implements and provides as
 //! Leptos context, so this crate compiles to WASM without server crates.
 
 pub mod merge;
-mod open_card;
+mod opened;
 mod save_card;
 pub mod view;
 
 use serde::{Deserialize, Serialize};
 
-pub use open_card::{open_card, OpenCard};
+pub use opened::{OpenedCard, ELEMENT_ID as OPENED_CARD_ELEMENT};
 pub use save_card::{save_card, SaveCard};
 
 use crate::cards::{CardStatus, CardTemplate, FieldError, RecordFields, RecordSnapshot};
@@ -118,7 +118,7 @@ impl leptos::server_fn::error::FromServerFnError for ViewError {
     }
 }
 
-/// What the server functions need from the server. The `server` crate
+/// What the detail page and its server function need from the server. The `server` crate
 /// implements it and provides an `Arc<dyn DetailService>` as context.
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]

@@ -1,9 +1,7 @@
-//! One module per page.
+//! The plain pages, one module each (the detail page is in `detail::view`).
 
-mod card_view;
 mod home;
 mod not_found;
 
-pub use card_view::CardView;
 pub use home::Home;
 pub use not_found::NotFound;

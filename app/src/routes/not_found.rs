@@ -1,5 +1,4 @@
-//! The page for any path the router does not know, rendered inside the
-//! router so that its shell matches the hydrated app.
+//! The page for any path the router does not know.
 
 use leptos::prelude::*;
 

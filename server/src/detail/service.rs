@@ -1,5 +1,5 @@
-//! The detail view's service: what `open_card` and `save_card` (declared
-//! in `app`) do on the server.
+//! The detail view's service: opening a card with a ticket (for the page)
+//! and what `save_card` (declared in `app`) does on the server.
 
 use std::{sync::Arc, time::Duration};
 

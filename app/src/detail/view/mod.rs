@@ -1,7 +1,6 @@
-//! The detail view page: opens the card with the ticket in its URL
-//! (during server rendering, so the HTML arrives with the card's data),
-//! then shows the editor, or a page that says why the card cannot be
-//! shown and offers to try again.
+//! The detail view page: the editor for the card the server opened with the
+//! ticket in the URL, or a page that says why the card cannot be shown and
+//! offers to try again.
 
 mod browser;
 mod conflict;
@@ -10,41 +9,49 @@ mod lists;
 mod preview;
 mod status;
 
-use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos::{either::Either, prelude::*};
 
-use super::{open_card, ViewError};
+use super::{OpenedCard, ViewError};
 use crate::HttpStatus;
 pub use preview::CardPreviewView;
 
-/// The route `/cards/:board_id/:item_id?ticket=…`.
+/// The page at `/cards/:board_id/:item_id?ticket=…`, and the root the
+/// browser hydrates. The server opened the card before rendering (see
+/// [`OpenedCard`]), so there is nothing to wait for on either side.
 #[component]
-pub fn CardDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let board_id = params.read_untracked().get("board_id").unwrap_or_default();
-    let item_id = params.read_untracked().get("item_id").unwrap_or_default();
-    let ticket = query.read_untracked().get("ticket").unwrap_or_default();
-    let opened = Resource::new_blocking(
-        move || (board_id.clone(), item_id.clone(), ticket.clone()),
-        |(board_id, item_id, ticket)| open_card(board_id, item_id, ticket),
-    );
+pub fn CardPage() -> impl IntoView {
+    mark_hydrated();
+    let opened = OpenedCard::current().unwrap_or_else(|| OpenedCard {
+        board_id: String::new(),
+        item_id: String::new(),
+        result: Err(ViewError::Unavailable(
+            "the page came without its card".to_owned(),
+        )),
+    });
+    let OpenedCard {
+        board_id,
+        item_id,
+        result,
+    } = opened;
     view! {
-        <Suspense fallback=|| view! { <p class="detail__loading">"Opening the card…"</p> }>
-            {move || Suspend::new(async move {
-                match opened.await {
-                    Ok(data) => view! { <editor::Editor data /> }.into_any(),
-                    Err(error) => {
-                        let (board_id, item_id) = (
-                            params.read_untracked().get("board_id").unwrap_or_default(),
-                            params.read_untracked().get("item_id").unwrap_or_default(),
-                        );
-                        view! { <OpenFailed error board_id item_id /> }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <main>
+            {match result {
+                Ok(data) => Either::Left(view! { <editor::Editor data /> }),
+                Err(error) => Either::Right(view! { <OpenFailed error board_id item_id /> }),
+            }}
+        </main>
     }
+}
+
+/// Sets `data-hydrated="true"` on `<body>` once the browser has hydrated the
+/// page. Effects never run on the server, so the attribute is absent from
+/// the server's HTML: scripts and tests wait for it before touching the page.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 /// Why the card could not be opened, with a way forward.
