@@ -10,6 +10,13 @@ miro.board.ui.on("app_card:open", async ({ appCard }) => {
     const url = await miroCards.ticketUrl(board.id, appCard.id);
     await miro.board.ui.openModal({ url, width: 520, height: 600 });
   } catch (error) {
+    if (error.connect) {
+      // No working connection to Miro yet: the modal explains and offers
+      // to connect, then opens the card itself.
+      const query = new URLSearchParams({ board_id: board.id, item_id: appCard.id });
+      await miro.board.ui.openModal({ url: `/miro/connect?${query}`, width: 520, height: 600 });
+      return;
+    }
     await miro.board.notifications.showError(error.message);
   }
 });

@@ -17,7 +17,10 @@ window.miroCards = {
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      throw new Error(body.error || `The app could not open the card (${response.status}).`);
+      const error = new Error(body.error || `The app could not open the card (${response.status}).`);
+      // The user must connect the app to Miro (again) first.
+      error.connect = body.connect === true;
+      throw error;
     }
     const path =
       `/cards/${encodeURIComponent(boardId)}/${encodeURIComponent(itemId)}` +

@@ -12,6 +12,11 @@ use crate::{
 
 /// Miro's Web SDK script.
 const MIRO_SDK_URL: &str = "https://miro.com/app/static/sdk/v2/miro.js";
+/// Where Miro sends the browser back after an install (the app's
+/// registered redirect URI is the public URL plus this).
+pub const OAUTH_CALLBACK_PATH: &str = "/oauth/callback";
+/// Miro's page that tells the user the app is installed.
+const MIRO_INSTALL_COMPLETED_URL: &str = "https://miro.com/app-install-completed/";
 
 /// Whether the app talks to Miro or to the sandbox it carries.
 #[derive(Clone)]
@@ -54,6 +59,8 @@ pub struct Config {
     pub sdk_url: String,
     /// Miro's REST base (`MIRO_API_BASE`); unused in sandbox mode.
     pub miro_api_base: String,
+    /// The page an install ends on (Miro's, or the sandbox's).
+    pub install_completed_url: String,
     pub mode: Mode,
     /// The store (`DATABASE_URL`): `sqlite://path` (created on first start).
     pub database_url: String,
@@ -123,6 +130,20 @@ impl Config {
                         .to_owned(),
                 )),
             };
+        if matches!(mode, Mode::Miro { .. }) && var("APP_SECRET_KEY").is_none() {
+            // A generated key would be lost with the data folder, and every
+            // stored token with it; several processes must share one too.
+            return Err(ServerError::Config(
+                "with MIRO_CLIENT_ID and MIRO_CLIENT_SECRET set, also set APP_SECRET_KEY \
+                 (32 random bytes in base64, e.g. `openssl rand -base64 32`): it seals the \
+                 stored Miro tokens and signs sessions"
+                    .to_owned(),
+            ));
+        }
+        let install_completed_url = match mode {
+            Mode::Sandbox(_) => format!("{public_url}/sandbox/app-install-completed"),
+            Mode::Miro { .. } => MIRO_INSTALL_COMPLETED_URL.to_owned(),
+        };
         let sdk_url = var("MIRO_SDK_URL").unwrap_or_else(|| match mode {
             Mode::Sandbox(_) => format!("{public_url}/sandbox/sdk/v2/miro.js"),
             Mode::Miro { .. } => MIRO_SDK_URL.to_owned(),
@@ -150,6 +171,7 @@ impl Config {
             public_url,
             sdk_url,
             miro_api_base,
+            install_completed_url,
             mode,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             secret_key: var("APP_SECRET_KEY").map(Secret::new),
@@ -171,15 +193,48 @@ impl Config {
             leptos,
             sdk_url: format!("{public_url}/sandbox/sdk/v2/miro.js"),
             miro_api_base: "https://api.miro.com".to_owned(),
+            install_completed_url: format!("{public_url}/sandbox/app-install-completed"),
             mode: Mode::Sandbox(SandboxSettings {
                 public_url: public_url.clone(),
                 app_sdk_uri: format!("{public_url}/miro/headless"),
-                app_redirect_uri: format!("{public_url}/auth/miro/callback"),
+                app_redirect_uri: format!("{public_url}{OAUTH_CALLBACK_PATH}"),
                 app_client_secret: None,
                 limits: LimitSettings::default(),
                 faults: FaultPlan::default(),
             }),
             public_url,
+        }
+    }
+}
+
+impl Config {
+    /// Refuses to serve what would be unsafe to serve: a sandbox (whose
+    /// admin endpoints, client secret and board pages need no sign-in)
+    /// beyond loopback unless `SANDBOX_PUBLIC=1` says that is meant, and a
+    /// real Miro app at an address that is not https (Miro loads app pages
+    /// over https only).
+    pub fn refuse_unsafe_serving(&self) -> Result<(), ServerError> {
+        let addr = self.leptos.site_addr;
+        match &self.mode {
+            Mode::Sandbox(_)
+                if !addr.ip().is_loopback() && var("SANDBOX_PUBLIC").as_deref() != Some("1") =>
+            {
+                Err(ServerError::Config(format!(
+                    "sandbox mode (no MIRO_CLIENT_ID/MIRO_CLIENT_SECRET) would listen on {addr}, \
+                     which is not a loopback address: anyone who can reach it could use the \
+                     sandbox's admin endpoints and client secret. Listen on 127.0.0.1 \
+                     (LEPTOS_SITE_ADDR), set the Miro credentials, or set SANDBOX_PUBLIC=1 if \
+                     exposing the sandbox is really meant"
+                )))
+            }
+            Mode::Miro { .. } if !self.public_url.starts_with("https://") => {
+                Err(ServerError::Config(format!(
+                    "APP_PUBLIC_URL must be set to the https address Miro reaches this server at \
+                     (now {}): Miro loads app pages over https only",
+                    self.public_url
+                )))
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -202,7 +257,7 @@ fn sandbox_settings(public_url: &str) -> Result<SandboxSettings, ServerError> {
     Ok(SandboxSettings {
         public_url: public_url.to_owned(),
         app_sdk_uri: format!("{public_url}/miro/headless"),
-        app_redirect_uri: format!("{public_url}/auth/miro/callback"),
+        app_redirect_uri: format!("{public_url}{OAUTH_CALLBACK_PATH}"),
         app_client_secret: var("SANDBOX_CLIENT_SECRET"),
         limits,
         faults,

@@ -13,6 +13,8 @@ pub mod detail;
 mod error;
 mod headless;
 mod health;
+mod html;
+pub mod install;
 pub mod miro;
 mod router;
 pub mod sandbox;
@@ -31,17 +33,10 @@ use config::Config;
 
 /// Binds the configured address and serves the app until a shutdown signal.
 pub async fn serve(config: Config) -> Result<(), ServerError> {
+    config.refuse_unsafe_serving()?;
     let addr = config.leptos.site_addr;
     let state = AppState::new(config).await?;
     if let Some(sandbox) = &state.sandbox {
-        if !addr.ip().is_loopback() {
-            // The sandbox's board, admin and SDK endpoints have no
-            // authentication: they are a local stand-in for Miro.
-            tracing::warn!(
-                "sandbox mode on {addr}, which is not a loopback address: anyone who can reach it can \
-                 change the sandbox; set MIRO_CLIENT_ID and MIRO_CLIENT_SECRET to use Miro"
-            );
-        }
         tracing::info!(
             "sandbox mode: no Miro credentials set; boards at {}/sandbox/boards/{}",
             state.config.public_url,

@@ -3,10 +3,10 @@
 //! (`server --help`). Everything else lives in the library so tests can
 //! build the same router without a socket.
 
-use server::{config::Config, serve, ServerError};
+use server::{config::Config, serve};
 
 #[tokio::main]
-async fn main() -> Result<(), ServerError> {
+async fn main() {
     // A `.env` file is optional; real environment variables win over it.
     let _ = dotenvy::dotenv();
     server::telemetry::init();
@@ -16,6 +16,14 @@ async fn main() -> Result<(), ServerError> {
         std::process::exit(server::cli::run(args).await);
     }
 
-    let config = Config::from_env()?;
-    serve(config).await
+    // A setting that is wrong stops the start with a message naming it,
+    // rather than serving something other than what was configured.
+    let started = match Config::from_env() {
+        Ok(config) => serve(config).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = started {
+        eprintln!("server: {error}");
+        std::process::exit(1);
+    }
 }

@@ -12,10 +12,12 @@ use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLay
 
 use crate::{
     assets,
+    config::OAUTH_CALLBACK_PATH,
     detail::{connect::connect_card, page::card_page, tickets::issue_ticket, Detail},
+    headless::connect_page,
     headless::headless_page,
     health::healthz,
-    security,
+    install, security,
     state::AppState,
 };
 
@@ -34,6 +36,9 @@ pub fn app_router(state: AppState) -> Router {
         .route("/miro/tickets", post(issue_ticket))
         .route("/miro/cards/connect", post(connect_card))
         .route("/cards/{board_id}/{item_id}", get(card_page))
+        .route("/miro/connect", get(connect_page))
+        .route("/oauth/install", get(install::start))
+        .route(OAUTH_CALLBACK_PATH, get(install::callback))
         .leptos_routes_with_context(&state, routes, page_context(&state), move || {
             shell(leptos_options.clone())
         })

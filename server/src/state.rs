@@ -90,13 +90,21 @@ impl AppState {
 
 /// Opens the store `DATABASE_URL` names, with the key that seals tokens.
 async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, SecretKey), ServerError> {
-    let url = &config.database_url;
+    open_store_at(&config.database_url, config.secret_key.as_ref()).await
+}
+
+/// Opens (and migrates) the store at `url`, with the key that seals its
+/// tokens: `secret_key`, or the one generated beside the database.
+pub async fn open_store_at(
+    url: &str,
+    secret_key: Option<&Secret>,
+) -> Result<(Arc<dyn Store>, SecretKey), ServerError> {
     let Some(path) = sqlite_path(url) else {
         return Err(ServerError::Config(format!(
             "DATABASE_URL '{url}' is not supported: use sqlite://path/to/app.db"
         )));
     };
-    let key = match &config.secret_key {
+    let key = match secret_key {
         Some(text) => {
             SecretKey::from_base64(text.expose()).map_err(|e| ServerError::Config(e.to_string()))?
         }

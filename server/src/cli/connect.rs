@@ -45,32 +45,8 @@ pub async fn connect(env: &HashMap<String, String>) -> Result<Connection, String
             description: format!("Miro at {base}"),
         });
     }
-    let sandbox = get("MIRO_SANDBOX_URL").unwrap_or_else(|| "http://127.0.0.1:3000".to_owned());
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| e.to_string())?;
-    let discovery: Value = http
-        .get(format!("{}/.well-known/miro-sandbox", sandbox.trim_end_matches('/')))
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| format!("no MIRO_ACCESS_TOKEN set, and no sandbox answers at {sandbox} ({e}); start one with scripts/run"))?
-        .json()
-        .await
-        .map_err(|e| format!("the sandbox's discovery document is unreadable: {e}"))?;
-    let field = |name: &str| {
-        discovery[name]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or(format!("the sandbox's discovery lacks {name}"))
-    };
-    let (client_id, redirect_uri) = (field("client_id")?, field("redirect_uri")?);
-    let oauth = OAuthClient {
-        client: client(field("rest_base")?, client_id),
-        authorize_url: field("authorize_url")?,
-        client_secret: Secret::new(field("client_secret")?),
-    };
+    let sandbox = sandbox_app(env).await?;
+    let (oauth, redirect_uri, http) = (sandbox.oauth, sandbox.redirect_uri, sandbox.http);
     let request = oauth.authorize_url(&redirect_uri, None);
     let redirect = http
         .get(&request.url)
@@ -98,6 +74,72 @@ pub async fn connect(env: &HashMap<String, String>) -> Result<Connection, String
             user_id: grant.user_id,
             token: grant.access_token,
         },
-        description: format!("the sandbox at {sandbox}"),
+        description: format!("the sandbox at {}", sandbox.url),
     })
+}
+
+/// The app as the sandbox at `MIRO_SANDBOX_URL` registered it.
+pub struct SandboxApp {
+    pub oauth: OAuthClient,
+    pub redirect_uri: String,
+    pub url: String,
+    /// A client that does not follow redirects (to read OAuth's).
+    pub http: reqwest::Client,
+}
+
+/// Reads the sandbox's discovery document: the app's credentials there.
+pub async fn sandbox_app(env: &HashMap<String, String>) -> Result<SandboxApp, String> {
+    let sandbox = env
+        .get("MIRO_SANDBOX_URL")
+        .filter(|v| !v.is_empty())
+        .cloned()
+        .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let discovery: Value = http
+        .get(format!("{}/.well-known/miro-sandbox", sandbox.trim_end_matches('/')))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("no Miro credentials set, and no sandbox answers at {sandbox} ({e}); start one with scripts/run"))?
+        .json()
+        .await
+        .map_err(|e| format!("the sandbox's discovery document is unreadable: {e}"))?;
+    let field = |name: &str| {
+        discovery[name]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(format!("the sandbox's discovery lacks {name}"))
+    };
+    Ok(SandboxApp {
+        oauth: OAuthClient {
+            client: client(field("rest_base")?, field("client_id")?),
+            authorize_url: field("authorize_url")?,
+            client_secret: Secret::new(field("client_secret")?),
+        },
+        redirect_uri: field("redirect_uri")?,
+        url: sandbox,
+        http,
+    })
+}
+
+/// The app's OAuth side: Miro's with `MIRO_CLIENT_ID` and
+/// `MIRO_CLIENT_SECRET` (and `MIRO_API_BASE`), else the sandbox's.
+pub async fn app_oauth(env: &HashMap<String, String>) -> Result<(OAuthClient, String), String> {
+    let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
+    if let (Some(id), Some(secret)) = (get("MIRO_CLIENT_ID"), get("MIRO_CLIENT_SECRET")) {
+        let base = get("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());
+        return Ok((
+            OAuthClient {
+                client: client(base.clone(), id),
+                authorize_url: "https://miro.com/oauth/authorize".to_owned(),
+                client_secret: Secret::new(secret),
+            },
+            format!("Miro at {base}"),
+        ));
+    }
+    let sandbox = sandbox_app(env).await?;
+    Ok((sandbox.oauth, format!("the sandbox at {}", sandbox.url)))
 }

@@ -1,11 +1,15 @@
 //! The command line of the server binary, for everyday use against Miro or
 //! the sandbox: `server boards` lists boards, `server import` creates or
-//! updates cards from a JSON or CSV file. With no arguments the binary
-//! serves the app instead.
+//! updates cards from a JSON or CSV file, `server sync` drains the outbox,
+//! `server manifest` prints the app manifest, `server installations` lists
+//! and revokes installations. With no arguments the binary serves the app
+//! instead.
 
 mod connect;
 mod csv;
 mod import;
+mod installations;
+mod manifest;
 mod rows;
 mod state;
 
@@ -24,6 +28,11 @@ usage:
                               (.json: an array of objects; otherwise CSV with a header)
   server sync [--for SECONDS] drain the outbox of card writes (DATABASE_URL, with the
                               Miro credentials the app uses) until it is empty, then exit
+  server manifest --public-url URL [--name NAME]
+                              print the app-manifest.yaml for a server reachable at URL
+  server installations        list who installed the app (team, user, when, token state)
+  server installations revoke TEAM_ID USER_ID
+                              revoke that user's token at Miro and delete the installation
 
 import columns: title, description, color (#rrggbb), x, y; app cards: status
   (connected, disconnected, disabled) and any other column as a preview field;
@@ -158,6 +167,22 @@ async fn dispatch(
             eprintln!("talking to {}", connection.description);
             import::run(&import_args, &connection, out).await
         }
+        "manifest" => {
+            let url = flag(args, "--public-url")
+                .ok_or("manifest needs --public-url URL (where Miro reaches this server)")?;
+            let name = flag(args, "--name").unwrap_or_else(|| "Miro Cards".to_owned());
+            let _ = write!(out, "{}", manifest::render(&url, &name)?);
+            Ok(true)
+        }
+        "installations" => match (args.get(1).map(String::as_str), args.get(2), args.get(3)) {
+            (None, _, _) => installations::list(env, out).await,
+            (Some("revoke"), Some(team), Some(user)) => {
+                installations::revoke(env, team, user, out).await
+            }
+            _ => Err(format!(
+                "usage: server installations [revoke TEAM_ID USER_ID]\n{USAGE}"
+            )),
+        },
         other => Err(format!("unknown command '{other}'\n{USAGE}")),
     }
 }

@@ -39,19 +39,22 @@ pub struct CardRequest {
 }
 
 /// A refused call: its status and a message for the user (details go to
-/// the log, never into the answer).
+/// the log, never into the answer). A refusal that connecting the app to
+/// Miro would lift says so (`"connect": true`), so the headless page can
+/// offer exactly that.
 #[derive(Debug)]
 pub struct Refused(pub StatusCode, pub &'static str);
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
+        let connect = self.1 == RECONNECT;
+        (self.0, Json(json!({ "error": self.1, "connect": connect }))).into_response()
     }
 }
 
 const TRY_AGAIN: &str = "The app or Miro is not answering; try again.";
 const RECONNECT: &str =
-    "Connect the app to Miro first (or again): its access was removed or has expired.";
+    "Connect the app to Miro first (or again): it has no access for you yet, or it was removed.";
 
 /// Miro is not answering, or the store failed: worth trying again.
 pub fn try_again(error: &dyn std::fmt::Display) -> Refused {
@@ -151,8 +154,11 @@ impl From<Denied> for Refused {
             Denied::OtherTeam => {
                 Refused(StatusCode::FORBIDDEN, "This card belongs to another team.")
             }
-            Denied::ReconnectNeeded => Refused(StatusCode::UNAUTHORIZED, RECONNECT),
-            Denied::NoBoardAccess | Denied::TokenRefused => Refused(
+            // Miro refusing the token itself means it was revoked.
+            Denied::ReconnectNeeded | Denied::TokenRefused => {
+                Refused(StatusCode::UNAUTHORIZED, RECONNECT)
+            }
+            Denied::NoBoardAccess => Refused(
                 StatusCode::FORBIDDEN,
                 "Your Miro account cannot reach this board.",
             ),

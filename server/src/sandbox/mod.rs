@@ -210,6 +210,10 @@ impl Sandbox {
         Router::new()
             .nest(REST_PREFIX, rest)
             .route("/sandbox/oauth/authorize", get(oauth::authorize))
+            .route(
+                "/sandbox/app-install-completed",
+                get(oauth::install_completed),
+            )
             .route("/.well-known/miro-sandbox", get(discovery::discovery))
             .merge(host::router())
             .merge(page::router())

@@ -209,6 +209,35 @@ pub async fn authorize(
         .into_response()
 }
 
+/// `GET /sandbox/app-install-completed`: Miro's "the app is installed"
+/// page (`miro.com/app-install-completed/`), where an app's install flow
+/// ends.
+pub async fn install_completed(
+    State(sandbox): State<Sandbox>,
+    Query(query): Query<InstallCompletedQuery>,
+) -> Response {
+    let name = query
+        .client_id
+        .as_deref()
+        .and_then(|id| sandbox.app(id))
+        .map_or_else(|| "The app".to_owned(), |app| app.name.clone());
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>App installed · Miro sandbox</title></head>\
+         <body><h1 data-testid=\"install-completed\">{} is installed</h1>\
+         <p>It is installed for team {}. You can close this window and go back to your board.</p></body></html>",
+        html_escape(&name),
+        html_escape(query.team_id.as_deref().unwrap_or("?")),
+    );
+    (StatusCode::OK, Html(body)).into_response()
+}
+
+/// Query of `GET /sandbox/app-install-completed`.
+#[derive(Debug, Deserialize)]
+pub struct InstallCompletedQuery {
+    client_id: Option<String>,
+    team_id: Option<String>,
+}
+
 /// `POST /v1/oauth/token`. Parameters may come in a form body, in the
 /// query, or both (the body wins), as Miro accepts both.
 pub async fn token(

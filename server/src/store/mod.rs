@@ -228,6 +228,9 @@ pub trait Store: Send + Sync + 'static {
     async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>>;
     async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()>;
     async fn installations(&self) -> StoreResult<Vec<TokenKey>>;
+    /// Every installation with when it was made and how its tokens stand
+    /// (never the tokens themselves).
+    async fn installation_list(&self) -> StoreResult<Vec<Installation>>;
 
     // --- records -----------------------------------------------------
     /// Creates a record at version 1 (and logs it).
@@ -309,10 +312,30 @@ pub trait Store: Send + Sync + 'static {
     /// expired at `now`, and deletes it either way, so it works once.
     async fn redeem_ticket(&self, hash: &str, now: i64) -> StoreResult<Option<TicketGrant>>;
 
+    // --- OAuth states ------------------------------------------------
+    /// Keeps the hash of an install's `state` until `expires_at`.
+    async fn create_oauth_state(&self, hash: &str, expires_at: i64) -> StoreResult<()>;
+    /// Takes a state: true if it existed and had not expired at `now`;
+    /// deleted either way, so it works once.
+    async fn take_oauth_state(&self, hash: &str, now: i64) -> StoreResult<bool>;
+
     // --- sync log ----------------------------------------------------
     async fn append_log(&self, entry: &LogEntry) -> StoreResult<()>;
     /// The newest entries first.
     async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>>;
+}
+
+/// An installation as `server installations` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Installation {
+    pub key: TokenKey,
+    /// UNIX seconds of the first install and of the last token change.
+    pub installed_at: i64,
+    pub updated_at: i64,
+    /// When the access token expires (UNIX seconds); `None`: never.
+    pub expires_at: Option<i64>,
+    /// Whether a refresh token is kept (expiring tokens only).
+    pub refreshable: bool,
 }
 
 /// UNIX seconds now.

@@ -152,6 +152,10 @@ impl Store for SqliteStore {
         tokens::list(&self.pool).await
     }
 
+    async fn installation_list(&self) -> StoreResult<Vec<super::Installation>> {
+        tokens::describe(&self.pool).await
+    }
+
     async fn create_record(&self, new: NewRecord<'_>) -> StoreResult<RecordRow> {
         let _write = self.write.lock().await;
         records::create(&self.pool, new).await
@@ -320,6 +324,31 @@ impl Store for SqliteStore {
                 row.try_get::<String, _>("item_id")?,
             ),
         }))
+    }
+
+    async fn create_oauth_state(&self, hash: &str, expires_at: i64) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        // Expired states are useless: clear them while we are here.
+        sqlx::query("delete from oauth_states where expires_at < $1")
+            .bind(super::now())
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("insert into oauth_states (hash, expires_at) values ($1, $2)")
+            .bind(hash)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_oauth_state(&self, hash: &str, now: i64) -> StoreResult<bool> {
+        let _write = self.write.lock().await;
+        let expires_at: Option<i64> =
+            sqlx::query_scalar("delete from oauth_states where hash = $1 returning expires_at")
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(expires_at.is_some_and(|at| at >= now))
     }
 
     async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {

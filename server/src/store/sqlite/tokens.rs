@@ -112,3 +112,27 @@ pub async fn list(pool: &SqlitePool) -> StoreResult<Vec<TokenKey>> {
         })
         .collect()
 }
+
+pub async fn describe(pool: &SqlitePool) -> StoreResult<Vec<crate::store::Installation>> {
+    let rows = sqlx::query(
+        "select user_id, team_id, created_at, updated_at, expires_at,
+                refresh_token is not null as refreshable
+         from installations order by team_id, user_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(crate::store::Installation {
+                key: TokenKey {
+                    user_id: row.try_get("user_id")?,
+                    team_id: row.try_get("team_id")?,
+                },
+                installed_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                expires_at: row.try_get("expires_at")?,
+                refreshable: row.try_get("refreshable")?,
+            })
+        })
+        .collect()
+}

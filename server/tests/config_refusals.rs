@@ -1,0 +1,118 @@
+//! Configurations that must not start: the server binary, run as an
+//! operator would, exits non-zero with a message that names what to fix,
+//! rather than serving something other than what was meant.
+
+use std::process::{Command, Stdio};
+
+/// Runs the server binary in an empty folder (no `.env`) with only `env`
+/// set; returns its exit code and what it printed, or `None` when it did
+/// not exit within 10 s (it started serving).
+fn run_server(env: &[(&str, &str)]) -> Option<(i32, String)> {
+    let folder = tempfile_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .current_dir(&folder)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/app.db", folder.display()),
+        )
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let output = child.wait_with_output().unwrap();
+            let text = String::from_utf8_lossy(&output.stderr).into_owned()
+                + &String::from_utf8_lossy(&output.stdout);
+            let _ = std::fs::remove_dir_all(&folder);
+            return Some((status.code().unwrap_or(-1), text));
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = std::fs::remove_dir_all(&folder);
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(format!(
+        "miro-cards-config-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+const MIRO: [(&str, &str); 2] = [
+    ("MIRO_CLIENT_ID", "3458764600000000009"),
+    ("MIRO_CLIENT_SECRET", "a-real-apps-secret"),
+];
+const KEY: (&str, &str) = (
+    "APP_SECRET_KEY",
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+);
+
+#[test]
+fn the_sandbox_does_not_listen_beyond_loopback_unless_told_to() {
+    let (code, text) = run_server(&[("LEPTOS_SITE_ADDR", "0.0.0.0:0")]).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("not a loopback address"), "{text}");
+    assert!(text.contains("SANDBOX_PUBLIC=1"), "{text}");
+    // Opted in, it starts (and is stopped by the test).
+    assert!(
+        run_server(&[("LEPTOS_SITE_ADDR", "0.0.0.0:0"), ("SANDBOX_PUBLIC", "1")]).is_none(),
+        "with SANDBOX_PUBLIC=1 the sandbox serves"
+    );
+}
+
+#[test]
+fn with_miro_credentials_a_secret_key_and_an_https_public_url_are_required() {
+    let (code, text) = run_server(&MIRO).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("also set APP_SECRET_KEY"), "{text}");
+
+    let mut env = MIRO.to_vec();
+    env.push(KEY);
+    let (code, text) = run_server(&env).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("APP_PUBLIC_URL must be set"), "{text}");
+
+    let mut env = MIRO.to_vec();
+    env.extend([KEY, ("APP_PUBLIC_URL", "http://cards.example.org")]);
+    let (code, text) = run_server(&env).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("APP_PUBLIC_URL must be set to the https address"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("APP_SECRET_KEY"),
+        "the key was given: {text}"
+    );
+
+    let (code, text) = run_server(&[MIRO[0]]).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("MIRO_CLIENT_SECRET"), "{text}");
+}
+
+#[test]
+fn a_complete_miro_configuration_starts() {
+    let mut env = MIRO.to_vec();
+    env.extend([
+        KEY,
+        ("APP_PUBLIC_URL", "https://cards.example.org"),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+    ]);
+    assert!(run_server(&env).is_none(), "it serves");
+}
