@@ -222,7 +222,8 @@ pub async fn install_completed(
         .and_then(|id| sandbox.app(id))
         .map_or_else(|| "The app".to_owned(), |app| app.name.clone());
     let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>App installed · Miro sandbox</title></head>\
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>App installed · Miro sandbox</title>\
+         <link rel=\"icon\" href=\"data:,\"></head>\
          <body><h1 data-testid=\"install-completed\">{} is installed</h1>\
          <p>It is installed for team {}. You can close this window and go back to your board.</p></body></html>",
         html_escape(&name),
