@@ -343,9 +343,10 @@ fn everything_else_is_escaped() {
 #[test]
 fn output_is_deterministic() {
     let md = "Intro *a* **b** [c](https://c.io)\n\n- x\n- y\n\n1. z";
-    assert_eq!(html(md), html(md));
+    let first = html(md);
+    assert_eq!(html(md), first, "a second rendering differs");
     assert_eq!(
-        html(md),
+        first,
         "<p>Intro <em>a</em> <strong>b</strong> <a href=\"https://c.io\">c</a></p>\
          <ul><li>x</li><li>y</li></ul><ol><li>z</li></ol>"
     );
