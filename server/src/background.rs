@@ -2,17 +2,18 @@
 //! reconciliation pass and, in sandbox mode, the app's own installation
 //! into the sandbox.
 
-use crate::{sandbox_install, AppState};
+use crate::AppState;
 
 /// Starts the background tasks; they run until the process ends.
 pub fn start(state: &AppState) {
     let engine = state.sync.clone();
     tokio::spawn(engine.clone().run_worker());
     tokio::spawn(engine.run_reconciler());
+    #[cfg(feature = "sandbox")]
     if state.sandbox.is_some() {
         let state = state.clone();
         tokio::spawn(async move {
-            match sandbox_install::install_and_link(&state).await {
+            match crate::sandbox_install::install_and_link(&state).await {
                 Ok(report) => tracing::info!(
                     linked = report.linked,
                     rewritten = report.rewritten,

@@ -4,11 +4,10 @@
 
 use leptos::config::{get_configuration, LeptosOptions};
 
-use crate::{
-    miro::Secret,
-    sandbox::{FaultPlan, LimitSettings, SandboxSettings},
-    ServerError,
-};
+#[cfg(feature = "sandbox")]
+use sandbox::{FaultPlan, LimitSettings, SandboxSettings};
+
+use crate::{miro::Secret, ServerError};
 
 /// Miro's Web SDK script.
 const MIRO_SDK_URL: &str = "https://miro.com/app/static/sdk/v2/miro.js";
@@ -22,6 +21,7 @@ const MIRO_INSTALL_COMPLETED_URL: &str = "https://miro.com/app-install-completed
 #[derive(Clone)]
 pub enum Mode {
     /// No Miro credentials: the built-in sandbox stands in for Miro.
+    #[cfg(feature = "sandbox")]
     Sandbox(SandboxSettings),
     /// A real Miro app's credentials.
     Miro {
@@ -33,6 +33,7 @@ pub enum Mode {
 impl std::fmt::Debug for Mode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            #[cfg(feature = "sandbox")]
             Mode::Sandbox(_) => f.write_str("Sandbox"),
             Mode::Miro {
                 client_id,
@@ -124,7 +125,16 @@ impl Config {
                     client_id,
                     client_secret: Secret::new(secret),
                 },
+                #[cfg(feature = "sandbox")]
                 (None, None) => Mode::Sandbox(sandbox_settings(&public_url)?),
+                #[cfg(not(feature = "sandbox"))]
+                (None, None) => {
+                    return Err(ServerError::Config(
+                        "set MIRO_CLIENT_ID and MIRO_CLIENT_SECRET: this build has no sandbox \
+                     (it was built without the `sandbox` feature)"
+                            .to_owned(),
+                    ))
+                }
                 _ => return Err(ServerError::Config(
                     "set both MIRO_CLIENT_ID and MIRO_CLIENT_SECRET, or neither to run the sandbox"
                         .to_owned(),
@@ -141,10 +151,12 @@ impl Config {
             ));
         }
         let install_completed_url = match mode {
+            #[cfg(feature = "sandbox")]
             Mode::Sandbox(_) => format!("{public_url}/sandbox/app-install-completed"),
             Mode::Miro { .. } => MIRO_INSTALL_COMPLETED_URL.to_owned(),
         };
         let sdk_url = var("MIRO_SDK_URL").unwrap_or_else(|| match mode {
+            #[cfg(feature = "sandbox")]
             Mode::Sandbox(_) => format!("{public_url}/sandbox/sdk/v2/miro.js"),
             Mode::Miro { .. } => MIRO_SDK_URL.to_owned(),
         });
@@ -182,6 +194,7 @@ impl Config {
 
     /// A sandbox-mode configuration for `leptos` options, as tests use it:
     /// its store is a new database in the system's temporary folder.
+    #[cfg(feature = "sandbox")]
     pub fn sandbox(leptos: LeptosOptions, public_url: &str) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
         let folder = std::env::temp_dir().join(crate::store::new_id("miro-cards-test"));
@@ -214,11 +227,13 @@ impl Config {
     /// real Miro app at an address that is not https (Miro loads app pages
     /// over https only).
     pub fn refuse_unsafe_serving(&self) -> Result<(), ServerError> {
-        let addr = self.leptos.site_addr;
         match &self.mode {
+            #[cfg(feature = "sandbox")]
             Mode::Sandbox(_)
-                if !addr.ip().is_loopback() && var("SANDBOX_PUBLIC").as_deref() != Some("1") =>
+                if !self.leptos.site_addr.ip().is_loopback()
+                    && var("SANDBOX_PUBLIC").as_deref() != Some("1") =>
             {
+                let addr = self.leptos.site_addr;
                 Err(ServerError::Config(format!(
                     "sandbox mode (no MIRO_CLIENT_ID/MIRO_CLIENT_SECRET) would listen on {addr}, \
                      which is not a loopback address: anyone who can reach it could use the \
@@ -239,6 +254,7 @@ impl Config {
     }
 }
 
+#[cfg(feature = "sandbox")]
 fn sandbox_settings(public_url: &str) -> Result<SandboxSettings, ServerError> {
     let faults = match var("SANDBOX_FAULTS") {
         Some(text) => text

@@ -282,10 +282,11 @@ fn miro_refused(error: &MiroError, step: &str) -> Response {
 
 /// The redirect URI registered for the app.
 pub fn redirect_uri(state: &AppState) -> String {
-    match &state.sandbox {
-        Some(sandbox) => sandbox.app_client().redirect_uri.clone(),
-        None => format!("{}{OAUTH_CALLBACK_PATH}", state.config.public_url),
+    #[cfg(feature = "sandbox")]
+    if let Some(sandbox) = &state.sandbox {
+        return sandbox.app_client().redirect_uri.clone();
     }
+    format!("{}{OAUTH_CALLBACK_PATH}", state.config.public_url)
 }
 
 /// The install's `state` from this browser's cookie.

@@ -15,9 +15,8 @@ mod headless;
 mod health;
 mod html;
 pub mod install;
-pub mod miro;
 mod router;
-pub mod sandbox;
+#[cfg(feature = "sandbox")]
 pub mod sandbox_install;
 mod security;
 mod state;
@@ -26,7 +25,13 @@ pub mod sync;
 pub mod telemetry;
 
 pub use error::ServerError;
+/// The Miro client (its own crate: it shares nothing with the sandbox).
+pub use miro;
 pub use router::app_router;
+/// The stand-in for Miro, in builds with the `sandbox` feature (the
+/// default).
+#[cfg(feature = "sandbox")]
+pub use sandbox;
 pub use state::AppState;
 
 use config::Config;
@@ -36,6 +41,7 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
     config.refuse_unsafe_serving()?;
     let addr = config.leptos.site_addr;
     let state = AppState::new(config).await?;
+    #[cfg(feature = "sandbox")]
     if let Some(sandbox) = &state.sandbox {
         tracing::info!(
             "sandbox mode: no Miro credentials set; boards at {}/sandbox/boards/{}",

@@ -28,9 +28,10 @@ pub fn app_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.config.leptos.clone();
 
+    #[cfg(feature = "sandbox")]
     let sandbox = state.sandbox.as_ref().map(|sandbox| sandbox.router());
-    let is_sandbox = state.sandbox.is_some();
-    let mut router = Router::new()
+    let is_sandbox = state.is_sandbox();
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/miro/headless", get(headless_page))
         .route("/miro/tickets", post(issue_ticket))
@@ -44,9 +45,11 @@ pub fn app_router(state: AppState) -> Router {
         })
         .fallback(assets::site_files(&state))
         .with_state(state);
-    if let Some(sandbox) = sandbox {
-        router = router.merge(sandbox);
-    }
+    #[cfg(feature = "sandbox")]
+    let router = match sandbox {
+        Some(sandbox) => router.merge(sandbox),
+        None => router,
+    };
 
     // Applied last so that every response gets them: pages, server
     // functions, assets, and the fallback. What does not say how long it
@@ -67,7 +70,7 @@ pub fn app_router(state: AppState) -> Router {
 /// surroundings, and its script nonce with the policy that admits it.
 pub(crate) fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let detail = Detail::service(state.clone());
-    let is_sandbox = state.sandbox.is_some();
+    let is_sandbox = state.is_sandbox();
     let page_setup = PageSetup {
         sdk_url: state.config.sdk_url.clone(),
     };

@@ -13,7 +13,6 @@ use crate::{
     config::{Config, Mode},
     detail::access::BoardAccess,
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
-    sandbox::Sandbox,
     store::{SecretKey, SqliteStore, Store},
     sync::SyncEngine,
     ServerError,
@@ -24,7 +23,8 @@ use crate::{
 pub struct AppState {
     pub config: Arc<Config>,
     /// The built-in stand-in for Miro, in sandbox mode.
-    pub sandbox: Option<Sandbox>,
+    #[cfg(feature = "sandbox")]
+    pub sandbox: Option<sandbox::Sandbox>,
     /// The Miro client (pointed at the sandbox in sandbox mode) with its
     /// OAuth side.
     pub oauth: OAuthClient,
@@ -39,12 +39,21 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Whether the built-in sandbox stands in for Miro.
+    pub fn is_sandbox(&self) -> bool {
+        #[cfg(feature = "sandbox")]
+        return self.sandbox.is_some();
+        #[cfg(not(feature = "sandbox"))]
+        false
+    }
+
     /// Builds the state from a loaded configuration: opens (and migrates)
     /// the store and loads the card template.
     pub async fn new(config: Config) -> Result<Self, ServerError> {
         let (sandbox, oauth) = match &config.mode {
+            #[cfg(feature = "sandbox")]
             Mode::Sandbox(settings) => {
-                let sandbox = Sandbox::new(settings.clone());
+                let sandbox = sandbox::Sandbox::new(settings.clone());
                 let app = sandbox.app_client().clone();
                 let oauth = oauth_client(
                     sandbox.rest_base(),
@@ -67,6 +76,8 @@ impl AppState {
                 (None, oauth)
             }
         };
+        #[cfg(not(feature = "sandbox"))]
+        let _: Option<()> = sandbox;
         let (store, secret_key) = open_store(&config).await?;
         let template = load_template(config.card_template.as_deref())?;
         let sync = SyncEngine::new(
@@ -79,6 +90,7 @@ impl AppState {
         Ok(Self {
             hashed_assets,
             config: Arc::new(config),
+            #[cfg(feature = "sandbox")]
             sandbox,
             oauth,
             sync,

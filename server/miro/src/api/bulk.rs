@@ -6,7 +6,7 @@
 use reqwest::Method;
 
 use super::{call_with, to_json, LEVEL_2};
-use crate::miro::{segment, Access, Item, MiroClient, MiroError, NewItem};
+use crate::{segment, Access, Item, MiroClient, MiroError, NewItem};
 
 /// Miro creates at most this many items per request.
 pub const CHUNK: usize = 20;

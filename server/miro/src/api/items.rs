@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{call, call_with, LEVEL_1, LEVEL_2, LEVEL_3};
-use crate::miro::{segment, Access, Item, MiroClient, MiroError, ParentRef, Point};
+use crate::{segment, Access, Item, MiroClient, MiroError, ParentRef, Point};
 
 /// Which items to list.
 #[derive(Clone, Debug, Default)]

@@ -11,7 +11,7 @@ use axum::{
 use http::StatusCode;
 use serde_json::{json, Value};
 
-use crate::sandbox::{
+use crate::{
     errors::{parse_body, ApiError, ApiResult, FieldError},
     input::{AppCardInput, Author, CardInput},
     render,

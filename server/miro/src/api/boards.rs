@@ -3,7 +3,7 @@
 use reqwest::Method;
 
 use super::{call, LEVEL_1};
-use crate::miro::{segment, Access, Board, BoardQuery, MiroClient, MiroError, Page};
+use crate::{segment, Access, Board, BoardQuery, MiroClient, MiroError, Page};
 
 impl MiroClient {
     /// One page of the boards the user can see.

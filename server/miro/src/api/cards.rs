@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::{call, call_with, to_json, LEVEL_1, LEVEL_2, LEVEL_3};
-use crate::miro::{segment, Access, AppCard, AppCardWrite, Card, CardWrite, MiroClient, MiroError};
+use crate::{segment, Access, AppCard, AppCardWrite, Card, CardWrite, MiroClient, MiroError};
 
 fn path(board_id: &str, kind: &str, item_id: Option<&str>) -> String {
     match item_id {

@@ -10,7 +10,7 @@ use axum::{
 use serde_json::{json, Value};
 
 use super::number_param;
-use crate::sandbox::{errors::ApiResult, render, Caller, Sandbox};
+use crate::{errors::ApiResult, render, Caller, Sandbox};
 
 pub async fn list(
     State(sandbox): State<Sandbox>,
@@ -20,7 +20,7 @@ pub async fn list(
     let limit = number_param("limit", params.get("limit"), 20, 1, 50)?;
     let offset = number_param("offset", params.get("offset"), 0, 0, usize::MAX)?;
     if params.get("query").is_some_and(|q| q.chars().count() > 500) {
-        return Err(crate::sandbox::errors::ApiError::invalid_field(
+        return Err(crate::errors::ApiError::invalid_field(
             "query",
             "must be at most 500 characters",
         ));

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::number_param;
-use crate::sandbox::{
+use crate::{
     errors::{parse_body, ApiError, ApiResult},
     render,
     world::{Content, Tag, MAX_TAGS_PER_ITEM},

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{number_param, tags};
-use crate::sandbox::{
+use crate::{
     errors::{parse_body, ApiError, ApiResult},
     input::{apply_layout, Author, PositionInput},
     render,
@@ -118,7 +118,7 @@ pub async fn get(
 #[derive(Debug, Deserialize)]
 pub struct ItemUpdate {
     position: Option<PositionInput>,
-    parent: Option<crate::sandbox::input::ParentInput>,
+    parent: Option<crate::input::ParentInput>,
 }
 
 pub async fn update(

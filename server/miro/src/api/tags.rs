@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::{call, call_with, to_json, LEVEL_1};
-use crate::miro::{http::Call, segment, Access, Item, MiroClient, MiroError, Page, Tag, TagWrite};
+use crate::{http::Call, segment, Access, Item, MiroClient, MiroError, Page, Tag, TagWrite};
 
 /// A tag on an item: what attach and detach act on.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::sandbox::{
+use crate::{
     errors::{parse_body, ApiError, ApiResult, FieldError},
     input::{AppCardInput, Author, CardInput},
     render,
@@ -166,6 +166,6 @@ pub async fn delete<K: CardType>(
     let item = find::<K>(&mut world, &board_id, &item_id)?;
     item.check_writable_by(&caller.client_id)?;
     world.board_mut(&board_id)?.remove_item(&item_id)?;
-    sandbox.publish(crate::sandbox::Change::Removed { board_id, item_id });
+    sandbox.publish(crate::Change::Removed { board_id, item_id });
     Ok(StatusCode::NO_CONTENT)
 }

@@ -34,9 +34,9 @@ mod tokens;
 
 use std::sync::Arc;
 
+pub use self::http::RetryPolicy;
 pub use api::{BulkFailure, ItemFilter, ItemPages, TagOnItem};
 pub use error::{ErrorDetail, FieldError, MiroError};
-pub use http::RetryPolicy;
 pub use model::*;
 pub use oauth::{AuthorizeRequest, NamedRef, OAuthClient, TokenGrant, TokenInfo};
 pub use secret::Secret;
