@@ -2,8 +2,6 @@
 //! (ID tokens, createAppCard, get, sync, remove) and the live feed that
 //! redraws a card when REST changes it.
 
-mod support;
-
 use std::time::Duration;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
@@ -11,7 +9,7 @@ use hmac::{Hmac, Mac};
 use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::Sha256;
-use support::sandbox::{encode, status_and_json, TestServer};
+use crate::support::sandbox::{encode, status_and_json, TestServer};
 
 async fn sdk(server: &TestServer, method: &str, args: Value) -> (u16, Value) {
     let url = format!(

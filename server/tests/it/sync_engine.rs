@@ -3,8 +3,6 @@
 //! writes but lose none, duplicates and echoes are not sent, deleted cards
 //! unlink themselves and deleted sources disable their cards.
 
-mod support;
-
 use std::time::Duration;
 
 use app::cards::{render_card, CardStatus};
@@ -14,7 +12,7 @@ use server::{
     store::{RecordSave, Store, StoreError},
     sync::{card, SyncError},
 };
-use support::sync::{fields, template, SyncHarness};
+use crate::support::sync::{fields, template, SyncHarness};
 
 /// Saves `title` over version `base` through the engine.
 async fn save_title(
@@ -302,7 +300,7 @@ async fn reconciliation_rewrites_drifted_cards_and_respects_its_budget() {
             &h.access,
             &board,
             &cards[0].item_id,
-            &support::sandbox::titled("Edited elsewhere"),
+            &crate::support::sandbox::titled("Edited elsewhere"),
         )
         .await
         .unwrap();

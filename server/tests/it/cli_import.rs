@@ -3,12 +3,10 @@
 //! updates, a changed row changes its card, a card deleted on the board is
 //! recreated, bad rows are refused with their row and column).
 
-mod support;
-
 use std::{collections::HashMap, path::PathBuf, time::Duration};
 
 use server::miro::ItemFilter;
-use support::sandbox::TestServer;
+use crate::support::sandbox::TestServer;
 
 struct Cli {
     env: HashMap<String, String>,

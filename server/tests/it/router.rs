@@ -14,8 +14,6 @@ use server::{
 };
 use tower::ServiceExt;
 
-mod support;
-
 /// A router whose site root is a fresh folder holding one stylesheet.
 async fn router_with_site() -> (Router, tempdir::TempSite) {
     let site = tempdir::TempSite::new();
@@ -67,7 +65,7 @@ fn assert_security_headers(response: &Response<Body>, uri: &str) {
 
 #[tokio::test]
 async fn healthz_answers_ok_with_the_version() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let (router, _site) = router_with_site().await;
     let response = get(router, "/healthz").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -79,7 +77,7 @@ async fn healthz_answers_ok_with_the_version() {
 
 #[tokio::test]
 async fn card_view_without_a_ticket_is_refused_with_a_nonced_strict_policy() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let (router, _site) = router_with_site().await;
     let response = get(router, "/cards/uXjVOfjkmAk%3D/3458764517517852417").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -117,7 +115,7 @@ async fn card_view_without_a_ticket_is_refused_with_a_nonced_strict_policy() {
 
 #[tokio::test]
 async fn unknown_page_is_a_404_rendered_by_the_app() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let (router, _site) = router_with_site().await;
     let response = get(router, "/no/such/page").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -127,7 +125,7 @@ async fn unknown_page_is_a_404_rendered_by_the_app() {
 
 #[tokio::test]
 async fn site_assets_are_served_with_the_security_headers() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let (router, _site) = router_with_site().await;
     let response = get(router, "/pkg/miro-cards.css").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -149,7 +147,7 @@ async fn get_with(router: Router, uri: &str, accept_encoding: &str) -> Response<
 
 #[tokio::test]
 async fn bundle_files_go_out_precompressed_as_the_browser_asks_and_hashed_ones_are_immutable() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let site = tempdir::TempSite::new();
     // What `cargo leptos build --release -P` leaves: the file, its brotli and
     // gzip copies (marked here so the test sees which one was sent).
@@ -223,7 +221,7 @@ async fn bundle_files_go_out_precompressed_as_the_browser_asks_and_hashed_ones_a
 
 #[tokio::test]
 async fn pages_are_compressed_and_never_stored() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let (router, _site) = router_with_site().await;
     for uri in [
         "/",
@@ -248,7 +246,7 @@ async fn pages_are_compressed_and_never_stored() {
 
 #[tokio::test]
 async fn with_miro_credentials_the_sandbox_is_not_served() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let site = tempdir::TempSite::new();
     let leptos = LeptosOptions::builder()
         .output_name("miro-cards")

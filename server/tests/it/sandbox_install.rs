@@ -2,13 +2,11 @@
 //! links the seeded app cards it owns, so a fresh start shows a working
 //! board; a second run changes nothing.
 
-mod support;
-
 use std::time::Duration;
 
 use app::cards::CardStatus;
 use server::sandbox_install::install_and_link;
-use support::sandbox::TestServer;
+use crate::support::sandbox::TestServer;
 
 #[tokio::test]
 async fn the_app_installs_itself_and_links_the_seeded_cards_once() {

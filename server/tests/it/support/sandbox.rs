@@ -63,11 +63,6 @@ impl TestServer {
         self.discovery["board_ids"][0].as_str().unwrap().to_owned()
     }
 
-    /// `{rest_base}/v2/boards/{board}` with the id percent-encoded.
-    pub fn board_url(&self, board: &str) -> String {
-        format!("{}/v2/boards/{}", self.rest_base(), encode(board))
-    }
-
     /// Runs authorize → token for our app; returns the token JSON.
     pub async fn grant(&self) -> Value {
         let (id, secret, redirect) = (

@@ -3,8 +3,6 @@
 //! its error indices, and the shape of what it sends (checked against the
 //! official spec's request schemas).
 
-mod support;
-
 use std::time::Duration;
 
 use server::miro::{
@@ -12,7 +10,7 @@ use server::miro::{
     CardStyle, CardWrite, IconShape, ItemFilter, MiroError, NewItem, Point, Size, TagColor,
     TagOnItem, TagWrite,
 };
-use support::{
+use crate::support::{
     openapi::assert_request,
     sandbox::{titled, TestServer},
 };

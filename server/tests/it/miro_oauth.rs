@@ -3,15 +3,13 @@
 //! before expiry, one refresh for many concurrent callers, and a rejected
 //! refresh turning into "reconnect needed".
 
-mod support;
-
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use server::miro::{
     MemoryTokenStore, MiroError, OAuthClient, Secret, StoredTokens, TokenError, TokenKey,
     TokenManager, TokenStore,
 };
-use support::sandbox::TestServer;
+use crate::support::sandbox::TestServer;
 
 fn oauth(server: &TestServer) -> OAuthClient {
     OAuthClient {

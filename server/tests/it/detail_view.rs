@@ -4,14 +4,12 @@
 //! saves through the `save_card` server function, with conflicts, invalid
 //! input and forged sessions refused and the card on the board following.
 
-mod support;
-
 use serde_json::{json, Value};
 use server::{
     sandbox_install::install_and_link,
     store::{CardKey, TicketGrant},
 };
-use support::sandbox::{encode, status_and_json, TestServer};
+use crate::support::sandbox::{encode, status_and_json, TestServer};
 
 /// A linked, connected card of ours on the first board.
 async fn linked_card(server: &TestServer) -> CardKey {
@@ -109,7 +107,7 @@ async fn save(
 
 #[tokio::test]
 async fn a_ticket_needs_a_valid_id_token_and_a_linked_card() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let server = TestServer::start().await;
     let card = linked_card(&server).await;
     let (status, body) = ticket(&server, &card, None).await;
@@ -129,7 +127,7 @@ async fn a_ticket_needs_a_valid_id_token_and_a_linked_card() {
 
 #[tokio::test]
 async fn a_ticket_opens_the_view_with_the_cards_data_once() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let server = TestServer::start().await;
     let card = linked_card(&server).await;
     let token = server.sdk_id_token().await;
@@ -177,7 +175,7 @@ async fn a_ticket_opens_the_view_with_the_cards_data_once() {
 
 #[tokio::test]
 async fn the_views_session_saves_and_the_card_follows() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let server = TestServer::start().await;
     let card = linked_card(&server).await;
     let token = server.sdk_id_token().await;
@@ -227,7 +225,7 @@ async fn the_views_session_saves_and_the_card_follows() {
 
 #[tokio::test]
 async fn connecting_a_disconnected_card_makes_it_a_connected_record() {
-    let _one_renderer = support::sandbox::render_lock().await;
+    let _one_renderer = crate::support::sandbox::render_lock().await;
     let server = TestServer::start().await;
     install_and_link(&server.state).await.unwrap();
     let access = server.access().await;

@@ -5,11 +5,9 @@
 //! prose describes: defaults, partial PATCH, ownership, cursor paging to the
 //! end, all-or-nothing bulk create with indexed errors, and tags.
 
-mod support;
-
 use reqwest::Method;
 use serde_json::{json, Value};
-use support::{
+use crate::support::{
     openapi::assert_response,
     sandbox::{encode, status_and_json, TestServer},
 };
@@ -764,7 +762,7 @@ async fn token_info_and_revoke_answer_as_the_spec_says() {
     assert_eq!(status, 400);
 
     let body = json!({ "accessToken": api.token, "clientId": server.str("client_id"), "clientSecret": server.str("client_secret") });
-    support::openapi::assert_request("POST", "/v2/oauth/revoke", &body);
+    crate::support::openapi::assert_request("POST", "/v2/oauth/revoke", &body);
     for expected in [204, 404] {
         let response = server
             .client

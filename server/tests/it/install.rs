@@ -4,13 +4,11 @@
 //! ending on a page that says so with nothing stored. Then the command
 //! line's `installations` and `revoke`, and `manifest`.
 
-mod support;
-
 use std::collections::HashMap;
 
 use reqwest::header::{LOCATION, SET_COOKIE};
 use server::miro::TokenKey;
-use support::sandbox::TestServer;
+use crate::support::sandbox::TestServer;
 
 /// What `GET /oauth/install` answered: where it sends the browser, with
 /// which `state`, and the cookie it set.

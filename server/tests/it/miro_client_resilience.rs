@@ -4,13 +4,11 @@
 //! keeps every call within its deadline. All against the sandbox's fault
 //! injection over real HTTP; the sandbox's request log counts what was sent.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use server::miro::MiroError;
-use support::sandbox::{titled, TestServer};
+use crate::support::sandbox::{titled, TestServer};
 
 #[tokio::test]
 async fn a_spent_budget_is_waited_out_without_sending_requests_miro_would_refuse() {

@@ -3,12 +3,10 @@
 //! document built by hand from Miro's spec and to fail a broken one, with a
 //! message naming the JSON pointer of the problem.
 
-mod support;
-
 use std::path::Path;
 
 use serde_json::{json, Value};
-use support::openapi::{assert_response, OpenApi};
+use crate::support::openapi::{assert_response, OpenApi};
 
 const APP_CARD: &str = "/v2/boards/{board_id}/app_cards/{item_id}";
 const BULK: &str = "/v2/boards/{board_id}/items/bulk";

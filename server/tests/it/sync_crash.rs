@@ -6,8 +6,6 @@
 //! process (`server sync`) pointed at it as at Miro, so the kill is a real
 //! SIGKILL of a process holding the SQLite file.
 
-mod support;
-
 use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -15,7 +13,7 @@ use std::{
 
 use serde_json::json;
 use server::store::{RecordSave, Store};
-use support::sync::{fields, SyncHarness};
+use crate::support::sync::{fields, SyncHarness};
 
 fn drain_process(h: &SyncHarness) -> Child {
     Command::new(env!("CARGO_BIN_EXE_server"))

@@ -1,0 +1,5 @@
+//! Shared test support for the integration tests (`tests/it`).
+
+pub mod openapi;
+pub mod sandbox;
+pub mod sync;
