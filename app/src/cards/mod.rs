@@ -3,6 +3,7 @@
 //! record into the detail view's live preview, with the same code, so the
 //! two cannot disagree. Nothing here does I/O.
 
+pub mod limits;
 pub mod markdown;
 pub mod model;
 pub mod render;

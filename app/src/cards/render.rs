@@ -4,10 +4,10 @@
 //! nothing), and shared by the server's card writes and the browser's live
 //! preview, so the two always agree.
 
+use super::limits::{parse_date, MAX_FIELD_VALUE_CHARS, MAX_PREVIEW_FIELDS};
 use super::markdown::{escape_text, to_miro_html};
 use super::model::{CardPreview, CardStatus, PreviewField, RecordFields};
 use super::template::{CardTemplate, ChipRule, ChipSource, DateStyle};
-use super::validate::{parse_date, MAX_FIELD_VALUE_CHARS, MAX_PREVIEW_FIELDS};
 
 /// The card Miro shows for this record: the title escaped, the description
 /// converted from Markdown, the status passed through, the border coloured by
@@ -136,7 +136,7 @@ pub fn format_date(value: &str, style: DateStyle) -> String {
     let Some((year, month, day)) = parse_date(value) else {
         return value.to_owned();
     };
-    let month = &super::validate::MONTH_NAMES[month as usize - 1][..3];
+    let month = &super::limits::MONTH_NAMES[month as usize - 1][..3];
     match style {
         DateStyle::Iso => value.to_owned(),
         DateStyle::Short => format!("{month} {day}"),

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::validate::{check_color, check_icon_url, MAX_TOOLTIP_CHARS};
+use super::limits::{check_color, check_icon_url, MAX_TOOLTIP_CHARS};
 use super::{markdown::DescriptionRules, model::IconShape};
 
 /// The template that ships with the app, kept next to this file.

@@ -1,5 +1,5 @@
 //! The Miro client: the only code that talks to Miro's REST API v2. The
-//! detail view, sync, the panel and the install flow all go through it.
+//! detail view, sync, the command line and the install flow all go through it.
 //!
 //! **Retries and idempotency.** A call has one deadline covering every
 //! wait and attempt ([`RetryPolicy::deadline`]), and each attempt its own

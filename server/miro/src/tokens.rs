@@ -5,8 +5,10 @@
 //! token at once would leave the loser holding a dead refresh token and
 //! log the user out. Refreshes of one key therefore run one at a time: the
 //! second caller waits for the first, then finds the fresh token in the
-//! store and uses it. (Several server instances need the store's own lock
-//! on top; the database store provides it.) A refresh token Miro rejects
+//! store and uses it. This holds within one process only: two processes on
+//! one database (a server and `server sync`) can still refresh the same
+//! token at once; a lock in the store is what would prevent that. A
+//! refresh token Miro rejects
 //! means the user must connect the app again: the tokens are forgotten and
 //! [`TokenError::ReconnectNeeded`] is returned.
 

@@ -2,7 +2,8 @@
 //! needs, compiled into the binary: its script and stylesheet, and the Web
 //! SDK stand-in the app's iframes load (`/sandbox/sdk/v2/miro.js`). The
 //! page embeds the board's items and the app's `sdkUri`; `board.js` draws
-//! the cards and hosts the app's headless, modal and panel iframes.
+//! the cards and hosts the app's headless and modal iframes (and panels,
+//! which the SDK stand-in can open, though the app has none yet).
 
 use axum::{
     extract::{Path, State},

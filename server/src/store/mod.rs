@@ -1,9 +1,8 @@
 //! The store: installations (sealed tokens), records and their versions,
 //! card links, the outbox of card writes, and the sync log.
 //!
-//! It is a trait so that backends can be swapped: SQLite is the embedded
-//! default ([`SqliteStore`]); PostgreSQL, for several instances, implements
-//! the same trait. Every method that changes more than one table does so in
+//! It is a trait so that backends can be swapped; SQLite
+//! ([`SqliteStore`]) is the only one so far. Every method that changes more than one table does so in
 //! one transaction: a save, its sync-log row and its outbox rows commit
 //! together or not at all, so an acknowledged edit is never half-stored.
 
@@ -20,7 +19,7 @@ use crate::miro::{StoredTokens, TokenKey};
 
 /// Where a change came from, as the sync log and the outbox record it.
 pub mod origin {
-    /// An edit in the detail view or the panel.
+    /// An edit in the detail view.
     pub const MIRO: &str = "miro";
     /// The reconciliation pass.
     pub const RECONCILE: &str = "reconcile";
@@ -219,8 +218,8 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// What the app keeps. Implemented by [`SqliteStore`] (and the PostgreSQL
-/// store); tests run against real databases, never a mock.
+/// What the app keeps. Implemented by [`SqliteStore`]; tests run against a
+/// real database, never a mock.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     // --- installations -----------------------------------------------

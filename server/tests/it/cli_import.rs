@@ -5,8 +5,8 @@
 
 use std::{collections::HashMap, path::PathBuf, time::Duration};
 
-use server::miro::ItemFilter;
 use crate::support::sandbox::TestServer;
+use server::miro::ItemFilter;
 
 struct Cli {
     env: HashMap<String, String>,

@@ -4,12 +4,12 @@
 //! saves through the `save_card` server function, with conflicts, invalid
 //! input and forged sessions refused and the card on the board following.
 
+use crate::support::sandbox::{encode, status_and_json, TestServer};
 use serde_json::{json, Value};
 use server::{
     sandbox_install::install_and_link,
     store::{CardKey, TicketGrant},
 };
-use crate::support::sandbox::{encode, status_and_json, TestServer};
 
 /// A linked, connected card of ours on the first board.
 async fn linked_card(server: &TestServer) -> CardKey {

@@ -3,9 +3,9 @@
 //! code with the sandbox's signer, so agreement here means both follow the
 //! same format.
 
+use crate::support::sandbox::TestServer;
 use serde_json::Value;
 use server::miro::id_token::{verify, IdTokenError};
-use crate::support::sandbox::TestServer;
 
 async fn sdk_id_token(server: &TestServer) -> String {
     server.sdk_id_token().await

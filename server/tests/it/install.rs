@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
+use crate::support::sandbox::TestServer;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use server::miro::TokenKey;
-use crate::support::sandbox::TestServer;
 
 /// What `GET /oauth/install` answered: where it sends the browser, with
 /// which `state`, and the cookie it set.

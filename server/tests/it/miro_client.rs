@@ -5,14 +5,14 @@
 
 use std::time::Duration;
 
+use crate::support::{
+    openapi::assert_request,
+    sandbox::{titled, TestServer},
+};
 use server::miro::{
     AppCardChanges, AppCardStatus, AppCardStyle, AppCardWrite, BoardQuery, CardData, CardField,
     CardStyle, CardWrite, IconShape, ItemFilter, MiroError, NewItem, Point, Size, TagColor,
     TagOnItem, TagWrite,
-};
-use crate::support::{
-    openapi::assert_request,
-    sandbox::{titled, TestServer},
 };
 
 #[tokio::test]

@@ -6,9 +6,9 @@
 
 use std::time::{Duration, Instant};
 
+use crate::support::sandbox::{titled, TestServer};
 use serde_json::json;
 use server::miro::MiroError;
-use crate::support::sandbox::{titled, TestServer};
 
 #[tokio::test]
 async fn a_spent_budget_is_waited_out_without_sending_requests_miro_would_refuse() {

@@ -5,11 +5,11 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
+use crate::support::sandbox::TestServer;
 use server::miro::{
     MemoryTokenStore, MiroError, OAuthClient, Secret, StoredTokens, TokenError, TokenKey,
     TokenManager, TokenStore,
 };
-use crate::support::sandbox::TestServer;
 
 fn oauth(server: &TestServer) -> OAuthClient {
     OAuthClient {

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
 use crate::support::openapi::{assert_response, OpenApi};
+use serde_json::{json, Value};
 
 const APP_CARD: &str = "/v2/boards/{board_id}/app_cards/{item_id}";
 const BULK: &str = "/v2/boards/{board_id}/items/bulk";

@@ -5,12 +5,12 @@
 //! prose describes: defaults, partial PATCH, ownership, cursor paging to the
 //! end, all-or-nothing bulk create with indexed errors, and tags.
 
-use reqwest::Method;
-use serde_json::{json, Value};
 use crate::support::{
     openapi::assert_response,
     sandbox::{encode, status_and_json, TestServer},
 };
+use reqwest::Method;
+use serde_json::{json, Value};
 
 /// One call to the REST API: sends `body` (if any) to `path` and checks the
 /// answer against the spec's operation `template`.

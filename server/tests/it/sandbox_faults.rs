@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::support::sandbox::{status_and_json, TestServer};
 use reqwest::{Method, Response};
 use serde_json::json;
-use crate::support::sandbox::{status_and_json, TestServer};
 
 fn header(response: &Response, name: &str) -> u64 {
     response.headers()[name].to_str().unwrap().parse().unwrap()
@@ -25,7 +25,10 @@ async fn every_answer_carries_the_budget_and_a_spent_budget_gets_429_until_reset
     let server = TestServer::start().await;
     let token = server.token().await;
     server.set_rate_limit(250, 2).await;
-    let board = format!("/v2/boards/{}", crate::support::sandbox::encode(&server.board()));
+    let board = format!(
+        "/v2/boards/{}",
+        crate::support::sandbox::encode(&server.board())
+    );
     let mut remaining = Vec::new();
     for _ in 0..5 {
         // GET a board is level 1: 50 credits.
@@ -84,7 +87,10 @@ async fn every_answer_carries_the_budget_and_a_spent_budget_gets_429_until_reset
 async fn bulk_create_costs_level_two_per_item_and_delete_costs_level_three() {
     let server = TestServer::start().await;
     let token = server.token().await;
-    let board = format!("/v2/boards/{}", crate::support::sandbox::encode(&server.board()));
+    let board = format!(
+        "/v2/boards/{}",
+        crate::support::sandbox::encode(&server.board())
+    );
     let items: Vec<_> = (0..3)
         .map(|i| json!({"type": "app_card", "data": {"title": format!("bulk {i}")}}))
         .collect();
@@ -146,7 +152,10 @@ async fn injected_errors_use_miros_error_shape() {
 async fn conflicts_are_injected_only_where_the_spec_lists_409() {
     let server = TestServer::start().await;
     let token = server.token().await;
-    let board = format!("/v2/boards/{}", crate::support::sandbox::encode(&server.board()));
+    let board = format!(
+        "/v2/boards/{}",
+        crate::support::sandbox::encode(&server.board())
+    );
     let (_, card) = status_and_json(
         server
             .rest(Method::POST, &format!("{board}/app_cards"), &token)
@@ -180,7 +189,10 @@ async fn conflicts_are_injected_only_where_the_spec_lists_409() {
 }
 
 async fn app_card_count(server: &TestServer, token: &str) -> u64 {
-    let board = format!("/v2/boards/{}", crate::support::sandbox::encode(&server.board()));
+    let board = format!(
+        "/v2/boards/{}",
+        crate::support::sandbox::encode(&server.board())
+    );
     let (_, page) = status_and_json(
         server
             .rest(Method::GET, &format!("{board}/items?type=app_card"), token)
@@ -196,7 +208,10 @@ async fn app_card_count(server: &TestServer, token: &str) -> u64 {
 async fn a_connection_dropped_before_the_write_changes_nothing_and_after_it_keeps_the_write() {
     let server = TestServer::start().await;
     let token = server.token().await;
-    let board = format!("/v2/boards/{}", crate::support::sandbox::encode(&server.board()));
+    let board = format!(
+        "/v2/boards/{}",
+        crate::support::sandbox::encode(&server.board())
+    );
     let before = app_card_count(&server, &token).await;
 
     server.set_faults(json!({"drop_before": 1.0})).await;

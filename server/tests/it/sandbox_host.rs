@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
+use crate::support::sandbox::{encode, status_and_json, TestServer};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use hmac::{Hmac, Mac};
 use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::Sha256;
-use crate::support::sandbox::{encode, status_and_json, TestServer};
 
 async fn sdk(server: &TestServer, method: &str, args: Value) -> (u16, Value) {
     let url = format!(

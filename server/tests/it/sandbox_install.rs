@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use crate::support::sandbox::TestServer;
 use app::cards::CardStatus;
 use server::sandbox_install::install_and_link;
-use crate::support::sandbox::TestServer;
 
 #[tokio::test]
 async fn the_app_installs_itself_and_links_the_seeded_cards_once() {

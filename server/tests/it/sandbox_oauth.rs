@@ -2,9 +2,9 @@
 //! in form and query style, single-use and expiring codes, rotating
 //! refresh tokens, token expiry, token info and revoke.
 
+use crate::support::sandbox::{status_and_json, TestServer};
 use reqwest::Method;
 use serde_json::Value;
-use crate::support::sandbox::{status_and_json, TestServer};
 
 async fn exchange(server: &TestServer, params: &[(&str, &str)]) -> (u16, Value) {
     status_and_json(

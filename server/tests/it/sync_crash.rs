@@ -11,9 +11,9 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::support::sync::{fields, SyncHarness};
 use serde_json::json;
 use server::store::{RecordSave, Store};
-use crate::support::sync::{fields, SyncHarness};
 
 fn drain_process(h: &SyncHarness) -> Child {
     Command::new(env!("CARGO_BIN_EXE_server"))

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::support::sync::{fields, template, SyncHarness};
 use app::cards::{render_card, CardStatus};
 use serde_json::json;
 use server::{
@@ -12,7 +13,6 @@ use server::{
     store::{RecordSave, Store, StoreError},
     sync::{card, SyncError},
 };
-use crate::support::sync::{fields, template, SyncHarness};
 
 /// Saves `title` over version `base` through the engine.
 async fn save_title(

@@ -10,6 +10,7 @@ use leptos::{ev, prelude::*};
 use super::{
     browser,
     conflict::ConflictPanel,
+    form::{Form, TextField},
     lists::{CustomFieldsEditor, PreviewFieldsEditor},
     preview::CardPreviewView,
     status::{Conflict, SaveState, SaveStatus},
@@ -17,27 +18,11 @@ use super::{
 use crate::{
     cards::{
         render_card,
-        validate::{errors_for, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS},
-        validate_record, CardTemplate, FieldError, RecordFields,
+        validate::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS},
+        validate_record, RecordFields,
     },
     detail::{save_card, BoardSync, CardViewData, SaveOutcome, SaveRequest, ViewError},
 };
-
-/// The form's state, shared by its parts (all of it is `Copy`).
-#[derive(Clone, Copy)]
-pub struct Form {
-    pub fields: RwSignal<RecordFields>,
-    pub errors: Memo<Vec<FieldError>>,
-    pub template: StoredValue<CardTemplate>,
-}
-
-impl Form {
-    /// The message for `path`, if its value is refused.
-    pub fn error(self, path: String) -> Signal<Option<String>> {
-        let errors = self.errors;
-        Signal::derive(move || errors.with(|e| errors_for(e, &path).map(str::to_owned)))
-    }
-}
 
 /// The editor for one card's record.
 #[component]
@@ -302,75 +287,6 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
             }
                 .into_any()}
         </form>
-    }
-}
-
-/// A labelled text input (or textarea) with its error, announced when it
-/// appears.
-// Leptos components own their props.
-#[allow(clippy::needless_pass_by_value)]
-#[component]
-pub fn TextField(
-    form: Form,
-    #[prop(into)] id: String,
-    label: &'static str,
-    #[prop(into)] value: Signal<String>,
-    set: Callback<String>,
-    #[prop(optional)] kind: Option<&'static str>,
-    #[prop(optional)] multiline: bool,
-    #[prop(optional, into)] hint: Option<String>,
-    /// The validation path; defaults to `id`.
-    #[prop(optional, into)]
-    path: Option<String>,
-) -> impl IntoView {
-    let error = form.error(path.unwrap_or_else(|| id.clone()));
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = if hint.is_some() {
-        format!("{hint_id} {error_id}")
-    } else {
-        error_id.clone()
-    };
-    let initial = value.get_untracked();
-    let input = if multiline {
-        view! {
-            <textarea
-                id=id.clone()
-                name=id.clone()
-                rows="5"
-                aria-describedby=described
-                aria-invalid=move || error.with(Option::is_some).to_string()
-                prop:value=value
-                on:input=move |ev| set.run(event_target_value(&ev))
-            >
-                {initial}
-            </textarea>
-        }
-        .into_any()
-    } else {
-        view! {
-            <input
-                id=id.clone()
-                name=id.clone()
-                type=kind.unwrap_or("text")
-                value=initial
-                aria-describedby=described
-                aria-invalid=move || error.with(Option::is_some).to_string()
-                prop:value=value
-                on:input=move |ev| set.run(event_target_value(&ev))
-            />
-        }
-        .into_any()
-    };
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            {input}
-            {hint.map(|hint| view! { <p class="field__hint" id=hint_id>{hint}</p> })}
-            <p class="field__error" id=error_id role="alert" data-testid=format!("error-{id}")>
-                {move || error.get()}
-            </p>
-        </div>
     }
 }
 

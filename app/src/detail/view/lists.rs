@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::editor::{Form, TextField};
+use super::form::{Form, TextField};
 use crate::cards::{
     validate::{MAX_CUSTOM_FIELDS, MAX_PREVIEW_FIELDS},
     CustomField, IconShape, PreviewField,

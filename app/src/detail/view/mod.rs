@@ -5,6 +5,7 @@
 mod browser;
 mod conflict;
 mod editor;
+mod form;
 mod lists;
 mod preview;
 mod status;

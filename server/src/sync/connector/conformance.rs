@@ -1,6 +1,6 @@
 //! The conformance suite every connector must pass: what the sync engine
 //! relies on, checked against a real instance of the connector's tool (the
-//! built-in one against SQLite; GitHub's against its stand-in). Call
+//! built-in one, the only connector so far, against SQLite). Call
 //! [`run`] from a test; it panics with the rule that failed.
 
 use app::cards::{CustomField, IconShape, PreviewField, RecordFields};
