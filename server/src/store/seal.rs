@@ -181,8 +181,8 @@ mod tests {
 
     #[test]
     fn a_key_file_is_created_once_then_reused() {
-        let dir = std::env::temp_dir().join(crate::store::new_id("sealtest"));
-        let path = dir.join("secret.key");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
         let first = SecretKey::load_or_create(&path).unwrap();
         let second = SecretKey::load_or_create(&path).unwrap();
         assert_eq!(first.to_base64(), second.to_base64());
@@ -192,6 +192,5 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

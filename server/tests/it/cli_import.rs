@@ -3,22 +3,20 @@
 //! updates, a changed row changes its card, a card deleted on the board is
 //! recreated, bad rows are refused with their row and column).
 
-use std::{collections::HashMap, path::PathBuf, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use crate::support::sandbox::TestServer;
 use server::miro::ItemFilter;
 
 struct Cli {
     env: HashMap<String, String>,
-    dir: PathBuf,
+    /// The test's files, removed when it ends.
+    dir: tempfile::TempDir,
 }
 
 impl Cli {
-    fn new(server: &TestServer, name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("miro-cards-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+    fn new(server: &TestServer, _name: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
         Self {
             env: HashMap::from([("MIRO_SANDBOX_URL".to_owned(), server.base.clone())]),
             dir,
@@ -26,7 +24,7 @@ impl Cli {
     }
 
     fn file(&self, name: &str, text: &str) -> String {
-        let path = self.dir.join(name);
+        let path = self.dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path.to_string_lossy().into_owned()
     }
@@ -36,12 +34,6 @@ impl Cli {
         let mut out = Vec::new();
         let code = server::cli::run_with(&args, &self.env, &mut out).await;
         (code, String::from_utf8(out).unwrap())
-    }
-}
-
-impl Drop for Cli {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 /// set; returns its exit code and what it printed, or `None` when it did
 /// not exit within 10 s (it started serving).
 fn run_server(env: &[(&str, &str)]) -> Option<(i32, String)> {
-    let folder = tempfile_dir();
+    let temp = tempfile::tempdir().unwrap();
+    let folder = temp.path().to_path_buf();
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .current_dir(&folder)
         .env_clear()
@@ -28,30 +29,15 @@ fn run_server(env: &[(&str, &str)]) -> Option<(i32, String)> {
             let output = child.wait_with_output().unwrap();
             let text = String::from_utf8_lossy(&output.stderr).into_owned()
                 + &String::from_utf8_lossy(&output.stdout);
-            let _ = std::fs::remove_dir_all(&folder);
             return Some((status.code().unwrap_or(-1), text));
         }
         if std::time::Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            let _ = std::fs::remove_dir_all(&folder);
             return None;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let folder = std::env::temp_dir().join(format!(
-        "miro-cards-config-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&folder).unwrap();
-    folder
 }
 
 const MIRO: [(&str, &str); 2] = [

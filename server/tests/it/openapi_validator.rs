@@ -214,12 +214,9 @@ fn synthetic_spec() -> OpenApi {
     let content = json!({"application/json": {"schema": schema}});
     let get = json!({"responses": {"200": {"description": "", "content": content}}});
     let spec = json!({"openapi": "3.0.1", "paths": {"/x": {"get": get}}});
-    let name = format!("openapi-validator-{}.json", std::process::id());
-    let file = std::env::temp_dir().join(name);
-    std::fs::write(&file, spec.to_string()).unwrap();
-    let loaded = OpenApi::load(&file);
-    std::fs::remove_file(&file).unwrap();
-    loaded
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), spec.to_string()).unwrap();
+    OpenApi::load(file.path())
 }
 
 #[test]

@@ -278,38 +278,21 @@ async fn with_miro_credentials_the_sandbox_is_not_served() {
 
 /// A throwaway site root, removed when dropped.
 mod tempdir {
-    use std::path::PathBuf;
-
-    pub struct TempSite(PathBuf);
+    pub struct TempSite(tempfile::TempDir);
 
     impl TempSite {
         pub fn new() -> Self {
-            let path = std::env::temp_dir().join(format!(
-                "miro-cards-site-{}-{}",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos()
-            ));
-            std::fs::create_dir_all(&path).unwrap();
-            Self(path)
+            Self(tempfile::tempdir().unwrap())
         }
 
         pub fn path(&self) -> String {
-            self.0.to_string_lossy().into_owned()
+            self.0.path().to_string_lossy().into_owned()
         }
 
         pub fn write(&self, relative: &str, contents: &str) {
-            let file = self.0.join(relative);
+            let file = self.0.path().join(relative);
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
             std::fs::write(file, contents).unwrap();
-        }
-    }
-
-    impl Drop for TempSite {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
         }
     }
 }

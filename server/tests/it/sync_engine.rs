@@ -398,7 +398,7 @@ async fn tokens_are_not_readable_in_the_database_file() {
     assert!(access.len() >= 16 && refresh.len() >= 16);
     h.store.close().await;
     let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(&h.folder).unwrap() {
+    for entry in std::fs::read_dir(h.folder.path()).unwrap() {
         let path = entry.unwrap().path();
         if path
             .file_name()

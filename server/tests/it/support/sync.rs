@@ -1,7 +1,7 @@
 //! A sync engine on a fresh SQLite file, installed into a sandbox served
 //! over HTTP: the engine talks to the sandbox exactly as it talks to Miro.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use app::cards::{template::DEFAULT_TEMPLATE_TOML, CardTemplate, RecordFields};
 use server::{
@@ -9,7 +9,7 @@ use server::{
         Access, AppCard, AppCardWrite, ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret,
         TokenKey,
     },
-    store::{new_id, CardKey, NewRecord, RecordRow, SecretKey, SqliteStore, Store},
+    store::{CardKey, NewRecord, RecordRow, SecretKey, SqliteStore, Store},
     sync::{SyncEngine, SyncSettings},
 };
 
@@ -21,7 +21,8 @@ pub struct SyncHarness {
     pub store: SqliteStore,
     pub owner: TokenKey,
     pub access: Access,
-    pub folder: PathBuf,
+    /// The database's folder, removed when the harness is dropped.
+    pub folder: tempfile::TempDir,
     pub key: SecretKey,
 }
 
@@ -63,9 +64,9 @@ pub fn fields(title: &str) -> RecordFields {
 impl SyncHarness {
     pub async fn start() -> Self {
         let server = TestServer::start().await;
-        let folder = std::env::temp_dir().join(new_id("sync-test"));
+        let folder = tempfile::tempdir().unwrap();
         let key = SecretKey::generate();
-        let url = format!("sqlite://{}", folder.join("app.db").display());
+        let url = format!("sqlite://{}", folder.path().join("app.db").display());
         let store = SqliteStore::open(&url, key.clone()).await.unwrap();
         let engine = Self::engine_on(&server, Arc::new(store.clone()));
         let code = server
@@ -104,7 +105,7 @@ impl SyncHarness {
     }
 
     pub fn database_url(&self) -> String {
-        format!("sqlite://{}", self.folder.join("app.db").display())
+        format!("sqlite://{}", self.folder.path().join("app.db").display())
     }
 
     pub fn boards(&self) -> Vec<String> {
