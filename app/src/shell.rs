@@ -26,11 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <AutoReload options=options.clone() />
-                <HashedStylesheet options id="leptos" />
-                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <CommonHead options />
                 <MetaTags />
             </head>
             <body>
@@ -50,15 +46,9 @@ pub fn card_shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <CommonHead options=options.clone() />
                 <title>"Miro Cards"</title>
-                <AutoReload options=options.clone() />
-                // The bundle's files carry content hashes in their names
-                // when cargo-leptos built them so (`hash-files`).
-                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
-                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 {setup.map(|setup| {
                     view! {
                         <script src=setup.sdk_url></script>
@@ -75,6 +65,20 @@ pub fn card_shell(options: LeptosOptions) -> impl IntoView {
                 <CardPage />
             </body>
         </html>
+    }
+}
+
+/// What every page's `<head>` holds: encoding, viewport, live reload in
+/// development, the stylesheet (under its content-hashed name when
+/// cargo-leptos built it so, `hash-files`) and the icon.
+#[component]
+fn CommonHead(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <AutoReload options=options.clone() />
+        <HashedStylesheet options id="leptos" />
+        <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
     }
 }
 
