@@ -1,5 +1,10 @@
 //! A small RFC 4180 reader: a header row, then records; fields may be
 //! quoted, with `""` for a quote and commas or line breaks inside quotes.
+//!
+//! Hand-written rather than the `csv` crate, which (1.3, checked) accepts a
+//! quote left open at the end of the file as data and numbers records
+//! after a blank line one line short, so a bad row would be imported
+//! silently or reported at the wrong line.
 
 /// Records of a CSV text, header first. Each record carries the line it
 /// starts on, for error messages.
