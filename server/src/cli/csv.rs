@@ -1,7 +1,7 @@
 //! A small RFC 4180 reader: a header row, then records; fields may be
 //! quoted, with `""` for a quote and commas or line breaks inside quotes.
 //!
-//! Hand-written rather than the `csv` crate, which (1.3, checked) accepts a
+//! Hand-written rather than the `csv` crate, which (1.4, checked) accepts a
 //! quote left open at the end of the file as data and numbers records
 //! after a blank line one line short, so a bad row would be imported
 //! silently or reported at the wrong line.
