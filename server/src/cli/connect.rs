@@ -6,6 +6,7 @@
 
 use std::{collections::HashMap, time::Duration};
 
+use anyhow::Context as _;
 use serde_json::Value;
 
 use crate::miro::{Access, ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret};
@@ -28,13 +29,13 @@ fn client(rest_base: String, client_id: String) -> MiroClient {
     })
 }
 
-pub async fn connect(env: &HashMap<String, String>) -> Result<Connection, String> {
+pub async fn connect(env: &HashMap<String, String>) -> anyhow::Result<Connection> {
     let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
     if let Some(token) = get("MIRO_ACCESS_TOKEN") {
         let user_id =
-            get("MIRO_USER_ID").ok_or("MIRO_USER_ID is required with MIRO_ACCESS_TOKEN")?;
+            get("MIRO_USER_ID").context("MIRO_USER_ID is required with MIRO_ACCESS_TOKEN")?;
         let client_id =
-            get("MIRO_CLIENT_ID").ok_or("MIRO_CLIENT_ID is required with MIRO_ACCESS_TOKEN")?;
+            get("MIRO_CLIENT_ID").context("MIRO_CLIENT_ID is required with MIRO_ACCESS_TOKEN")?;
         let base = get("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());
         return Ok(Connection {
             client: client(base.clone(), client_id),
@@ -52,7 +53,7 @@ pub async fn connect(env: &HashMap<String, String>) -> Result<Connection, String
         .get(&request.url)
         .send()
         .await
-        .map_err(|e| format!("sandbox authorize failed: {e}"))?;
+        .context("the sandbox's authorize page did not answer")?;
     let code = redirect
         .headers()
         .get("location")
@@ -63,11 +64,11 @@ pub async fn connect(env: &HashMap<String, String>) -> Result<Connection, String
                 .find(|(k, _)| k == "code")
                 .map(|(_, v)| v.into_owned())
         })
-        .ok_or("the sandbox's authorize page did not redirect with a code")?;
+        .context("the sandbox's authorize page did not redirect with a code")?;
     let grant = oauth
         .exchange_code(&code, &redirect_uri)
         .await
-        .map_err(|e| e.to_string())?;
+        .context("the sandbox refused the code")?;
     Ok(Connection {
         client: oauth.client,
         access: Access {
@@ -88,7 +89,7 @@ pub struct SandboxApp {
 }
 
 /// Reads the sandbox's discovery document: the app's credentials there.
-pub async fn sandbox_app(env: &HashMap<String, String>) -> Result<SandboxApp, String> {
+pub async fn sandbox_app(env: &HashMap<String, String>) -> anyhow::Result<SandboxApp> {
     let sandbox = env
         .get("MIRO_SANDBOX_URL")
         .filter(|v| !v.is_empty())
@@ -96,22 +97,21 @@ pub async fn sandbox_app(env: &HashMap<String, String>) -> Result<SandboxApp, St
         .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned());
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     let discovery: Value = http
         .get(format!("{}/.well-known/miro-sandbox", sandbox.trim_end_matches('/')))
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| format!("no Miro credentials set, and no sandbox answers at {sandbox} ({e}); start one with scripts/run"))?
+        .with_context(|| format!("no Miro credentials set, and no sandbox answers at {sandbox}; start one with scripts/run"))?
         .json()
         .await
-        .map_err(|e| format!("the sandbox's discovery document is unreadable: {e}"))?;
+        .context("the sandbox's discovery document is unreadable")?;
     let field = |name: &str| {
         discovery[name]
             .as_str()
             .map(str::to_owned)
-            .ok_or(format!("the sandbox's discovery lacks {name}"))
+            .with_context(|| format!("the sandbox's discovery lacks {name}"))
     };
     Ok(SandboxApp {
         oauth: OAuthClient {
@@ -127,7 +127,7 @@ pub async fn sandbox_app(env: &HashMap<String, String>) -> Result<SandboxApp, St
 
 /// The app's OAuth side: Miro's with `MIRO_CLIENT_ID` and
 /// `MIRO_CLIENT_SECRET` (and `MIRO_API_BASE`), else the sandbox's.
-pub async fn app_oauth(env: &HashMap<String, String>) -> Result<(OAuthClient, String), String> {
+pub async fn app_oauth(env: &HashMap<String, String>) -> anyhow::Result<(OAuthClient, String)> {
     let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
     if let (Some(id), Some(secret)) = (get("MIRO_CLIENT_ID"), get("MIRO_CLIENT_SECRET")) {
         let base = get("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());

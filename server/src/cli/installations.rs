@@ -7,6 +7,7 @@
 
 use std::{collections::HashMap, io::Write};
 
+use anyhow::Context as _;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::connect::app_oauth;
@@ -17,23 +18,17 @@ use crate::{
     store::{now, Installation, Store},
 };
 
-async fn open(env: &HashMap<String, String>) -> Result<std::sync::Arc<dyn Store>, String> {
+async fn open(env: &HashMap<String, String>) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
     let url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
     let key = get("APP_SECRET_KEY").map(Secret::new);
-    let (store, _) = open_store_at(&url, key.as_ref())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (store, _) = open_store_at(&url, key.as_ref()).await?;
     Ok(store)
 }
 
 /// Prints one line per installation.
-pub async fn list(env: &HashMap<String, String>, out: &mut dyn Write) -> Result<bool, String> {
-    let installations = open(env)
-        .await?
-        .installation_list()
-        .await
-        .map_err(|e| e.to_string())?;
+pub async fn list(env: &HashMap<String, String>, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let installations = open(env).await?.installation_list().await?;
     if installations.is_empty() {
         let _ = writeln!(out, "no installations");
         return Ok(true);
@@ -88,7 +83,7 @@ pub async fn revoke(
     team_id: &str,
     user_id: &str,
     out: &mut dyn Write,
-) -> Result<bool, String> {
+) -> anyhow::Result<bool> {
     let store = open(env).await?;
     let key = TokenKey {
         user_id: user_id.to_owned(),
@@ -96,9 +91,8 @@ pub async fn revoke(
     };
     let tokens = store
         .load_tokens(&key)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no installation for team {team_id}, user {user_id}"))?;
+        .await?
+        .with_context(|| format!("no installation for team {team_id}, user {user_id}"))?;
     let (oauth, at) = app_oauth(env).await?;
     match oauth.revoke(&tokens.access_token).await {
         Ok(()) => {
@@ -109,12 +103,12 @@ pub async fn revoke(
             let _ = writeln!(out, "{at} no longer knew the token");
         }
         Err(error) => {
-            return Err(format!(
-                "could not revoke the token at {at} ({error}); the installation is kept, try again"
-            ))
+            return Err(anyhow::Error::new(error).context(format!(
+                "could not revoke the token at {at}; the installation is kept, try again"
+            )))
         }
     }
-    store.forget_tokens(&key).await.map_err(|e| e.to_string())?;
+    store.forget_tokens(&key).await?;
     let _ = writeln!(
         out,
         "deleted the installation of team {team_id}, user {user_id}"

@@ -15,6 +15,8 @@ mod state;
 
 use std::{collections::HashMap, io::Write, path::PathBuf};
 
+use anyhow::{anyhow, bail, Context as _};
+
 use crate::miro::BoardQuery;
 
 const USAGE: &str = "\
@@ -54,8 +56,9 @@ pub async fn run_with(args: &[String], env: &HashMap<String, String>, out: &mut 
     match dispatch(args, env, out).await {
         Ok(true) => 0,
         Ok(false) => 1,
-        Err(message) => {
-            let _ = writeln!(out, "error: {message}");
+        Err(error) => {
+            // `{:#}`: the error with its causes, on one line.
+            let _ = writeln!(out, "error: {error:#}");
             2
         }
     }
@@ -72,9 +75,9 @@ async fn dispatch(
     args: &[String],
     env: &HashMap<String, String>,
     out: &mut dyn Write,
-) -> Result<bool, String> {
+) -> anyhow::Result<bool> {
     let Some(command) = args.first() else {
-        return Err(USAGE.to_owned());
+        bail!("{USAGE}");
     };
     if args.iter().any(|a| a == "--help" || a == "-h") || command == "help" {
         let _ = writeln!(out, "{USAGE}");
@@ -85,24 +88,16 @@ async fn dispatch(
             let seconds = match flag(args, "--for") {
                 Some(text) => text
                     .parse()
-                    .map_err(|_| format!("--for '{text}' is not a whole number of seconds"))?,
+                    .map_err(|_| anyhow!("--for '{text}' is not a whole number of seconds"))?,
                 None => 600,
             };
-            let config = crate::config::Config::from_env().map_err(|e| e.to_string())?;
-            let state = crate::AppState::new(config)
-                .await
-                .map_err(|e| e.to_string())?;
+            let config = crate::config::Config::from_env()?;
+            let state = crate::AppState::new(config).await?;
             let empty = state
                 .sync
                 .drain_until_empty(std::time::Duration::from_secs(seconds))
-                .await
-                .map_err(|e| e.to_string())?;
-            let pending = state
-                .sync
-                .store()
-                .pending_count()
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
+            let pending = state.sync.store().pending_count().await?;
             let _ = writeln!(out, "outbox: {pending} card writes pending");
             Ok(empty)
         }
@@ -116,8 +111,7 @@ async fn dispatch(
             let boards = connection
                 .client
                 .all_boards(&connection.access, &query)
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             let width = boards.iter().map(|b| b.id.len()).max().unwrap_or(0);
             for board in boards {
                 let _ = writeln!(
@@ -135,12 +129,12 @@ async fn dispatch(
                 .get(1)
                 .filter(|f| !f.starts_with("--"))
                 .map(PathBuf::from)
-                .ok_or("import needs a FILE")?;
-            let board = flag(args, "--board").ok_or("import needs --board BOARD_ID")?;
+                .context("import needs a FILE")?;
+            let board = flag(args, "--board").context("import needs --board BOARD_ID")?;
             let app_cards = match flag(args, "--kind").as_deref() {
                 None | Some("app_card") => true,
                 Some("card") => false,
-                Some(other) => return Err(format!("--kind must be app_card or card, not {other}")),
+                Some(other) => bail!("--kind must be app_card or card, not {other}"),
             };
             let state = flag(args, "--state").map_or_else(
                 || PathBuf::from(format!("{}.state.json", file.display())),
@@ -165,13 +159,20 @@ async fn dispatch(
             };
             let connection = connect::connect(env).await?;
             eprintln!("talking to {}", connection.description);
-            import::run(&import_args, &connection, out).await
+            // Row and file problems are messages for the user, as written.
+            import::run(&import_args, &connection, out)
+                .await
+                .map_err(anyhow::Error::msg)
         }
         "manifest" => {
             let url = flag(args, "--public-url")
-                .ok_or("manifest needs --public-url URL (where Miro reaches this server)")?;
+                .context("manifest needs --public-url URL (where Miro reaches this server)")?;
             let name = flag(args, "--name").unwrap_or_else(|| "Miro Cards".to_owned());
-            let _ = write!(out, "{}", manifest::render(&url, &name)?);
+            let _ = write!(
+                out,
+                "{}",
+                manifest::render(&url, &name).map_err(anyhow::Error::msg)?
+            );
             Ok(true)
         }
         "installations" => match (args.get(1).map(String::as_str), args.get(2), args.get(3)) {
@@ -179,10 +180,10 @@ async fn dispatch(
             (Some("revoke"), Some(team), Some(user)) => {
                 installations::revoke(env, team, user, out).await
             }
-            _ => Err(format!(
+            _ => Err(anyhow!(
                 "usage: server installations [revoke TEAM_ID USER_ID]\n{USAGE}"
             )),
         },
-        other => Err(format!("unknown command '{other}'\n{USAGE}")),
+        other => bail!("unknown command '{other}'\n{USAGE}"),
     }
 }
