@@ -30,12 +30,7 @@ pub async fn headless_page(State(state): State<AppState>) -> Response {
 
 pub async fn connect_page(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let policy = security::page_policy(None, &state.config.sdk_url, state.is_sandbox(), None);
-    let param = |name: &str| {
-        url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.into_owned())
-            .unwrap_or_default()
-    };
+    let param = |name: &str| crate::query::param(query.as_deref(), name);
     let page = Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

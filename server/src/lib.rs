@@ -15,6 +15,7 @@ mod headless;
 mod health;
 mod html;
 pub mod install;
+mod query;
 mod router;
 #[cfg(feature = "sandbox")]
 pub mod sandbox_install;

@@ -31,16 +31,23 @@ pub fn app_router(state: AppState) -> Router {
     #[cfg(feature = "sandbox")]
     let sandbox = state.sandbox.as_ref().map(|sandbox| sandbox.router());
     let is_sandbox = state.is_sandbox();
+    let context = page_context(&state);
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/miro/headless", get(headless_page))
         .route("/miro/tickets", post(issue_ticket))
         .route("/miro/cards/connect", post(connect_card))
-        .route("/cards/{board_id}/{item_id}", get(card_page))
+        .route(
+            "/cards/{board_id}/{item_id}",
+            get({
+                let context = context.clone();
+                move |state, path, query, request| card_page(state, path, query, request, context)
+            }),
+        )
         .route("/miro/connect", get(connect_page))
         .route("/oauth/install", get(install::start))
         .route(OAUTH_CALLBACK_PATH, get(install::callback))
-        .leptos_routes_with_context(&state, routes, page_context(&state), move || {
+        .leptos_routes_with_context(&state, routes, context, move || {
             shell(leptos_options.clone())
         })
         .fallback(assets::site_files(&state))
@@ -68,7 +75,7 @@ pub fn app_router(state: AppState) -> Router {
 /// What every page render and server function finds in Leptos context:
 /// the response's status hook, the detail service, the page's
 /// surroundings, and its script nonce with the policy that admits it.
-pub(crate) fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let detail = Detail::service(state.clone());
     let is_sandbox = state.is_sandbox();
     let page_setup = PageSetup {

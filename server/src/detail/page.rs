@@ -13,15 +13,18 @@ use leptos::prelude::provide_context;
 use app::detail::{OpenedCard, ViewError};
 
 use super::Detail;
-use crate::{router::page_context, AppState};
+use crate::AppState;
 
+/// Renders the page; `context` is what every page finds in Leptos context
+/// (built once with the router).
 pub async fn card_page(
     State(state): State<AppState>,
     Path((board_id, item_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     request: Request<Body>,
+    context: impl Fn() + Clone + Send + Sync + 'static,
 ) -> Response {
-    let ticket = query.as_deref().map(ticket_in).unwrap_or_default();
+    let ticket = crate::query::param(query.as_deref(), "ticket");
     let result = Detail::service(state.clone())
         .open(&board_id, &item_id, &ticket)
         .await;
@@ -31,7 +34,6 @@ pub async fn card_page(
         item_id,
         result,
     };
-    let context = page_context(&state);
     let options = state.config.leptos.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {
@@ -45,25 +47,4 @@ pub async fn card_page(
         *response.status_mut() = status;
     }
     response
-}
-
-/// The `ticket` parameter of a query string; empty when there is none.
-fn ticket_in(query: &str) -> String {
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name == "ticket")
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ticket_in;
-
-    #[test]
-    fn the_ticket_is_read_from_the_query_whatever_else_it_holds() {
-        assert_eq!(ticket_in("ticket=a%2Bb&x=1"), "a+b");
-        assert_eq!(ticket_in("x=1&ticket=abc"), "abc");
-        assert_eq!(ticket_in("x=1"), "");
-        assert_eq!(ticket_in("ticket"), "");
-    }
 }
