@@ -54,15 +54,7 @@ pub async fn start(State(state): State<AppState>) -> Response {
             Some(START_AGAIN),
         );
     }
-    let cookie = format!(
-        "{STATE_COOKIE}={}; Path=/oauth; Max-Age={STATE_SECONDS}; HttpOnly; SameSite=Lax{}",
-        request.state,
-        if state.config.public_url.starts_with("https://") {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
+    let cookie = state_cookie_header(&state, &request.state, STATE_SECONDS);
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, request.url)]).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -81,12 +73,9 @@ pub async fn callback(
     let mut response = finish(&state, &query, cookie.as_deref()).await;
     // The state is spent whatever happened: the cookie goes too.
     if cookie.is_some() {
-        response.headers_mut().insert(
-            header::SET_COOKIE,
-            HeaderValue::from_static(
-                "miro_cards_install=; Path=/oauth; Max-Age=0; HttpOnly; SameSite=Lax",
-            ),
-        );
+        if let Ok(value) = HeaderValue::from_str(&state_cookie_header(&state, "", 0)) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
     }
     response
 }
@@ -280,13 +269,23 @@ fn miro_refused(error: &MiroError, step: &str) -> Response {
     }
 }
 
-/// The redirect URI registered for the app.
+/// The redirect URI registered for the app (the sandbox registers the
+/// same one: see `config`).
 pub fn redirect_uri(state: &AppState) -> String {
-    #[cfg(feature = "sandbox")]
-    if let Some(sandbox) = &state.sandbox {
-        return sandbox.app_client().redirect_uri.clone();
-    }
     format!("{}{OAUTH_CALLBACK_PATH}", state.config.public_url)
+}
+
+/// The `Set-Cookie` value that holds an install's state for `max_age`
+/// seconds (0 with an empty state: the cookie is removed).
+fn state_cookie_header(state: &AppState, value: &str, max_age: i64) -> String {
+    let secure = if state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{STATE_COOKIE}={value}; Path=/oauth; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    )
 }
 
 /// The install's `state` from this browser's cookie.
