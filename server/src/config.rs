@@ -14,6 +14,10 @@ const MIRO_SDK_URL: &str = "https://miro.com/app/static/sdk/v2/miro.js";
 /// Where Miro sends the browser back after an install (the app's
 /// registered redirect URI is the public URL plus this).
 pub const OAUTH_CALLBACK_PATH: &str = "/oauth/callback";
+/// Miro's REST base (`MIRO_API_BASE` changes it).
+pub const MIRO_API_BASE: &str = "https://api.miro.com";
+/// Miro's authorize page, where an install starts.
+pub const MIRO_AUTHORIZE_URL: &str = "https://miro.com/oauth/authorize";
 /// Miro's page that tells the user the app is installed.
 const MIRO_INSTALL_COMPLETED_URL: &str = "https://miro.com/app-install-completed/";
 
@@ -160,8 +164,7 @@ impl Config {
             Mode::Sandbox(_) => format!("{public_url}/sandbox/sdk/v2/miro.js"),
             Mode::Miro { .. } => MIRO_SDK_URL.to_owned(),
         });
-        let miro_api_base =
-            var("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());
+        let miro_api_base = var("MIRO_API_BASE").unwrap_or_else(|| MIRO_API_BASE.to_owned());
         let mut sync = crate::sync::SyncSettings::default();
         if let Some(seconds) = var("RECONCILE_INTERVAL_SECONDS") {
             sync.reconcile_interval =
@@ -205,7 +208,7 @@ impl Config {
             sync: crate::sync::SyncSettings::default(),
             leptos,
             sdk_url: format!("{public_url}/sandbox/sdk/v2/miro.js"),
-            miro_api_base: "https://api.miro.com".to_owned(),
+            miro_api_base: MIRO_API_BASE.to_owned(),
             install_completed_url: format!("{public_url}/sandbox/app-install-completed"),
             mode: Mode::Sandbox(SandboxSettings {
                 public_url: public_url.clone(),

@@ -69,7 +69,7 @@ impl AppState {
             } => {
                 let oauth = oauth_client(
                     config.miro_api_base.clone(),
-                    MIRO_AUTHORIZE_URL.to_owned(),
+                    crate::config::MIRO_AUTHORIZE_URL.to_owned(),
                     client_id.clone(),
                     client_secret.clone(),
                 );
@@ -163,9 +163,6 @@ pub fn load_template(path: Option<&std::path::Path>) -> Result<CardTemplate, Ser
         .map_err(|problems| ServerError::Config(format!("{source}: {}", problems.join("; "))))?;
     Ok(template)
 }
-
-/// Miro's authorize page.
-const MIRO_AUTHORIZE_URL: &str = "https://miro.com/oauth/authorize";
 
 fn oauth_client(
     rest_base: String,

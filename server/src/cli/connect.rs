@@ -9,6 +9,7 @@ use std::{collections::HashMap, time::Duration};
 use anyhow::Context as _;
 use serde_json::Value;
 
+use crate::config::{MIRO_API_BASE, MIRO_AUTHORIZE_URL};
 use crate::miro::{Access, ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret};
 
 /// A client and the access it acts with, and a description for the user.
@@ -36,7 +37,7 @@ pub async fn connect(env: &HashMap<String, String>) -> anyhow::Result<Connection
             get("MIRO_USER_ID").context("MIRO_USER_ID is required with MIRO_ACCESS_TOKEN")?;
         let client_id =
             get("MIRO_CLIENT_ID").context("MIRO_CLIENT_ID is required with MIRO_ACCESS_TOKEN")?;
-        let base = get("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());
+        let base = get("MIRO_API_BASE").unwrap_or_else(|| MIRO_API_BASE.to_owned());
         return Ok(Connection {
             client: client(base.clone(), client_id),
             access: Access {
@@ -130,11 +131,11 @@ pub async fn sandbox_app(env: &HashMap<String, String>) -> anyhow::Result<Sandbo
 pub async fn app_oauth(env: &HashMap<String, String>) -> anyhow::Result<(OAuthClient, String)> {
     let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
     if let (Some(id), Some(secret)) = (get("MIRO_CLIENT_ID"), get("MIRO_CLIENT_SECRET")) {
-        let base = get("MIRO_API_BASE").unwrap_or_else(|| "https://api.miro.com".to_owned());
+        let base = get("MIRO_API_BASE").unwrap_or_else(|| MIRO_API_BASE.to_owned());
         return Ok((
             OAuthClient {
                 client: client(base.clone(), id),
-                authorize_url: "https://miro.com/oauth/authorize".to_owned(),
+                authorize_url: MIRO_AUTHORIZE_URL.to_owned(),
                 client_secret: Secret::new(secret),
             },
             format!("Miro at {base}"),
