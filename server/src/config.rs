@@ -1,5 +1,5 @@
-//! Configuration from the environment (a `.env` file is read too). Nothing
-//! is required: with no Miro credentials the app runs in sandbox mode on
+//! Configuration from flags or the environment (a `.env` file is read
+//! too), declared with clap in `Settings`. Nothing is required: with no Miro credentials the app runs in sandbox mode on
 //! `127.0.0.1:3000`. `.env.sample` lists every variable.
 
 use leptos::config::{get_configuration, LeptosOptions};
@@ -76,32 +76,154 @@ pub struct Config {
     pub card_template: Option<std::path::PathBuf>,
     /// Outbox and reconciliation pacing.
     pub sync: crate::sync::SyncSettings,
+    /// Sandbox mode may listen beyond loopback (`SANDBOX_PUBLIC`).
+    #[cfg(feature = "sandbox")]
+    pub sandbox_public: bool,
 }
 
 /// Where the store lives unless `DATABASE_URL` says otherwise.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/app.db";
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_owned())
+/// The server's settings as an operator gives them: each a flag or an
+/// environment variable (a flag wins). A variable set to nothing counts as
+/// unset, as in `.env.sample`. `Config::from_settings` checks them.
+#[derive(clap::Args, Clone, Debug, Default)]
+#[command(next_help_heading = "Settings (a flag or its environment variable)")]
+pub struct Settings {
+    /// Where browsers and Miro reach this server [default: http://<site address>]
+    #[arg(long, global = true, env = "APP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Where the server listens (cargo-leptos sets it from Cargo.toml)
+    #[arg(long, global = true, env = "LEPTOS_SITE_ADDR", value_name = "ADDR")]
+    pub site_addr: Option<std::net::SocketAddr>,
+    /// The built site: WASM, JS, CSS and public files
+    #[arg(long, global = true, env = "LEPTOS_SITE_ROOT", value_name = "DIR")]
+    pub site_root: Option<String>,
+    /// Whether the bundle has content-hashed names [default: whether the build left hash.txt beside the binary]
+    #[arg(long, global = true, env = "LEPTOS_HASH_FILES", value_name = "BOOL", value_parser = boolean)]
+    pub hash_files: Option<Blankable<bool>>,
+    /// A real Miro app's client id (unset with the secret: sandbox mode)
+    #[arg(long, global = true, env = "MIRO_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+    /// A real Miro app's client secret
+    #[arg(
+        long,
+        global = true,
+        env = "MIRO_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub client_secret: Option<String>,
+    /// Miro's REST base; clients append /v2/...
+    #[arg(long, global = true, env = "MIRO_API_BASE", value_name = "URL")]
+    pub api_base: Option<String>,
+    /// The Web SDK script the app's pages load [default: Miro's, or the sandbox's]
+    #[arg(long, global = true, env = "MIRO_SDK_URL", value_name = "URL")]
+    pub sdk_url: Option<String>,
+    /// The store, `sqlite://path` (created on first start) [default: sqlite://data/app.db]
+    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Seals stored tokens and signs sessions: 32 random bytes in base64 (required with Miro credentials)
+    #[arg(
+        long,
+        global = true,
+        env = "APP_SECRET_KEY",
+        hide_env_values = true,
+        value_name = "BASE64"
+    )]
+    pub secret_key: Option<String>,
+    /// The card template file (TOML) [default: the built-in template]
+    #[arg(long, global = true, env = "CARD_TEMPLATE", value_name = "FILE")]
+    pub card_template: Option<String>,
+    /// How often each board with linked cards is compared with the store [default: 600]
+    #[arg(long, global = true, env = "RECONCILE_INTERVAL_SECONDS", value_name = "SECONDS", value_parser = whole_number)]
+    pub reconcile_interval_seconds: Option<Blankable<u64>>,
+    /// REST credits one reconciliation pass may spend per board [default: 2000]
+    #[arg(long, global = true, env = "RECONCILE_CREDITS", value_name = "CREDITS", value_parser = whole_number)]
+    pub reconcile_credits: Option<Blankable<u64>>,
+    /// Sandbox mode: listen beyond loopback too (anyone who reaches it can use its admin endpoints)
+    #[cfg(feature = "sandbox")]
+    #[arg(long, global = true, env = "SANDBOX_PUBLIC", value_parser = clap::builder::FalseyValueParser::new())]
+    pub sandbox_public: bool,
+    /// Sandbox mode: fault injection, e.g. 429=0.1,500=0.1,drop=0.05,latency_ms=50,seed=7
+    #[cfg(feature = "sandbox")]
+    #[arg(long, global = true, env = "SANDBOX_FAULTS", value_name = "PLAN")]
+    pub sandbox_faults: Option<String>,
+    /// Sandbox mode: REST credits per user and app per minute [default: 100000]
+    #[cfg(feature = "sandbox")]
+    #[arg(long, global = true, env = "SANDBOX_CREDITS_PER_MINUTE", value_name = "CREDITS", value_parser = whole_number)]
+    pub sandbox_credits_per_minute: Option<Blankable<u64>>,
+    /// Sandbox mode: a fixed client secret [default: random per start]
+    #[cfg(feature = "sandbox")]
+    #[arg(
+        long,
+        global = true,
+        env = "SANDBOX_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub sandbox_client_secret: Option<String>,
+}
+
+/// A typed setting whose variable may be set to nothing, which counts as
+/// unset (clap hands a blank variable to the parser as a value).
+#[derive(Clone, Copy, Debug)]
+pub struct Blankable<T>(Option<T>);
+
+impl<T: Copy> Blankable<T> {
+    fn of(setting: Option<Self>) -> Option<T> {
+        setting.and_then(|value| value.0)
+    }
+}
+
+fn whole_number(text: &str) -> Result<Blankable<u64>, String> {
+    match text.trim() {
+        "" => Ok(Blankable(None)),
+        digits => digits
+            .parse()
+            .map(|n| Blankable(Some(n)))
+            .map_err(|_| format!("'{text}' is not a whole number")),
+    }
+}
+
+fn boolean(text: &str) -> Result<Blankable<bool>, String> {
+    match text.trim() {
+        "" => Ok(Blankable(None)),
+        "true" => Ok(Blankable(Some(true))),
+        "false" => Ok(Blankable(Some(false))),
+        _ => Err(format!("'{text}' is neither true nor false")),
+    }
+}
+
+/// The value, trimmed, unless it is blank.
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
         .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 impl Config {
-    /// Reads the configuration from the process environment.
-    pub fn from_env() -> Result<Self, ServerError> {
+    /// Checks `settings` and turns them into a configuration; Leptos's
+    /// own (`LEPTOS_*`) come from the environment first.
+    pub fn from_settings(settings: &Settings) -> Result<Self, ServerError> {
         let mut leptos = get_configuration(None)
             .map_err(|err| ServerError::Config(err.to_string()))?
             .leptos_options;
+        if let Some(addr) = settings.site_addr {
+            leptos.site_addr = addr;
+        }
+        if let Some(root) = given(&settings.site_root) {
+            leptos.site_root = root.into();
+        }
         // cargo-leptos sets LEPTOS_HASH_FILES when it runs the server; a
         // server started by hand uses hashed asset names when the build
         // left their hash file beside it.
         let hash_file = crate::assets::hash_file_path(&leptos);
         let have_hashes = hash_file.as_ref().is_some_and(|path| path.is_file());
-        if var("LEPTOS_HASH_FILES").is_none() {
-            leptos.hash_files = have_hashes;
-        } else if leptos.hash_files && !have_hashes {
+        leptos.hash_files = Blankable::of(settings.hash_files).unwrap_or(have_hashes);
+        if leptos.hash_files && !have_hashes {
             // Leptos would fail every page it renders.
             return Err(ServerError::Config(format!(
                 "LEPTOS_HASH_FILES is true, but there is no hash file at {}: build the site \
@@ -109,7 +231,7 @@ impl Config {
                 hash_file.map_or_else(|| "?".to_owned(), |p| p.display().to_string())
             )));
         }
-        let public_url = match var("APP_PUBLIC_URL") {
+        let public_url = match given(&settings.public_url) {
             Some(url) => {
                 let parsed = url::Url::parse(&url).map_err(|e| {
                     ServerError::Config(format!("APP_PUBLIC_URL '{url}' is not a URL: {e}"))
@@ -124,13 +246,13 @@ impl Config {
             None => format!("http://{}", leptos.site_addr),
         };
         let mode =
-            match (var("MIRO_CLIENT_ID"), var("MIRO_CLIENT_SECRET")) {
+            match (given(&settings.client_id), given(&settings.client_secret)) {
                 (Some(client_id), Some(secret)) => Mode::Miro {
                     client_id,
                     client_secret: Secret::new(secret),
                 },
                 #[cfg(feature = "sandbox")]
-                (None, None) => Mode::Sandbox(sandbox_settings(&public_url)?),
+                (None, None) => Mode::Sandbox(sandbox_settings(settings, &public_url)?),
                 #[cfg(not(feature = "sandbox"))]
                 (None, None) => {
                     return Err(ServerError::Config(
@@ -144,7 +266,8 @@ impl Config {
                         .to_owned(),
                 )),
             };
-        if matches!(mode, Mode::Miro { .. }) && var("APP_SECRET_KEY").is_none() {
+        let secret_key = given(&settings.secret_key);
+        if matches!(mode, Mode::Miro { .. }) && secret_key.is_none() {
             // A generated key would be lost with the data folder, and every
             // stored token with it; several processes must share one too.
             return Err(ServerError::Config(
@@ -159,39 +282,32 @@ impl Config {
             Mode::Sandbox(_) => format!("{public_url}/sandbox/app-install-completed"),
             Mode::Miro { .. } => MIRO_INSTALL_COMPLETED_URL.to_owned(),
         };
-        let sdk_url = var("MIRO_SDK_URL").unwrap_or_else(|| match mode {
+        let sdk_url = given(&settings.sdk_url).unwrap_or_else(|| match mode {
             #[cfg(feature = "sandbox")]
             Mode::Sandbox(_) => format!("{public_url}/sandbox/sdk/v2/miro.js"),
             Mode::Miro { .. } => MIRO_SDK_URL.to_owned(),
         });
-        let miro_api_base = var("MIRO_API_BASE").unwrap_or_else(|| MIRO_API_BASE.to_owned());
         let mut sync = crate::sync::SyncSettings::default();
-        if let Some(seconds) = var("RECONCILE_INTERVAL_SECONDS") {
-            sync.reconcile_interval =
-                std::time::Duration::from_secs(seconds.parse().map_err(|_| {
-                    ServerError::Config(format!(
-                        "RECONCILE_INTERVAL_SECONDS '{seconds}' is not a whole number"
-                    ))
-                })?);
+        if let Some(seconds) = Blankable::of(settings.reconcile_interval_seconds) {
+            sync.reconcile_interval = std::time::Duration::from_secs(seconds);
         }
-        if let Some(credits) = var("RECONCILE_CREDITS") {
-            sync.reconcile_credits = credits.parse().map_err(|_| {
-                ServerError::Config(format!(
-                    "RECONCILE_CREDITS '{credits}' is not a whole number"
-                ))
-            })?;
+        if let Some(credits) = Blankable::of(settings.reconcile_credits) {
+            sync.reconcile_credits = credits;
         }
         Ok(Self {
             leptos,
             public_url,
             sdk_url,
-            miro_api_base,
+            miro_api_base: given(&settings.api_base).unwrap_or_else(|| MIRO_API_BASE.to_owned()),
             install_completed_url,
             mode,
-            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-            secret_key: var("APP_SECRET_KEY").map(Secret::new),
-            card_template: var("CARD_TEMPLATE").map(std::path::PathBuf::from),
+            database_url: given(&settings.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            secret_key: secret_key.map(Secret::new),
+            card_template: given(&settings.card_template).map(std::path::PathBuf::from),
             sync,
+            #[cfg(feature = "sandbox")]
+            sandbox_public: settings.sandbox_public,
         })
     }
 
@@ -206,6 +322,7 @@ impl Config {
             secret_key: None,
             card_template: None,
             sync: crate::sync::SyncSettings::default(),
+            sandbox_public: false,
             leptos,
             sdk_url: format!("{public_url}/sandbox/sdk/v2/miro.js"),
             miro_api_base: MIRO_API_BASE.to_owned(),
@@ -233,8 +350,7 @@ impl Config {
         match &self.mode {
             #[cfg(feature = "sandbox")]
             Mode::Sandbox(_)
-                if !self.leptos.site_addr.ip().is_loopback()
-                    && var("SANDBOX_PUBLIC").as_deref() != Some("1") =>
+                if !self.leptos.site_addr.ip().is_loopback() && !self.sandbox_public =>
             {
                 let addr = self.leptos.site_addr;
                 Err(ServerError::Config(format!(
@@ -258,18 +374,19 @@ impl Config {
 }
 
 #[cfg(feature = "sandbox")]
-fn sandbox_settings(public_url: &str) -> Result<SandboxSettings, ServerError> {
-    let faults = match var("SANDBOX_FAULTS") {
+fn sandbox_settings(settings: &Settings, public_url: &str) -> Result<SandboxSettings, ServerError> {
+    let faults = match given(&settings.sandbox_faults) {
         Some(text) => text
             .parse()
             .map_err(|e| ServerError::Config(format!("SANDBOX_FAULTS: {e}")))?,
         None => FaultPlan::default(),
     };
     let mut limits = LimitSettings::default();
-    if let Some(credits) = var("SANDBOX_CREDITS_PER_MINUTE") {
-        limits.credits_per_window = credits.parse().map_err(|_| {
+    if let Some(credits) = Blankable::of(settings.sandbox_credits_per_minute) {
+        limits.credits_per_window = u32::try_from(credits).map_err(|_| {
             ServerError::Config(format!(
-                "SANDBOX_CREDITS_PER_MINUTE '{credits}' is not a whole number"
+                "SANDBOX_CREDITS_PER_MINUTE {credits} is more than {}",
+                u32::MAX
             ))
         })?;
     }
@@ -277,7 +394,7 @@ fn sandbox_settings(public_url: &str) -> Result<SandboxSettings, ServerError> {
         public_url: public_url.to_owned(),
         app_sdk_uri: format!("{public_url}/miro/headless"),
         app_redirect_uri: format!("{public_url}{OAUTH_CALLBACK_PATH}"),
-        app_client_secret: var("SANDBOX_CLIENT_SECRET"),
+        app_client_secret: given(&settings.sandbox_client_secret),
         limits,
         faults,
     })

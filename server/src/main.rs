@@ -3,7 +3,12 @@
 //! (`server --help`). Everything else lives in the library so tests can
 //! build the same router without a socket.
 
-use server::{config::Config, serve};
+use clap::Parser as _;
+use server::{
+    cli::{Cli, Command},
+    config::Config,
+    serve,
+};
 
 #[tokio::main]
 async fn main() {
@@ -11,14 +16,15 @@ async fn main() {
     let _ = dotenvy::dotenv();
     server::telemetry::init();
 
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        std::process::exit(server::cli::run(args).await);
+    // `--help`, `--version` and unknown flags end here, with clap's message.
+    let cli = Cli::parse();
+    if !matches!(cli.command, None | Some(Command::Serve)) {
+        std::process::exit(server::cli::run(cli).await);
     }
 
     // A setting that is wrong stops the start with a message naming it,
     // rather than serving something other than what was configured.
-    let started = match Config::from_env() {
+    let started = match Config::from_settings(&cli.settings) {
         Ok(config) => serve(config).await,
         Err(error) => Err(error),
     };

@@ -43,6 +43,18 @@ pub async fn faults_and_log(
     let path = request.uri().path().to_owned();
     let can_conflict = request.method() == http::Method::PATCH
         && (path.contains("/app_cards/") || path.contains("/cards/"));
+    // Logged however the request ends: a client that hangs up before the
+    // answer (its deadline passed) cancels this future, and the entry says
+    // 499, so tests can tell "gave up before Miro answered" from timing.
+    let mut entry = LogOnDrop {
+        sandbox: sandbox.clone(),
+        entry: Some(LoggedRequest {
+            method,
+            path,
+            status: CLIENT_CLOSED_REQUEST,
+            fault: Some("client_closed"),
+        }),
+    };
     let (fault, latency) = sandbox.0.faults.roll(can_conflict);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -81,18 +93,36 @@ pub async fn faults_and_log(
             (dropped_connection(), Some("drop_after"))
         }
     };
-    sandbox
-        .0
-        .requests
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(LoggedRequest {
-            method,
-            path,
-            status: response.status().as_u16(),
-            fault: label,
-        });
+    if let Some(logged) = entry.entry.as_mut() {
+        logged.status = response.status().as_u16();
+        logged.fault = label;
+    }
+    drop(entry);
     response
+}
+
+/// The status the log gives a request whose client hung up first (nginx's
+/// "client closed request"; never sent, since nobody is listening).
+pub const CLIENT_CLOSED_REQUEST: u16 = 499;
+
+/// Pushes its entry to the request log when dropped: at the end of the
+/// request, or when the client's hang-up cancels it.
+struct LogOnDrop {
+    sandbox: Sandbox,
+    entry: Option<LoggedRequest>,
+}
+
+impl Drop for LogOnDrop {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.sandbox
+                .0
+                .requests
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(entry);
+        }
+    }
 }
 
 /// A response whose body fails at once: the server closes the connection

@@ -4,13 +4,46 @@
 //! `http://127.0.0.1:3000`): the CLI reads its discovery document and runs
 //! the OAuth code flow itself over plain HTTP.
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use serde_json::Value;
 
-use crate::config::{MIRO_API_BASE, MIRO_AUTHORIZE_URL};
+use crate::config::{Settings, MIRO_API_BASE, MIRO_AUTHORIZE_URL};
 use crate::miro::{Access, ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret};
+
+/// Whose token the command line acts with, or which sandbox it signs in
+/// to; the app's client id and Miro's REST base come from `Settings`.
+#[derive(clap::Args, Clone, Debug, Default)]
+#[command(next_help_heading = "Command line access to Miro (boards, import, installations)")]
+pub struct MiroAccess {
+    /// A user's access token for real Miro (with --user-id and --client-id)
+    #[arg(
+        long,
+        global = true,
+        env = "MIRO_ACCESS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub access_token: Option<String>,
+    /// The user the access token belongs to
+    #[arg(long, global = true, env = "MIRO_USER_ID", value_name = "ID")]
+    pub user_id: Option<String>,
+    /// Without Miro credentials: the sandbox to sign in to
+    #[arg(
+        long,
+        global = true,
+        env = "MIRO_SANDBOX_URL",
+        value_name = "URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub sandbox_url: String,
+}
+
+/// The value, unless it is blank (a variable set to nothing is unset).
+fn given(value: &Option<String>) -> Option<String> {
+    value.clone().filter(|v| !v.trim().is_empty())
+}
 
 /// A client and the access it acts with, and a description for the user.
 pub struct Connection {
@@ -30,14 +63,13 @@ fn client(rest_base: String, client_id: String) -> MiroClient {
     })
 }
 
-pub async fn connect(env: &HashMap<String, String>) -> anyhow::Result<Connection> {
-    let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
-    if let Some(token) = get("MIRO_ACCESS_TOKEN") {
-        let user_id =
-            get("MIRO_USER_ID").context("MIRO_USER_ID is required with MIRO_ACCESS_TOKEN")?;
-        let client_id =
-            get("MIRO_CLIENT_ID").context("MIRO_CLIENT_ID is required with MIRO_ACCESS_TOKEN")?;
-        let base = get("MIRO_API_BASE").unwrap_or_else(|| MIRO_API_BASE.to_owned());
+pub async fn connect(settings: &Settings, access: &MiroAccess) -> anyhow::Result<Connection> {
+    if let Some(token) = given(&access.access_token) {
+        let user_id = given(&access.user_id)
+            .context("MIRO_USER_ID (--user-id) is required with MIRO_ACCESS_TOKEN")?;
+        let client_id = given(&settings.client_id)
+            .context("MIRO_CLIENT_ID (--client-id) is required with MIRO_ACCESS_TOKEN")?;
+        let base = given(&settings.api_base).unwrap_or_else(|| MIRO_API_BASE.to_owned());
         return Ok(Connection {
             client: client(base.clone(), client_id),
             access: Access {
@@ -47,7 +79,7 @@ pub async fn connect(env: &HashMap<String, String>) -> anyhow::Result<Connection
             description: format!("Miro at {base}"),
         });
     }
-    let sandbox = sandbox_app(env).await?;
+    let sandbox = sandbox_app(access).await?;
     let (oauth, redirect_uri, http) = (sandbox.oauth, sandbox.redirect_uri, sandbox.http);
     let request = oauth.authorize_url(&redirect_uri, None);
     let redirect = http
@@ -80,7 +112,7 @@ pub async fn connect(env: &HashMap<String, String>) -> anyhow::Result<Connection
     })
 }
 
-/// The app as the sandbox at `MIRO_SANDBOX_URL` registered it.
+/// The app as the sandbox at `--sandbox-url` registered it.
 pub struct SandboxApp {
     pub oauth: OAuthClient,
     pub redirect_uri: String,
@@ -90,11 +122,8 @@ pub struct SandboxApp {
 }
 
 /// Reads the sandbox's discovery document: the app's credentials there.
-pub async fn sandbox_app(env: &HashMap<String, String>) -> anyhow::Result<SandboxApp> {
-    let sandbox = env
-        .get("MIRO_SANDBOX_URL")
-        .filter(|v| !v.is_empty())
-        .cloned()
+pub async fn sandbox_app(access: &MiroAccess) -> anyhow::Result<SandboxApp> {
+    let sandbox = given(&Some(access.sandbox_url.clone()))
         .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned());
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -128,10 +157,12 @@ pub async fn sandbox_app(env: &HashMap<String, String>) -> anyhow::Result<Sandbo
 
 /// The app's OAuth side: Miro's with `MIRO_CLIENT_ID` and
 /// `MIRO_CLIENT_SECRET` (and `MIRO_API_BASE`), else the sandbox's.
-pub async fn app_oauth(env: &HashMap<String, String>) -> anyhow::Result<(OAuthClient, String)> {
-    let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
-    if let (Some(id), Some(secret)) = (get("MIRO_CLIENT_ID"), get("MIRO_CLIENT_SECRET")) {
-        let base = get("MIRO_API_BASE").unwrap_or_else(|| MIRO_API_BASE.to_owned());
+pub async fn app_oauth(
+    settings: &Settings,
+    access: &MiroAccess,
+) -> anyhow::Result<(OAuthClient, String)> {
+    if let (Some(id), Some(secret)) = (given(&settings.client_id), given(&settings.client_secret)) {
+        let base = given(&settings.api_base).unwrap_or_else(|| MIRO_API_BASE.to_owned());
         return Ok((
             OAuthClient {
                 client: client(base.clone(), id),
@@ -141,6 +172,6 @@ pub async fn app_oauth(env: &HashMap<String, String>) -> anyhow::Result<(OAuthCl
             format!("Miro at {base}"),
         ));
     }
-    let sandbox = sandbox_app(env).await?;
+    let sandbox = sandbox_app(access).await?;
     Ok((sandbox.oauth, format!("the sandbox at {}", sandbox.url)))
 }

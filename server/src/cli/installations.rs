@@ -5,30 +5,30 @@
 //! `APP_SECRET_KEY` (or the generated key beside the database), as the
 //! server does.
 
-use std::{collections::HashMap, io::Write};
+use std::io::Write;
 
 use anyhow::Context as _;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::connect::app_oauth;
+use super::connect::{app_oauth, MiroAccess};
 use crate::{
-    config::DEFAULT_DATABASE_URL,
+    config::{Settings, DEFAULT_DATABASE_URL},
     miro::{MiroError, Secret, TokenKey},
     state::open_store_at,
     store::{now, Installation, Store},
 };
 
-async fn open(env: &HashMap<String, String>) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
-    let url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-    let key = get("APP_SECRET_KEY").map(Secret::new);
+async fn open(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+    let url = given(&settings.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    let key = given(&settings.secret_key).map(Secret::new);
     let (store, _) = open_store_at(&url, key.as_ref()).await?;
     Ok(store)
 }
 
 /// Prints one line per installation.
-pub async fn list(env: &HashMap<String, String>, out: &mut dyn Write) -> anyhow::Result<bool> {
-    let installations = open(env).await?.installation_list().await?;
+pub async fn list(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let installations = open(settings).await?.installation_list().await?;
     if installations.is_empty() {
         let _ = writeln!(out, "no installations");
         return Ok(true);
@@ -79,12 +79,13 @@ fn timestamp(unix: i64) -> String {
 
 /// Revokes the user's token at Miro, then forgets the installation.
 pub async fn revoke(
-    env: &HashMap<String, String>,
+    settings: &Settings,
+    access: &MiroAccess,
     team_id: &str,
     user_id: &str,
     out: &mut dyn Write,
 ) -> anyhow::Result<bool> {
-    let store = open(env).await?;
+    let store = open(settings).await?;
     let key = TokenKey {
         user_id: user_id.to_owned(),
         team_id: team_id.to_owned(),
@@ -93,7 +94,7 @@ pub async fn revoke(
         .load_tokens(&key)
         .await?
         .with_context(|| format!("no installation for team {team_id}, user {user_id}"))?;
-    let (oauth, at) = app_oauth(env).await?;
+    let (oauth, at) = app_oauth(settings, access).await?;
     match oauth.revoke(&tokens.access_token).await {
         Ok(()) => {
             let _ = writeln!(out, "revoked the token at {at}");

@@ -3,7 +3,8 @@
 //! updates cards from a JSON or CSV file, `server sync` drains the outbox,
 //! `server manifest` prints the app manifest, `server installations` lists
 //! and revokes installations. With no arguments the binary serves the app
-//! instead.
+//! instead. The commands, flags and variables are declared with clap, so
+//! `server --help` lists them all.
 
 mod connect;
 mod csv;
@@ -13,47 +14,140 @@ mod manifest;
 mod rows;
 mod state;
 
-use std::{collections::HashMap, io::Write, path::PathBuf};
+use std::{io::Write, path::PathBuf};
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
 
-use crate::miro::BoardQuery;
+pub use connect::MiroAccess;
 
-const USAGE: &str = "\
-usage:
-  server                      serve the app (sandbox mode without Miro credentials)
-  server boards [--query TEXT]
-                              list the boards the token can see
-  server import FILE --board BOARD_ID [--kind app_card|card] [--key COLUMN]
-                [--state STATE_FILE] [--tags TAG1,TAG2] [--dry-run]
-                              create or update one card per row of FILE
-                              (.json: an array of objects; otherwise CSV with a header)
-  server sync [--for SECONDS] drain the outbox of card writes (DATABASE_URL, with the
-                              Miro credentials the app uses) until it is empty, then exit
-  server manifest --public-url URL [--name NAME]
-                              print the app-manifest.yaml for a server reachable at URL
-  server installations        list who installed the app (team, user, when, token state)
-  server installations revoke TEAM_ID USER_ID
-                              revoke that user's token at Miro and delete the installation
+use crate::{
+    config::{Config, Settings},
+    miro::BoardQuery,
+};
 
-import columns: title, description, color (#rrggbb), x, y; app cards: status
-  (connected, disconnected, disabled) and any other column as a preview field;
-  cards: assignee_id, due_date; tags (separated by ;). The key column (default
-  `key`) ties each row to the card made for it, recorded in STATE_FILE
-  (default FILE.state.json), so running the import again updates those cards.
-
-connection: MIRO_ACCESS_TOKEN, MIRO_USER_ID, MIRO_CLIENT_ID [, MIRO_API_BASE] for
-  Miro; otherwise the sandbox at MIRO_SANDBOX_URL (default http://127.0.0.1:3000).";
-
-/// Runs the CLI with the process's environment, printing to stdout.
-pub async fn run(args: Vec<String>) -> i32 {
-    let env: HashMap<String, String> = std::env::vars().collect();
-    run_with(&args, &env, &mut std::io::stdout()).await
+/// The server binary's command line: with no command it serves the app.
+#[derive(Parser, Debug)]
+#[command(
+    name = "server",
+    version,
+    about = "Miro Cards: serves the app (sandbox mode without Miro credentials), \
+             or runs one of the commands below against Miro or the sandbox."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(flatten)]
+    pub access: MiroAccess,
 }
 
-/// Runs the CLI; returns the exit code.
-pub async fn run_with(args: &[String], env: &HashMap<String, String>, out: &mut dyn Write) -> i32 {
-    match dispatch(args, env, out).await {
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the app (what `server` with no command does)
+    Serve,
+    /// List the boards the token can see
+    Boards {
+        /// Only boards whose name contains TEXT
+        #[arg(long, value_name = "TEXT")]
+        query: Option<String>,
+    },
+    /// Create or update one card per row of FILE (.json: an array of
+    /// objects; otherwise CSV with a header)
+    #[command(after_help = IMPORT_COLUMNS)]
+    Import(ImportCommand),
+    /// Drain the outbox of card writes (the store and Miro credentials the
+    /// app uses) until it is empty, then exit
+    Sync {
+        /// Give up after this long
+        #[arg(long = "for", value_name = "SECONDS", default_value_t = 600)]
+        seconds: u64,
+    },
+    /// Print the app-manifest.yaml for a server reachable at --public-url
+    Manifest {
+        /// The app's name in Miro
+        #[arg(long, default_value = "Miro Cards")]
+        name: String,
+    },
+    /// List who installed the app (team, user, when, token state)
+    Installations {
+        #[command(subcommand)]
+        action: Option<InstallationsAction>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InstallationsAction {
+    /// Revoke that user's token at Miro and delete the installation
+    Revoke {
+        #[arg(value_name = "TEAM_ID")]
+        team: String,
+        #[arg(value_name = "USER_ID")]
+        user: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportCommand {
+    /// The rows: .json or CSV
+    file: PathBuf,
+    /// The board the cards go on
+    #[arg(long, value_name = "BOARD_ID")]
+    board: String,
+    /// app_card or card
+    #[arg(long, default_value = "app_card", value_parser = ["app_card", "card"])]
+    kind: String,
+    /// The column that ties each row to its card
+    #[arg(long, value_name = "COLUMN", default_value = "key")]
+    key: String,
+    /// Where the row → card links are kept [default: FILE.state.json]
+    #[arg(long, value_name = "STATE_FILE")]
+    state: Option<PathBuf>,
+    /// Tags for every card, separated by commas
+    #[arg(long, value_name = "TAG1,TAG2")]
+    tags: Option<String>,
+    /// Say what would change, change nothing
+    #[arg(long)]
+    dry_run: bool,
+}
+
+const IMPORT_COLUMNS: &str = "\
+Columns: title, description, color (#rrggbb), x, y; app cards: status
+(connected, disconnected, disabled) and any other column as a preview field;
+cards: assignee_id, due_date; tags (separated by ;). The key column ties each
+row to the card made for it, recorded in STATE_FILE, so running the import
+again updates those cards.";
+
+/// Runs a command (not `serve`) with the process's flags and environment,
+/// printing to stdout; returns the exit code.
+pub async fn run(cli: Cli) -> i32 {
+    finish(
+        dispatch(cli, &mut std::io::stdout()).await,
+        &mut std::io::stdout(),
+    )
+}
+
+/// Parses `args` (without the program's name) and the process environment
+/// as the binary would, runs the command and returns the exit code: 0 done,
+/// 1 done with failures (rows that failed, a non-empty outbox), 2 refused.
+pub async fn run_with(args: &[String], out: &mut dyn Write) -> i32 {
+    let argv = std::iter::once("server".to_owned()).chain(args.iter().cloned());
+    match Cli::try_parse_from(argv) {
+        Ok(cli) => finish(dispatch(cli, out).await, out),
+        Err(error) => {
+            let _ = write!(out, "{}", error.render());
+            if error.use_stderr() {
+                2
+            } else {
+                0
+            }
+        }
+    }
+}
+
+fn finish(outcome: anyhow::Result<bool>, out: &mut dyn Write) -> i32 {
+    match outcome {
         Ok(true) => 0,
         Ok(false) => 1,
         Err(error) => {
@@ -64,34 +158,16 @@ pub async fn run_with(args: &[String], env: &HashMap<String, String>, out: &mut 
     }
 }
 
-fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
-async fn dispatch(
-    args: &[String],
-    env: &HashMap<String, String>,
-    out: &mut dyn Write,
-) -> anyhow::Result<bool> {
-    let Some(command) = args.first() else {
-        bail!("{USAGE}");
-    };
-    if args.iter().any(|a| a == "--help" || a == "-h") || command == "help" {
-        let _ = writeln!(out, "{USAGE}");
-        return Ok(true);
-    }
-    match command.as_str() {
-        "sync" => {
-            let seconds = match flag(args, "--for") {
-                Some(text) => text
-                    .parse()
-                    .map_err(|_| anyhow!("--for '{text}' is not a whole number of seconds"))?,
-                None => 600,
-            };
-            let config = crate::config::Config::from_env()?;
+async fn dispatch(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let Cli {
+        command,
+        settings,
+        access,
+    } = cli;
+    match command.context("no command: the binary serves the app without one")? {
+        Command::Serve => anyhow::bail!("`serve` runs from main, not here"),
+        Command::Sync { seconds } => {
+            let config = Config::from_settings(&settings)?;
             let state = crate::AppState::new(config).await?;
             let empty = state
                 .sync
@@ -101,11 +177,11 @@ async fn dispatch(
             let _ = writeln!(out, "outbox: {pending} card writes pending");
             Ok(empty)
         }
-        "boards" => {
-            let connection = connect::connect(env).await?;
+        Command::Boards { query } => {
+            let connection = connect::connect(&settings, &access).await?;
             eprintln!("talking to {}", connection.description);
             let query = BoardQuery {
-                query: flag(args, "--query"),
+                query,
                 ..BoardQuery::default()
             };
             let boards = connection
@@ -124,23 +200,12 @@ async fn dispatch(
             }
             Ok(true)
         }
-        "import" => {
-            let file = args
-                .get(1)
-                .filter(|f| !f.starts_with("--"))
-                .map(PathBuf::from)
-                .context("import needs a FILE")?;
-            let board = flag(args, "--board").context("import needs --board BOARD_ID")?;
-            let app_cards = match flag(args, "--kind").as_deref() {
-                None | Some("app_card") => true,
-                Some("card") => false,
-                Some(other) => bail!("--kind must be app_card or card, not {other}"),
-            };
-            let state = flag(args, "--state").map_or_else(
-                || PathBuf::from(format!("{}.state.json", file.display())),
-                PathBuf::from,
-            );
-            let tags = flag(args, "--tags")
+        Command::Import(import) => {
+            let state = import
+                .state
+                .unwrap_or_else(|| PathBuf::from(format!("{}.state.json", import.file.display())));
+            let tags = import
+                .tags
                 .map(|t| {
                     t.split(',')
                         .map(|s| s.trim().to_owned())
@@ -149,41 +214,39 @@ async fn dispatch(
                 })
                 .unwrap_or_default();
             let import_args = import::ImportArgs {
-                file,
-                board,
-                app_cards,
-                key: flag(args, "--key").unwrap_or_else(|| "key".to_owned()),
+                file: import.file,
+                board: import.board,
+                app_cards: import.kind == "app_card",
+                key: import.key,
                 state,
                 tags,
-                dry_run: args.iter().any(|a| a == "--dry-run"),
+                dry_run: import.dry_run,
             };
-            let connection = connect::connect(env).await?;
+            let connection = connect::connect(&settings, &access).await?;
             eprintln!("talking to {}", connection.description);
             // Row and file problems are messages for the user, as written.
             import::run(&import_args, &connection, out)
                 .await
                 .map_err(anyhow::Error::msg)
         }
-        "manifest" => {
-            let url = flag(args, "--public-url")
-                .context("manifest needs --public-url URL (where Miro reaches this server)")?;
-            let name = flag(args, "--name").unwrap_or_else(|| "Miro Cards".to_owned());
+        Command::Manifest { name } => {
+            let url = settings
+                .public_url
+                .as_deref()
+                .filter(|url| !url.trim().is_empty())
+                .context(
+                "manifest needs --public-url URL or APP_PUBLIC_URL (where Miro reaches this server)",
+            )?;
             let _ = write!(
                 out,
                 "{}",
-                manifest::render(&url, &name).map_err(anyhow::Error::msg)?
+                manifest::render(url, &name).map_err(anyhow::Error::msg)?
             );
             Ok(true)
         }
-        "installations" => match (args.get(1).map(String::as_str), args.get(2), args.get(3)) {
-            (None, _, _) => installations::list(env, out).await,
-            (Some("revoke"), Some(team), Some(user)) => {
-                installations::revoke(env, team, user, out).await
-            }
-            _ => Err(anyhow!(
-                "usage: server installations [revoke TEAM_ID USER_ID]\n{USAGE}"
-            )),
-        },
-        other => bail!("unknown command '{other}'\n{USAGE}"),
+        Command::Installations { action: None } => installations::list(&settings, out).await,
+        Command::Installations {
+            action: Some(InstallationsAction::Revoke { team, user }),
+        } => installations::revoke(&settings, &access, &team, &user, out).await,
     }
 }

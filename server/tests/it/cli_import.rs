@@ -3,13 +3,14 @@
 //! updates, a changed row changes its card, a card deleted on the board is
 //! recreated, bad rows are refused with their row and column).
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use crate::support::sandbox::TestServer;
 use server::miro::ItemFilter;
 
 struct Cli {
-    env: HashMap<String, String>,
+    /// Flags every run gets: which sandbox to sign in to.
+    access: Vec<String>,
     /// The test's files, removed when it ends.
     dir: tempfile::TempDir,
 }
@@ -18,7 +19,7 @@ impl Cli {
     fn new(server: &TestServer, _name: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         Self {
-            env: HashMap::from([("MIRO_SANDBOX_URL".to_owned(), server.base.clone())]),
+            access: vec!["--sandbox-url".to_owned(), server.base.clone()],
             dir,
         }
     }
@@ -30,9 +31,11 @@ impl Cli {
     }
 
     async fn run(&self, args: &[&str]) -> (i32, String) {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let args: Vec<String> = (self.access.iter().cloned())
+            .chain(args.iter().map(|a| (*a).to_owned()))
+            .collect();
         let mut out = Vec::new();
-        let code = server::cli::run_with(&args, &self.env, &mut out).await;
+        let code = server::cli::run_with(&args, &mut out).await;
         (code, String::from_utf8(out).unwrap())
     }
 }

@@ -4,8 +4,6 @@
 //! ending on a page that says so with nothing stored. Then the command
 //! line's `installations` and `revoke`, and `manifest`.
 
-use std::collections::HashMap;
-
 use crate::support::sandbox::TestServer;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use server::miro::TokenKey;
@@ -227,20 +225,22 @@ async fn a_used_code_a_refusal_and_a_silent_miro_each_end_on_their_page_with_not
     assert!(installations(&server).await.is_empty());
 }
 
-fn cli_env(server: &TestServer) -> HashMap<String, String> {
-    HashMap::from([
-        ("MIRO_SANDBOX_URL".to_owned(), server.base.clone()),
-        (
-            "DATABASE_URL".to_owned(),
-            server.state.config.database_url.clone(),
-        ),
-    ])
+/// The flags that point the command line at this server's sandbox and store.
+fn cli_env(server: &TestServer) -> Vec<String> {
+    vec![
+        "--sandbox-url".to_owned(),
+        server.base.clone(),
+        "--database-url".to_owned(),
+        server.state.config.database_url.clone(),
+    ]
 }
 
-async fn cli(args: &[&str], env: &HashMap<String, String>) -> (i32, String) {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+async fn cli(args: &[&str], env: &[String]) -> (i32, String) {
+    let args: Vec<String> = (env.iter().cloned())
+        .chain(args.iter().map(|a| (*a).to_owned()))
+        .collect();
     let mut out = Vec::new();
-    let code = server::cli::run_with(&args, env, &mut out).await;
+    let code = server::cli::run_with(&args, &mut out).await;
     (code, String::from_utf8(out).unwrap())
 }
 
@@ -305,7 +305,7 @@ async fn installations_are_listed_without_tokens_and_revoked_at_miro_and_here() 
 async fn the_manifest_command_prints_the_yaml_for_the_public_url() {
     let (code, out) = cli(
         &["manifest", "--public-url", "https://cards.example.org"],
-        &HashMap::new(),
+        &[],
     )
     .await;
     assert_eq!(code, 0, "{out}");
@@ -315,7 +315,7 @@ async fn the_manifest_command_prints_the_yaml_for_the_public_url() {
     assert!(out.contains("scopes:\n  - boards:read\n  - boards:write\n"));
     let (code, out) = cli(
         &["manifest", "--public-url", "http://cards.example.org"],
-        &HashMap::new(),
+        &[],
     )
     .await;
     assert_eq!(code, 2);

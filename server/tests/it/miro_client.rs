@@ -185,14 +185,12 @@ async fn another_apps_card_is_forbidden_and_a_bad_token_is_unauthorized() {
         .await
         .unwrap();
     let other = server.grant_other_app().await;
-    let other_client = server::miro::MiroClient::new(server::miro::ClientConfig {
-        rest_base: server.rest_base(),
-        client_id: server.discovery["other_apps"][0]["client_id"]
+    let other_client = server.miro_client_of(
+        server.discovery["other_apps"][0]["client_id"]
             .as_str()
-            .unwrap()
-            .to_owned(),
-        policy: Default::default(),
-    });
+            .unwrap(),
+        Default::default(),
+    );
     let other_access = server::miro::Access {
         user_id: server.str("user_id"),
         token: server::miro::Secret::new(other["access_token"].as_str().unwrap()),

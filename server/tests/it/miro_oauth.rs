@@ -101,7 +101,7 @@ async fn connected_expiring(
     let tokens = TokenManager::new(oauth, MemoryTokenStore::default());
     let key = tokens.connect(&code, &redirect).await.unwrap();
     let mut stored = tokens.store().load(&key).await.unwrap().unwrap();
-    stored.expires_at = Some(server::miro::unix_now_for_tests() + seconds);
+    stored.expires_at = Some(crate::support::unix_now() + seconds);
     tokens.store().save(&key, &stored).await.unwrap();
     (Arc::new(tokens), key, stored)
 }

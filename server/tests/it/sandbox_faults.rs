@@ -3,21 +3,17 @@
 //! window, per-app budgets, injected 429/500/503/409, dropped connections
 //! before and after the write, latency, and the request log.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use crate::support::sandbox::{status_and_json, TestServer};
+use crate::support::{
+    sandbox::{status_and_json, TestServer},
+    unix_now,
+};
 use reqwest::{Method, Response};
 use serde_json::json;
 
 fn header(response: &Response, name: &str) -> u64 {
     response.headers()[name].to_str().unwrap().parse().unwrap()
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 #[tokio::test]

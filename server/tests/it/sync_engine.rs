@@ -447,7 +447,6 @@ async fn a_push_with_a_deadline_leaves_the_card_to_a_write_under_way() {
         tokio::spawn(async move { engine.push(&card, None).await.unwrap() })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let started = std::time::Instant::now();
     let outcome = h
         .engine
         .push(&cards[0], Some(Duration::from_millis(300)))
@@ -457,9 +456,11 @@ async fn a_push_with_a_deadline_leaves_the_card_to_a_write_under_way() {
         matches!(outcome, server::sync::PushOutcome::Deferred { .. }),
         "{outcome:?}"
     );
+    // The deadline held: the push came back while the slow write it
+    // deferred to was still waiting for Miro's answer.
     assert!(
-        started.elapsed() < Duration::from_millis(1200),
-        "the deadline held"
+        !worker.is_finished(),
+        "the push waited for the worker's write"
     );
     assert_eq!(worker.await.unwrap(), server::sync::PushOutcome::Written);
     h.server.set_faults(json!({})).await;

@@ -3,3 +3,9 @@
 pub mod openapi;
 pub mod sandbox;
 pub mod sync;
+
+/// The one clock the tests read: UNIX seconds as the Miro client and the
+/// sandbox's rate-limit headers count them.
+pub fn unix_now() -> u64 {
+    server::miro::unix_now_for_tests()
+}

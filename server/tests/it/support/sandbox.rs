@@ -204,15 +204,30 @@ pub async fn status_and_json(response: Response) -> (u16, Value) {
 impl TestServer {
     /// A Miro client pointed at this sandbox, with a short deadline.
     pub fn miro_client(&self, deadline: std::time::Duration) -> server::miro::MiroClient {
+        self.miro_client_with(server::miro::RetryPolicy {
+            deadline,
+            attempt_timeout: deadline,
+            backoff_base: std::time::Duration::from_millis(20),
+            ..Default::default()
+        })
+    }
+
+    /// A client of our app at this sandbox with `policy`: the one way the
+    /// tests build Miro clients.
+    pub fn miro_client_with(&self, policy: server::miro::RetryPolicy) -> server::miro::MiroClient {
+        self.miro_client_of(&self.str("client_id"), policy)
+    }
+
+    /// A client of the app `client_id` (ours or another registered one).
+    pub fn miro_client_of(
+        &self,
+        client_id: &str,
+        policy: server::miro::RetryPolicy,
+    ) -> server::miro::MiroClient {
         server::miro::MiroClient::new(server::miro::ClientConfig {
             rest_base: self.rest_base(),
-            client_id: self.str("client_id"),
-            policy: server::miro::RetryPolicy {
-                deadline,
-                attempt_timeout: deadline,
-                backoff_base: std::time::Duration::from_millis(20),
-                ..Default::default()
-            },
+            client_id: client_id.to_owned(),
+            policy,
         })
     }
 
