@@ -37,7 +37,7 @@ mod inline;
 mod rules;
 
 pub use from_html::miro_html_to_markdown;
-pub use html::html_to_text;
+pub use html::{html_to_text, HtmlTooDeep, MAX_HTML_DEPTH};
 pub use rules::DescriptionRules;
 
 /// The HTML Miro keeps in a card description for this Markdown; "" for

@@ -1,39 +1,63 @@
 //! Checks the ID tokens that pages in Miro's iframes get from
 //! `miro.board.getIdToken()` and send us as `Authorization: Bearer …`: JWTs
-//! Miro signs with the app's client secret. Written independently of the
-//! sandbox's signer, so a mistake cannot hide by being shared.
+//! Miro signs with the app's client secret. The sandbox's signer is written
+//! by hand, independently of this, so a mistake cannot hide by being shared.
 //!
-//! **Shape first.** A token over 8 KiB, not exactly three dot-separated
-//! parts, or not unpadded base64url is refused before any JSON is parsed:
-//! junk is cheap to reject and never reaches the parser.
+//! The `jsonwebtoken` crate does the JWT work: it decodes the header, reads
+//! its `alg`, recomputes the HS256 signature (ring's HMAC-SHA256 keyed by the
+//! secret's bytes over `header.payload`), compares it in constant time and
+//! decodes the payload. Every rule below that it cannot state, or would
+//! state differently, is checked here by hand; each says why.
+//!
+//! **Shape first.** A token over 8 KiB or not exactly three dot-separated
+//! parts is refused before anything is decoded: junk is cheap to reject and
+//! never reaches a parser. (jsonwebtoken splits from the right and would
+//! read `a.b.c.d` as a header `a.b`.) Each part must be unpadded base64url.
+//! jsonwebtoken decodes header and payload so, but compares the signature
+//! as base64 text, which would call a padded or non-base64 signature merely
+//! wrong; so it is decoded here (after the `alg` check, before the MAC) and
+//! refused as malformed.
 //!
 //! **HS256 only.** The header's `alg` must be exactly `HS256` and is read
 //! before the signature: `none`, `HS384`, `HS512`, `RS256`, other spellings
 //! or no `alg` are refused even when validly signed, so a token never chooses
-//! how it is checked.
+//! how it is checked. jsonwebtoken is also told to accept HS256 alone. It
+//! cannot parse a header whose `alg` it does not know (`none`, `hs256`), so
+//! only then is the header read here, to name the refused `alg` in the
+//! error. jsonwebtoken also refuses a header that repeats a field or whose
+//! other registered fields (`typ`, `kid`, …) have the wrong type.
 //!
-//! **Signed with our client secret.** HMAC-SHA256 keyed by the secret's
-//! bytes over `header.payload`, compared in constant time. An empty secret
-//! verifies nothing.
+//! **Signed with our client secret.** An empty secret verifies nothing:
+//! HMAC takes an empty key, so this is checked here before jsonwebtoken runs.
 //!
 //! **Fresh.** `exp` (integer seconds) is required and may be passed by at
 //! most 60 s of clock skew; an `iat` more than 60 s ahead is refused too.
+//! Checked here, not by jsonwebtoken: its check reads the system clock, not
+//! the `now_unix` the caller passes, and it accepts a fractional `exp`.
 //!
 //! **For our app.** `sub` must be our client id, so a token Miro issued to
 //! another app (with that app's secret) is refused even if it verifies.
+//! Checked here so a missing, non-string or different `sub` each gets its
+//! own error.
 //!
 //! **Names a user and a team.** `user` and `team` are required, non-empty,
-//! and returned as strings. Miro ids exceed 2^53, so integers are copied
-//! digit for digit, never through `f64`; fractions and negatives are refused.
+//! and returned as strings. Miro ids exceed 2^53, so the claims are decoded
+//! as a JSON map and integers are copied digit for digit, never through
+//! `f64`; fractions and negatives are refused.
+//!
+//! jsonwebtoken's own claim checks are all off (no required claims, no
+//! `exp`, `nbf` or `aud` check, so `aud` and `nbf` pass unchecked as before),
+//! but it still parses the registered claims for them, and a payload that
+//! repeats one of them, or whose `sub`, `exp` or `nbf` is a non-empty array
+//! or an object, is refused as malformed.
 //!
 //! `iss` is left unchecked (any value, or none, passes) until a real token
 //! confirms its exact value, "Miro" or "miro"; the check belongs here then.
 //! Errors name the rule that failed, never the token or the secret.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
-use hmac::{Hmac, Mac};
+use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
-use sha2::Sha256;
 
 /// Longest token accepted; Miro's are a few hundred bytes.
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -71,6 +95,9 @@ pub enum IdTokenError {
 
 use IdTokenError::{Malformed, MissingClaim};
 
+/// How many characters of a refused `alg` an error shows.
+const ALG_SHOWN: usize = 32;
+
 /// Checks `token` for the app `client_id` whose secret is `client_secret`,
 /// at `now_unix` (seconds), and returns who it names.
 pub fn verify(
@@ -83,36 +110,48 @@ pub fn verify(
         return Err(Malformed("token is longer than 8 KiB"));
     }
     let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
+    let (Some(header), Some(_payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(Malformed("not three dot-separated parts"));
     };
-    let signed = &token[..header.len() + 1 + payload.len()];
 
-    match object(header, "header is not base64url-encoded JSON")?.get("alg") {
-        Some(Value::String(alg)) if alg == "HS256" => {}
-        Some(Value::String(alg)) => {
-            let shown = alg.chars().take(32).collect();
-            return Err(IdTokenError::UnsupportedAlgorithm(shown));
-        }
-        Some(_) => return Err(IdTokenError::UnsupportedAlgorithm("<not a string>".into())),
-        None => return Err(IdTokenError::UnsupportedAlgorithm("<missing>".into())),
+    let alg = jsonwebtoken::decode_header(token)
+        .map_err(|error| unreadable_header(header, error.kind()))?
+        .alg;
+    let refused_alg = || IdTokenError::UnsupportedAlgorithm(shown(&format!("{alg:?}")));
+    if alg != Algorithm::HS256 {
+        return Err(refused_alg());
     }
 
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| Malformed("signature is not unpadded base64url"))?;
+    if URL_SAFE_NO_PAD.decode(signature).is_err() {
+        return Err(Malformed("signature is not unpadded base64url"));
+    }
     if client_secret.is_empty() {
         return Err(IdTokenError::BadSignature);
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(client_secret.as_bytes())
-        .map_err(|_| IdTokenError::BadSignature)?;
-    mac.update(signed.as_bytes());
-    mac.verify_slice(&signature)
-        .map_err(|_| IdTokenError::BadSignature)?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    let key = DecodingKey::from_secret(client_secret.as_bytes());
+    let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
+        .map_err(|error| match error.kind() {
+            ErrorKind::InvalidSignature => IdTokenError::BadSignature,
+            ErrorKind::InvalidAlgorithm => refused_alg(),
+            ErrorKind::InvalidToken => Malformed("not three dot-separated parts"),
+            ErrorKind::Base64(_) | ErrorKind::Utf8(_) => {
+                Malformed("payload is not base64url-encoded JSON")
+            }
+            ErrorKind::Json(_) => Malformed(
+                "payload is not a JSON object, or its sub, exp or nbf is repeated or unreadable",
+            ),
+            _ => Malformed("token could not be decoded"),
+        })?
+        .claims;
 
-    let claims = object(payload, "payload is not base64url-encoded JSON")?;
     let expires_at = claim(&claims, "exp")?
         .as_i64()
         .ok_or(Malformed("exp is not an integer"))?;
@@ -137,12 +176,33 @@ pub fn verify(
     })
 }
 
-/// Decodes one unpadded base64url part holding a JSON object.
-fn object(part: &str, error: &'static str) -> Result<Map<String, Value>, IdTokenError> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| Malformed(error))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Malformed(error)),
+/// At most [`ALG_SHOWN`] characters of `alg`.
+fn shown(alg: &str) -> String {
+    alg.chars().take(ALG_SHOWN).collect()
+}
+
+/// Why jsonwebtoken could not read the header `part`. Its `Header` has no
+/// place for an `alg` it does not know, so the header is read here as plain
+/// JSON, only to name what was refused.
+fn unreadable_header(part: &str, error: &ErrorKind) -> IdTokenError {
+    const NOT_JSON: IdTokenError = Malformed("header is not base64url-encoded JSON");
+    if !matches!(error, ErrorKind::Json(_)) {
+        return NOT_JSON;
+    }
+    let Some(header) = URL_SAFE_NO_PAD
+        .decode(part)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Map<String, Value>>(&bytes).ok())
+    else {
+        return NOT_JSON;
+    };
+    match header.get("alg") {
+        Some(Value::String(alg)) if alg == "HS256" => {
+            Malformed("header repeats a field or has one of the wrong type")
+        }
+        Some(Value::String(alg)) => IdTokenError::UnsupportedAlgorithm(shown(alg)),
+        Some(_) => IdTokenError::UnsupportedAlgorithm("<not a string>".into()),
+        None => IdTokenError::UnsupportedAlgorithm("<missing>".into()),
     }
 }
 
@@ -176,9 +236,9 @@ fn id(
 
 #[cfg(test)]
 mod tests {
-    use hmac::digest::KeyInit;
+    use hmac::{digest::KeyInit, Hmac, Mac};
     use serde_json::json;
-    use sha2::{Sha384, Sha512};
+    use sha2::{Sha256, Sha384, Sha512};
 
     use super::IdTokenError::*;
     use super::*;
@@ -350,6 +410,45 @@ mod tests {
         ];
         for token in &bad {
             assert!(matches!(check(token), Err(Malformed(_))), "{token:.40}");
+        }
+    }
+
+    #[test]
+    fn claims_nobody_checks_pass_whatever_their_value() {
+        // jsonwebtoken would refuse an `aud` it was not told to expect, and
+        // may check `nbf`; both checks are off, as before.
+        let ignored = json!({"aud": "someone", "nbf": NOW + 3600, "iss": {"x": [1]}});
+        assert!(check(&token(ignored)).is_ok());
+    }
+
+    #[test]
+    fn fields_jsonwebtoken_cannot_read_are_malformed() {
+        // A registered header field of the wrong type, validly signed.
+        let body = payload(&token(json!({}))).to_owned();
+        let input = format!("{}.{body}", b64(r#"{"alg":"HS256","typ":1}"#));
+        let signature = b64(mac::<Hmac<Sha256>>(SECRET, &input));
+        let error = check(&format!("{input}.{signature}")).unwrap_err();
+        assert!(matches!(error, Malformed(_)), "{error}");
+        // A repeated header field or registered claim, validly signed.
+        let claims =
+            r#"{"sub":"x","sub":"3458764600000000001","user":"1","team":"2","exp":1800000600}"#;
+        for (header, claims) in [
+            (r#"{"alg":"none","alg":"HS256"}"#, body.clone()),
+            (r#"{"alg":"HS256"}"#, b64(claims)),
+        ] {
+            let input = format!("{}.{claims}", b64(header));
+            let signature = b64(mac::<Hmac<Sha256>>(SECRET, &input));
+            let error = check(&format!("{input}.{signature}")).unwrap_err();
+            assert!(matches!(error, Malformed(_)), "{header}: {error}");
+        }
+        // Registered claims it reads and cannot skip over.
+        for (name, bad) in [
+            ("sub", json!(["x"])),
+            ("exp", json!([1])),
+            ("nbf", json!({"a": 1})),
+        ] {
+            let error = refused(name, bad);
+            assert!(matches!(error, Malformed(_)), "{name}: {error}");
         }
     }
 

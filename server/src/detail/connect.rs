@@ -1,7 +1,9 @@
 //! `POST /miro/cards/connect`: the headless page's answer to the SDK's
 //! `app_card:connect` on a disconnected card. The card's current content
 //! becomes a new built-in record, the card is linked to it and turns
-//! `connected`.
+//! `connected`. A card already linked by another user is refused (409): its
+//! link, and whose token writes it, stay as they are. The same user
+//! connecting it again keeps its record.
 
 use axum::{
     extract::State,
@@ -14,7 +16,33 @@ use super::{
     tickets::{identify, try_again, user_access, CardRequest, Refused},
     PUSH_DEADLINE,
 };
-use crate::{miro::MiroError, store::CardKey, AppState};
+use crate::{
+    miro::MiroError,
+    store::{CardKey, CardLink, StoreError},
+    sync::SyncError,
+    AppState,
+};
+
+const LINKED_BY_OTHER: &str =
+    "Someone else connected this card already; it shows their record. Ask them, or disconnect it first.";
+
+/// Why linking failed, as the page should hear it.
+fn link_refused(error: &SyncError) -> Refused {
+    match error {
+        SyncError::Store(StoreError::LinkedByOther { .. }) => {
+            Refused(StatusCode::CONFLICT, LINKED_BY_OTHER)
+        }
+        SyncError::Unreadable { field: "title", .. } => Refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This card's title nests its formatting too deep to read (over 64 levels).",
+        ),
+        SyncError::Unreadable { .. } => Refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This card's description nests its formatting too deep to read (over 64 levels).",
+        ),
+        other => try_again(other),
+    }
+}
 
 pub async fn connect_card(
     State(state): State<AppState>,
@@ -56,21 +84,29 @@ pub async fn connect_card(
     }
     let store = engine.store();
     let linked = store.link(&card).await.map_err(|e| try_again(&e))?;
-    let record_id = match linked.and_then(|link| link.record_id) {
-        Some(record_id) => record_id,
-        None => {
+    let record_id = match linked {
+        Some(link) if link.record_id.is_some() && link.owner != user => {
+            return Err(Refused(StatusCode::CONFLICT, LINKED_BY_OTHER));
+        }
+        Some(CardLink {
+            record_id: Some(record_id),
+            ..
+        }) => record_id,
+        _ => {
             engine
                 .record_from_card(&on_board.data, &user.user_id)
                 .await
-                .map_err(|e| try_again(&e))?
+                .map_err(|e| link_refused(&e))?
                 .snapshot
                 .id
         }
     };
+    // The store checks the owner again as it links, for a connect that
+    // raced this one.
     engine
         .link(&card, &record_id, &user, &user.user_id)
         .await
-        .map_err(|e| try_again(&e))?;
+        .map_err(|e| link_refused(&e))?;
     if let Err(error) = engine.push(&card, Some(PUSH_DEADLINE)).await {
         // Linked and queued: the worker writes the card.
         tracing::warn!(%error, "pushing a connected card failed");

@@ -1,17 +1,26 @@
 //! View sessions: what a redeemed ticket turns into. The page carries it
 //! (never in a URL) and sends it with each save. It names the user, the
-//! card and an expiry, signed with HMAC-SHA256 under a key derived from
-//! the app's secret key, so the server needs no storage to check it.
+//! card and an expiry, so the server needs no storage to check it.
+//!
+//! A session is an HS256 JWT made and checked by the `jsonwebtoken` crate,
+//! keyed by `SecretKey::derive("detail-view-session")`: the claims are the
+//! [`ViewSession`] fields, with the expiry in the registered `exp` claim.
+//! Only HS256 is accepted, so a token naming `none`, `HS512` or anything else
+//! is refused however it is signed. Two rules stay here: the expiry is
+//! checked against the `now` the caller passes, with no leeway (jsonwebtoken
+//! would read the system clock and allow 60 s), and the session must be for
+//! the card being saved.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
-use hmac::{Hmac, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 use crate::{
     miro::TokenKey,
     store::{CardKey, SecretKey},
 };
+
+/// What the view-session key is derived for.
+const KEY_PURPOSE: &str = "detail-view-session";
 
 /// How long a view may be used to save after it opened.
 pub const SESSION_SECONDS: i64 = 8 * 60 * 60;
@@ -23,6 +32,8 @@ pub struct ViewSession {
     pub team_id: String,
     pub board_id: String,
     pub item_id: String,
+    /// Unix seconds; the JWT's `exp` claim.
+    #[serde(rename = "exp")]
     pub expires_at: i64,
 }
 
@@ -45,30 +56,25 @@ impl ViewSession {
     }
 }
 
-fn mac(key: &SecretKey) -> Hmac<Sha256> {
-    <Hmac<Sha256> as Mac>::new_from_slice(&key.derive("detail-view-session"))
-        .expect("HMAC takes any key length")
-}
-
-/// `payload.signature`, both base64url.
+/// An HS256 JWT whose claims are `session`'s fields.
 pub fn sign(session: &ViewSession, key: &SecretKey) -> String {
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(session).expect("sessions serialize"));
-    let mut mac = mac(key);
-    mac.update(payload.as_bytes());
-    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    format!("{payload}.{signature}")
+    let key = EncodingKey::from_secret(&key.derive(KEY_PURPOSE));
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), session, &key)
+        .expect("an HMAC key signs any serializable session")
 }
 
-/// The session `token` carries, if its signature is ours, it has not
-/// expired at `now` and it is for `card`.
+/// The session `token` carries, if it is an HS256 JWT signed with our key,
+/// it has not expired at `now` and it is for `card`.
 pub fn verify(token: &str, key: &SecretKey, card: &CardKey, now: i64) -> Option<ViewSession> {
-    let (payload, signature) = token.split_once('.')?;
-    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-    let mut mac = mac(key);
-    mac.update(payload.as_bytes());
-    mac.verify_slice(&signature).ok()?;
-    let session: ViewSession =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    // `exp` is a required field of `ViewSession` and checked below, at `now`.
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.leeway = 0;
+    let key = DecodingKey::from_secret(&key.derive(KEY_PURPOSE));
+    let session = jsonwebtoken::decode::<ViewSession>(token, &key, &validation)
+        .ok()?
+        .claims;
     (session.expires_at >= now
         && session.board_id == card.board_id
         && session.item_id == card.item_id)
@@ -77,6 +83,8 @@ pub fn verify(token: &str, key: &SecretKey, card: &CardKey, now: i64) -> Option<
 
 #[cfg(test)]
 mod tests {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+
     use super::*;
 
     fn sample() -> (ViewSession, CardKey) {
@@ -88,15 +96,38 @@ mod tests {
         (ViewSession::new(&user, &card, 1_000), card)
     }
 
+    fn b64_json(value: &serde_json::Value) -> String {
+        URL_SAFE_NO_PAD.encode(value.to_string())
+    }
+
     #[test]
     fn a_signed_session_verifies_for_its_card_until_it_expires() {
         let key = SecretKey::generate();
         let (session, card) = sample();
         let token = sign(&session, &key);
+        assert_eq!(token.split('.').count(), 3, "a JWT");
         assert_eq!(verify(&token, &key, &card, 1_000), Some(session.clone()));
-        assert_eq!(verify(&token, &key, &card, session.expires_at + 1), None);
+        let last = session.expires_at;
+        assert_eq!(verify(&token, &key, &card, last), Some(session.clone()));
+        assert_eq!(verify(&token, &key, &card, last + 1), None);
         assert_eq!(verify(&token, &key, &CardKey::new("b=", "43"), 1_000), None);
         assert_eq!(verify(&token, &SecretKey::generate(), &card, 1_000), None);
+    }
+
+    #[test]
+    fn the_claims_are_the_session_with_its_expiry_as_exp() {
+        let key = SecretKey::generate();
+        let (session, _) = sample();
+        let token = sign(&session, &key);
+        let mut parts = token.split('.');
+        let header = URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap();
+        let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
+        assert_eq!(header["alg"], "HS256");
+        let claims = URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
+        let expected = serde_json::json!({"user_id": "7", "team_id": "9", "board_id": "b=",
+            "item_id": "42", "exp": 1_000 + SESSION_SECONDS});
+        assert_eq!(claims, expected);
     }
 
     #[test]
@@ -104,15 +135,38 @@ mod tests {
         let key = SecretKey::generate();
         let (mut session, card) = sample();
         let token = sign(&session, &key);
+        let parts: Vec<&str> = token.split('.').collect();
         session.user_id = "8".to_owned();
-        let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&session).unwrap());
-        let signature = token.split_once('.').unwrap().1;
-        assert_eq!(
-            verify(&format!("{forged_payload}.{signature}"), &key, &card, 1_000),
-            None
-        );
-        for garbage in ["", ".", "abc", "a.b", "a.b.c"] {
-            assert_eq!(verify(garbage, &key, &card, 1_000), None);
+        let forged = b64_json(&serde_json::to_value(&session).unwrap());
+        let forged = [parts[0], &forged, parts[2]].join(".");
+        assert_eq!(verify(&forged, &key, &card, 1_000), None);
+        for garbage in ["", ".", "..", "abc", "a.b", "a.b.c", "a.b.c.d"] {
+            assert_eq!(verify(garbage, &key, &card, 1_000), None, "{garbage:?}");
         }
+        assert_eq!(verify(&format!("{token}.x"), &key, &card, 1_000), None);
+        assert_eq!(verify(&format!("{token}="), &key, &card, 1_000), None);
+    }
+
+    #[test]
+    fn only_hs256_under_our_key_is_accepted() {
+        let key = SecretKey::generate();
+        let (session, card) = sample();
+        let token = sign(&session, &key);
+        let claims = token.split('.').nth(1).unwrap();
+        let unsigned = format!(
+            "{}.{claims}.",
+            b64_json(&serde_json::json!({"alg": "none"}))
+        );
+        assert_eq!(verify(&unsigned, &key, &card, 1_000), None);
+        let derived = EncodingKey::from_secret(&key.derive(KEY_PURPOSE));
+        for alg in [Algorithm::HS384, Algorithm::HS512] {
+            let other = jsonwebtoken::encode(&Header::new(alg), &session, &derived).unwrap();
+            assert_eq!(verify(&other, &key, &card, 1_000), None, "{alg:?}");
+        }
+        // HS256 under a key derived for another purpose is not ours either.
+        let elsewhere = EncodingKey::from_secret(&key.derive("another-purpose"));
+        let header = Header::new(Algorithm::HS256);
+        let other = jsonwebtoken::encode(&header, &session, &elsewhere).unwrap();
+        assert_eq!(verify(&other, &key, &card, 1_000), None);
     }
 }

@@ -206,6 +206,10 @@ pub enum StoreError {
         connector: String,
         external_id: String,
     },
+    /// The card is linked, and its link belongs to another user; nothing
+    /// was written.
+    #[error("the card is linked by user {} of team {}", .owner.user_id, .owner.team_id)]
+    LinkedByOther { owner: TokenKey },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database schema: {0}")]

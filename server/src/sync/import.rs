@@ -21,7 +21,7 @@ impl SyncEngine {
         data: &AppCardData,
         actor: &str,
     ) -> Result<RecordRow, SyncError> {
-        let fields = fields_from_card(data, self.template().default_status().key.clone());
+        let fields = fields_from_card(data, self.template().default_status().key.clone())?;
         self.create(NewRecord {
             connector: BUILTIN,
             external_id: None,
@@ -34,11 +34,13 @@ impl SyncEngine {
 }
 
 /// A record's fields from an app card's data as Miro returns it (HTML
-/// back to text and Markdown), for a card that becomes a record.
-fn fields_from_card(data: &AppCardData, status: String) -> RecordFields {
-    RecordFields {
-        title: html_to_text(&data.title),
-        description: miro_html_to_markdown(&data.description),
+/// back to text and Markdown), for a card that becomes a record. HTML
+/// nested too deep to read is refused, naming the field.
+fn fields_from_card(data: &AppCardData, status: String) -> Result<RecordFields, SyncError> {
+    let unreadable = |field: &'static str| move |error| SyncError::Unreadable { field, error };
+    Ok(RecordFields {
+        title: html_to_text(&data.title).map_err(unreadable("title"))?,
+        description: miro_html_to_markdown(&data.description).map_err(unreadable("description"))?,
         status,
         preview: data
             .fields
@@ -56,5 +58,5 @@ fn fields_from_card(data: &AppCardData, status: String) -> RecordFields {
             })
             .collect(),
         ..RecordFields::default()
-    }
+    })
 }

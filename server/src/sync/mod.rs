@@ -78,6 +78,12 @@ impl Default for SyncSettings {
 pub enum SyncError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A card's content the app cannot read (its HTML nests too deep).
+    #[error("the card's {field} cannot be read: {error}")]
+    Unreadable {
+        field: &'static str,
+        error: app::cards::markdown::HtmlTooDeep,
+    },
 }
 
 /// The engine. Cheap to clone; clones share everything.

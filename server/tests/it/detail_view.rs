@@ -296,3 +296,111 @@ async fn connecting_a_disconnected_card_makes_it_a_connected_record() {
     assert_eq!(status, 200);
     assert_eq!(again["record_id"], body["record_id"]);
 }
+
+/// A new disconnected app card of ours on the first board, described by
+/// `description` (HTML, as Miro keeps it).
+async fn disconnected_card(server: &TestServer, description: &str) -> CardKey {
+    let client = server.miro_client(std::time::Duration::from_secs(5));
+    let card = client
+        .create_app_card(
+            &server.access().await,
+            &server.board(),
+            &server::miro::AppCardWrite {
+                data: Some(server::miro::AppCardChanges {
+                    title: Some("Connect me".to_owned()),
+                    description: Some(description.to_owned()),
+                    status: Some(server::miro::AppCardStatus::Disconnected),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    CardKey::new(server.board(), &card.id)
+}
+
+#[tokio::test]
+async fn a_card_nested_past_reading_is_refused_and_the_server_stays_up() {
+    let server = TestServer::start().await;
+    install_and_link(&server.state).await.unwrap();
+    let deep = "<b>".repeat(30_000) + "deep" + &"</b>".repeat(30_000);
+    let card = disconnected_card(&server, &deep).await;
+    let token = server.sdk_id_token().await;
+    let (status, body) = card_call(&server, "/miro/cards/connect", &card, Some(&token)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("description"),
+        "{body}"
+    );
+    assert!(server.state.sync.store().link(&card).await.unwrap().is_none());
+    let health = server
+        .client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn a_card_linked_by_someone_else_is_not_taken_over() {
+    let server = TestServer::start().await;
+    install_and_link(&server.state).await.unwrap();
+    let card = disconnected_card(&server, "<p>Theirs</p>").await;
+    let engine = &server.state.sync;
+    let record = engine
+        .record_from_card(
+            &server
+                .miro_client(std::time::Duration::from_secs(5))
+                .app_card(&server.access().await, &card.board_id, &card.item_id)
+                .await
+                .unwrap()
+                .data,
+            "someone",
+        )
+        .await
+        .unwrap();
+    let someone = server::miro::TokenKey {
+        user_id: "3458764500000000077".to_owned(),
+        team_id: server.str("team_id"),
+    };
+    engine
+        .link(&card, &record.snapshot.id, &someone, "someone")
+        .await
+        .unwrap();
+
+    let token = server.sdk_id_token().await;
+    let (status, body) = card_call(&server, "/miro/cards/connect", &card, Some(&token)).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("Someone else"),
+        "{body}"
+    );
+    let link = engine.store().link(&card).await.unwrap().unwrap();
+    assert_eq!(link.owner, someone, "the owner did not change");
+    assert_eq!(link.record_id.as_deref(), Some(record.snapshot.id.as_str()));
+
+    // The store refuses too, for a connect that raced past the check.
+    let ours = server::miro::TokenKey {
+        user_id: server.str("user_id"),
+        team_id: server.str("team_id"),
+    };
+    let error = engine
+        .link(&card, &record.snapshot.id, &ours, "us")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            server::sync::SyncError::Store(server::store::StoreError::LinkedByOther { .. })
+        ),
+        "{error:?}"
+    );
+    // Once disconnected, it is anyone's to connect.
+    engine.disconnect(&card).await.unwrap();
+    let (status, body) = card_call(&server, "/miro/cards/connect", &card, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    let link = engine.store().link(&card).await.unwrap().unwrap();
+    assert_eq!(link.owner, ours);
+}

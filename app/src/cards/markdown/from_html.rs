@@ -8,7 +8,7 @@
 //! open); about one in a thousand random samples made only of delimiters and
 //! punctuation.
 
-use super::html::{parse, Node, BLOCKS};
+use super::html::{parse, HtmlTooDeep, Node, BLOCKS};
 use super::{is_allowed_url, list_item};
 
 /// Markdown for a description Miro gives as HTML: `<p>` → paragraphs,
@@ -17,11 +17,12 @@ use super::{is_allowed_url, list_item};
 /// (only for the URLs `to_miro_html` links; others keep just their text),
 /// `<ul>`/`<ol>` items → `- ` / `1. `, nested lists flattened; other tags
 /// are dropped (block-like ones such as `<div>` still end a paragraph) and
-/// entities decoded. Text that would read as Markdown is escaped.
-pub fn miro_html_to_markdown(html: &str) -> String {
+/// entities decoded. Text that would read as Markdown is escaped. Nesting
+/// deeper than [`super::MAX_HTML_DEPTH`] is refused.
+pub fn miro_html_to_markdown(html: &str) -> Result<String, HtmlTooDeep> {
     let mut blocks = Vec::new();
-    push_blocks(&parse(html), &mut blocks);
-    blocks.join("\n\n")
+    push_blocks(&parse(html)?, &mut blocks);
+    Ok(blocks.join("\n\n"))
 }
 
 /// Appends the Markdown blocks (paragraphs and lists) of `nodes`.

@@ -2,7 +2,20 @@
 //! turn a title or description Miro gives back into text or Markdown. Not an
 //! HTML parser: it knows tags, the `href` attribute, comments and entities;
 //! unclosed elements end with the text and stray closing tags are ignored.
-//! `<script>` and `<style>` are dropped with their content.
+//! `<script>` and `<style>` are dropped with their content. HTML that nests
+//! elements deeper than [`MAX_HTML_DEPTH`] is refused ([`HtmlTooDeep`]):
+//! the readers walk the tree recursively, and a card with thousands of
+//! nested tags would otherwise exhaust the stack and abort the process.
+
+/// The deepest element nesting the readers follow. Miro's editor nests a
+/// handful (a link in bold in a list item in a list); 64 leaves room for
+/// HTML from elsewhere and stays far within any thread's stack.
+pub const MAX_HTML_DEPTH: usize = 64;
+
+/// HTML nested deeper than [`MAX_HTML_DEPTH`]: not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("its HTML nests elements more than {MAX_HTML_DEPTH} deep, the most this app reads")]
+pub struct HtmlTooDeep;
 
 /// A piece of parsed HTML.
 pub(super) enum Node {
@@ -62,7 +75,7 @@ pub(super) const BLOCKS: &[&str] = &[
 /// The text of some HTML (a title Miro gives back): tags dropped, `<br>` and
 /// block boundaries read as a space, other whitespace characters as spaces,
 /// entities decoded, trimmed.
-pub fn html_to_text(html: &str) -> String {
+pub fn html_to_text(html: &str) -> Result<String, HtmlTooDeep> {
     /// `after_gap`: the text so far ends with a break, so whitespace that
     /// follows it (source formatting) is dropped.
     fn walk(nodes: &[Node], out: &mut String, after_gap: &mut bool) {
@@ -94,13 +107,14 @@ pub fn html_to_text(html: &str) -> String {
         }
     }
     let mut out = String::new();
-    walk(&parse(html), &mut out, &mut true);
-    out.trim().to_owned()
+    walk(&parse(html)?, &mut out, &mut true);
+    Ok(out.trim().to_owned())
 }
 
-/// The nodes of `html`. Never fails: unclosed elements end with the text,
-/// stray closing tags are ignored, and a `<` that starts no tag is text.
-pub(super) fn parse(html: &str) -> Vec<Node> {
+/// The nodes of `html`. Fails only on nesting deeper than
+/// [`MAX_HTML_DEPTH`]: unclosed elements end with the text, stray closing
+/// tags are ignored, and a `<` that starts no tag is text.
+pub(super) fn parse(html: &str) -> Result<Vec<Node>, HtmlTooDeep> {
     // Open elements: (name, href, children); the first is the root.
     let mut stack: Vec<(String, String, Vec<Node>)> =
         vec![(String::new(), String::new(), Vec::new())];
@@ -125,6 +139,9 @@ pub(super) fn parse(html: &str) -> Vec<Node> {
                             href,
                             children: Vec::new(),
                         });
+                    } else if stack.len() > MAX_HTML_DEPTH {
+                        // The root plus MAX_HTML_DEPTH open elements.
+                        return Err(HtmlTooDeep);
                     } else {
                         stack.push((name, href, Vec::new()));
                     }
@@ -157,7 +174,7 @@ pub(super) fn parse(html: &str) -> Vec<Node> {
     while stack.len() > 1 {
         close_top(&mut stack);
     }
-    stack.pop().expect("root").2
+    Ok(stack.pop().expect("root").2)
 }
 
 fn close_top(stack: &mut Vec<(String, String, Vec<Node>)>) {

@@ -97,7 +97,7 @@ fn round_trip_failures(count: usize, seed: u64, atoms: &[&str]) -> Vec<(String, 
         let len = 1 + rng.next() % 20;
         let md: String = (0..len).map(|_| rng.pick(atoms)).collect();
         let html = to_miro_html(&md);
-        let back = miro_html_to_markdown(&html);
+        let back = miro_html_to_markdown(&html).unwrap();
         if to_miro_html(&back) != html {
             failures.push((md, html, back));
         }
@@ -365,7 +365,7 @@ fn escape_text_trims_and_escapes_only() {
 // ---- miro_html_to_markdown -------------------------------------------------
 
 fn md(html: &str) -> String {
-    miro_html_to_markdown(html)
+    miro_html_to_markdown(html).unwrap()
 }
 
 #[test]
@@ -487,7 +487,7 @@ const SAMPLES: &[&str] = &[
 fn samples_survive_the_trip_through_miro_html() {
     for sample in SAMPLES {
         let first = to_miro_html(sample);
-        let back = miro_html_to_markdown(&first);
+        let back = miro_html_to_markdown(&first).unwrap();
         assert_eq!(
             to_miro_html(&back),
             first,
@@ -525,8 +525,8 @@ fn dense_emphasis_mostly_survives_the_trip() {
 #[test]
 fn markdown_read_back_is_stable() {
     for sample in SAMPLES {
-        let once = miro_html_to_markdown(&to_miro_html(sample));
-        let twice = miro_html_to_markdown(&to_miro_html(&once));
+        let once = miro_html_to_markdown(&to_miro_html(sample)).unwrap();
+        let twice = miro_html_to_markdown(&to_miro_html(&once)).unwrap();
         assert_eq!(twice, once, "sample {sample:?}");
     }
 }
@@ -536,13 +536,13 @@ fn markdown_read_back_is_stable() {
 #[test]
 fn html_to_text_drops_tags_and_decodes_entities() {
     assert_eq!(
-        html_to_text("<p>Fix <b>login</b> &amp; sign-up</p>"),
+        html_to_text("<p>Fix <b>login</b> &amp; sign-up</p>").unwrap(),
         "Fix login & sign-up"
     );
-    assert_eq!(html_to_text("<p>one</p><p>two</p>"), "one two");
-    assert_eq!(html_to_text("a<br>b<br/>\nc"), "a b c");
-    assert_eq!(html_to_text("  &lt;not a tag&gt;  "), "<not a tag>");
-    assert_eq!(html_to_text(""), "");
+    assert_eq!(html_to_text("<p>one</p><p>two</p>").unwrap(), "one two");
+    assert_eq!(html_to_text("a<br>b<br/>\nc").unwrap(), "a b c");
+    assert_eq!(html_to_text("  &lt;not a tag&gt;  ").unwrap(), "<not a tag>");
+    assert_eq!(html_to_text("").unwrap(), "");
 }
 
 #[test]
@@ -555,9 +555,70 @@ fn html_to_text_reverses_escape_text() {
         "<p>looks like html</p>",
     ] {
         assert_eq!(
-            html_to_text(&escape_text(title)),
+            html_to_text(&escape_text(title)).unwrap(),
             title.trim(),
             "title {title:?}"
         );
+    }
+}
+
+// ---- depth -----------------------------------------------------------------
+
+/// Runs `f` on a thread with a small stack (256 KiB), so reading that
+/// recursed with the input's depth would overflow here, loudly, instead of
+/// passing on a big main stack.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[test]
+fn html_nested_past_the_limit_is_refused_not_followed() {
+    for tag in ["b", "p", "ul", "li", "a href=\"https://x.org\"", "span"] {
+        let name = tag.split(' ').next().unwrap();
+        let nested = |depth: usize| {
+            format!("<{tag}>").repeat(depth) + "deep" + &format!("</{name}>").repeat(depth)
+        };
+        let deep = nested(30_000);
+        let (text, markdown) = on_small_stack(move || {
+            (html_to_text(&deep), miro_html_to_markdown(&deep))
+        });
+        assert_eq!(text, Err(HtmlTooDeep), "<{tag}>");
+        assert_eq!(markdown, Err(HtmlTooDeep), "<{tag}>");
+        // Unclosed tags count as open too.
+        let unclosed = format!("<{tag}>").repeat(MAX_HTML_DEPTH + 1);
+        assert_eq!(html_to_text(&unclosed), Err(HtmlTooDeep), "<{tag}>");
+        // At the limit it is read.
+        let at_limit = nested(MAX_HTML_DEPTH);
+        assert!(
+            on_small_stack(move || miro_html_to_markdown(&at_limit)).is_ok(),
+            "<{tag}>"
+        );
+        assert_eq!(html_to_text(&nested(MAX_HTML_DEPTH)).unwrap(), "deep");
+    }
+    // Siblings are not depth: a long flat description reads fine.
+    let flat = "<p><b>x</b></p>".repeat(10_000);
+    assert!(miro_html_to_markdown(&flat).is_ok());
+    // Stray closing tags and void elements never count.
+    let strays = "</b><br><hr/>".repeat(10_000);
+    assert_eq!(html_to_text(&strays).unwrap(), "");
+}
+
+#[test]
+fn deep_markdown_is_read_without_recursing() {
+    for deep in [
+        "*".repeat(30_000) + "x" + &"*".repeat(30_000),
+        "[".repeat(30_000) + "x" + &"](https://x.org)".repeat(30_000),
+        "> ".repeat(30_000) + "x",
+        "- ".repeat(30_000) + "x",
+        "  ".repeat(30_000) + "- x",
+        "\\".repeat(30_000),
+    ] {
+        let html = on_small_stack(move || to_miro_html(&deep));
+        assert!(!html.is_empty());
     }
 }

@@ -21,8 +21,10 @@ pub async fn link(pool: &SqlitePool, link: NewLink<'_>) -> StoreResult<()> {
     let at = now();
     let mut tx = pool.begin().await?;
     // A new link forgets the hash: the card must be written once to show
-    // this record, whatever it showed before.
-    sqlx::query(
+    // this record, whatever it showed before. A card linked by someone else
+    // keeps its link (the `where`): only its owner links it again, or
+    // anyone once it was disconnected.
+    let linked = sqlx::query(
         "insert into card_links
              (board_id, item_id, record_id, user_id, team_id, status, last_hash, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, null, $7, $7)
@@ -32,7 +34,9 @@ pub async fn link(pool: &SqlitePool, link: NewLink<'_>) -> StoreResult<()> {
              team_id = excluded.team_id,
              status = excluded.status,
              last_hash = null,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at
+         where card_links.record_id is null
+            or (card_links.user_id = excluded.user_id and card_links.team_id = excluded.team_id)",
     )
     .bind(&link.card.board_id)
     .bind(&link.card.item_id)
@@ -43,6 +47,16 @@ pub async fn link(pool: &SqlitePool, link: NewLink<'_>) -> StoreResult<()> {
     .bind(at)
     .execute(&mut *tx)
     .await?;
+    if linked.rows_affected() == 0 {
+        let current = sqlx::query("select * from card_links where board_id = $1 and item_id = $2")
+            .bind(&link.card.board_id)
+            .bind(&link.card.item_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        return Err(StoreError::LinkedByOther {
+            owner: link_row(&current)?.owner,
+        });
+    }
     outbox::enqueue(&mut tx, link.card, link.origin).await?;
     insert_log(
         &mut tx,
