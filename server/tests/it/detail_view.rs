@@ -333,7 +333,14 @@ async fn a_card_nested_past_reading_is_refused_and_the_server_stays_up() {
         body["error"].as_str().unwrap().contains("description"),
         "{body}"
     );
-    assert!(server.state.sync.store().link(&card).await.unwrap().is_none());
+    assert!(server
+        .state
+        .sync
+        .store()
+        .link(&card)
+        .await
+        .unwrap()
+        .is_none());
     let health = server
         .client
         .get(format!("{}/healthz", server.base))

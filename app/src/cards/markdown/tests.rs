@@ -541,7 +541,10 @@ fn html_to_text_drops_tags_and_decodes_entities() {
     );
     assert_eq!(html_to_text("<p>one</p><p>two</p>").unwrap(), "one two");
     assert_eq!(html_to_text("a<br>b<br/>\nc").unwrap(), "a b c");
-    assert_eq!(html_to_text("  &lt;not a tag&gt;  ").unwrap(), "<not a tag>");
+    assert_eq!(
+        html_to_text("  &lt;not a tag&gt;  ").unwrap(),
+        "<not a tag>"
+    );
     assert_eq!(html_to_text("").unwrap(), "");
 }
 
@@ -584,9 +587,8 @@ fn html_nested_past_the_limit_is_refused_not_followed() {
             format!("<{tag}>").repeat(depth) + "deep" + &format!("</{name}>").repeat(depth)
         };
         let deep = nested(30_000);
-        let (text, markdown) = on_small_stack(move || {
-            (html_to_text(&deep), miro_html_to_markdown(&deep))
-        });
+        let (text, markdown) =
+            on_small_stack(move || (html_to_text(&deep), miro_html_to_markdown(&deep)));
         assert_eq!(text, Err(HtmlTooDeep), "<{tag}>");
         assert_eq!(markdown, Err(HtmlTooDeep), "<{tag}>");
         // Unclosed tags count as open too.
