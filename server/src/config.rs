@@ -76,6 +76,8 @@ pub struct Config {
     pub card_template: Option<std::path::PathBuf>,
     /// Outbox and reconciliation pacing.
     pub sync: crate::sync::SyncSettings,
+    /// Per-user limits on calls that cost Miro calls (`RATE_LIMITS`).
+    pub rate_limits: bool,
     /// Sandbox mode may listen beyond loopback (`SANDBOX_PUBLIC`).
     #[cfg(feature = "sandbox")]
     pub sandbox_public: bool,
@@ -141,6 +143,9 @@ pub struct Settings {
     /// REST credits one reconciliation pass may spend per board [default: 2000]
     #[arg(long, global = true, env = "RECONCILE_CREDITS", value_name = "CREDITS", value_parser = whole_number)]
     pub reconcile_credits: Option<Blankable<u64>>,
+    /// Limits per user on calls that cost Miro calls: on, or off for load benchmarks only [default: on]
+    #[arg(long, global = true, env = "RATE_LIMITS", value_name = "on|off")]
+    pub rate_limits: Option<String>,
     /// Sandbox mode: listen beyond loopback too (anyone who reaches it can use its admin endpoints)
     #[cfg(feature = "sandbox")]
     #[arg(long, global = true, env = "SANDBOX_PUBLIC", value_parser = clap::builder::FalseyValueParser::new())]
@@ -294,9 +299,19 @@ impl Config {
         if let Some(credits) = Blankable::of(settings.reconcile_credits) {
             sync.reconcile_credits = credits;
         }
+        let rate_limits = match given(&settings.rate_limits).as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(ServerError::Config(format!(
+                    "RATE_LIMITS '{other}' must be on or off"
+                )))
+            }
+        };
         Ok(Self {
             leptos,
             public_url,
+            rate_limits,
             sdk_url,
             miro_api_base: given(&settings.api_base).unwrap_or_else(|| MIRO_API_BASE.to_owned()),
             install_completed_url,
@@ -322,6 +337,7 @@ impl Config {
             secret_key: None,
             card_template: None,
             sync: crate::sync::SyncSettings::default(),
+            rate_limits: true,
             sandbox_public: false,
             leptos,
             sdk_url: format!("{public_url}/sandbox/sdk/v2/miro.js"),

@@ -18,7 +18,4 @@ pub enum ServerError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    /// The accept loop failed.
-    #[error("server stopped: {0}")]
-    Serve(std::io::Error),
 }

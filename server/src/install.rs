@@ -12,10 +12,13 @@
 //!
 //! Whatever goes wrong (a foreign or spent `state`, a used or expired code,
 //! the user saying no, Miro not answering) ends on a page that says so and
-//! offers to start again, with nothing stored.
+//! offers to start again, with nothing stored. Both steps are limited per
+//! client address (nobody is signed in yet): a flood gets 429 pages.
+
+use std::net::SocketAddr;
 
 use axum::{
-    extract::{RawQuery, State},
+    extract::{ConnectInfo, RawQuery, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -26,6 +29,7 @@ use crate::{
     detail::tickets::ticket_hash,
     html::message_page,
     miro::{Access, MiroError, StoredTokens, TokenKey, TokenStore},
+    rate_limit::Action,
     store::now,
     AppState,
 };
@@ -36,8 +40,37 @@ pub const STATE_SECONDS: i64 = 600;
 const STATE_COOKIE: &str = "miro_cards_install";
 const START_AGAIN: (&str, &str) = ("/oauth/install", "Start again");
 
+/// A 429 page when this client address has started or finished too many
+/// installs just now.
+fn limited(
+    state: &AppState,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+) -> Option<Response> {
+    let address = peer.map_or_else(|| "unknown".to_owned(), |p| p.0 .0.ip().to_string());
+    let wait = state.rate_limits.take(Action::Install, &address).err()?;
+    let mut page = message_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many install attempts",
+        &format!(
+            "This address has started more installs than the app allows just now. \
+             Wait {} seconds, then try again.",
+            wait.seconds()
+        ),
+        Some(START_AGAIN),
+    );
+    page.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait.seconds()));
+    Some(page)
+}
+
 /// `GET /oauth/install`
-pub async fn start(State(state): State<AppState>) -> Response {
+pub async fn start(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+) -> Response {
+    if let Some(limited) = limited(&state, peer) {
+        return limited;
+    }
     let redirect_uri = redirect_uri(&state);
     let request = state.oauth.authorize_url(&redirect_uri, None);
     if let Err(error) = state
@@ -67,7 +100,11 @@ pub async fn callback(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
 ) -> Response {
+    if let Some(limited) = limited(&state, peer) {
+        return limited;
+    }
     let query = CallbackQuery::parse(query.as_deref().unwrap_or(""));
     let cookie = state_cookie(&headers);
     let mut response = finish(&state, &query, cookie.as_deref()).await;

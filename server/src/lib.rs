@@ -7,6 +7,7 @@
 
 pub mod assets;
 mod background;
+mod body;
 pub mod cli;
 pub mod config;
 pub mod detail;
@@ -16,10 +17,12 @@ mod health;
 mod html;
 pub mod install;
 mod query;
+pub mod rate_limit;
 mod router;
 #[cfg(feature = "sandbox")]
 pub mod sandbox_install;
 mod security;
+pub mod serving;
 mod state;
 pub mod store;
 pub mod sync;
@@ -56,10 +59,14 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
     // The end-to-end harness and the quick-start script wait for this line.
     tracing::info!("listening on http://{addr}");
     background::start(&state);
-    axum::serve(listener, app_router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(ServerError::Serve)
+    serving::serve(
+        listener,
+        app_router(state),
+        serving::ConnectionLimits::default(),
+        shutdown_signal(),
+    )
+    .await;
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM (what test harnesses and process

@@ -2,16 +2,24 @@
 //! router that production serves, without a socket.
 
 use app::{shell, App, HttpStatus, PageSetup};
+use std::time::Duration;
+
 use axum::{
+    extract::DefaultBodyLimit,
+    middleware::from_fn,
     routing::{get, post},
     Router,
 };
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
-use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer, compression::CompressionLayer,
+    set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+};
 
 use crate::{
     assets,
+    body::{json_guard, CARD_REQUEST_LIMIT, SAVE_LIMIT},
     config::OAUTH_CALLBACK_PATH,
     detail::{connect::connect_card, page::card_page, tickets::issue_ticket, Detail},
     headless::connect_page,
@@ -35,8 +43,14 @@ pub fn app_router(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/miro/headless", get(headless_page))
-        .route("/miro/tickets", post(issue_ticket))
-        .route("/miro/cards/connect", post(connect_card))
+        .route(
+            "/miro/tickets",
+            post(issue_ticket).layer(DefaultBodyLimit::max(CARD_REQUEST_LIMIT)),
+        )
+        .route(
+            "/miro/cards/connect",
+            post(connect_card).layer(DefaultBodyLimit::max(CARD_REQUEST_LIMIT)),
+        )
         .route(
             "/cards/{board_id}/{item_id}",
             get({
@@ -58,6 +72,10 @@ pub fn app_router(state: AppState) -> Router {
         None => router,
     };
 
+    // Leptos answers 500 for a server function's body it cannot read; the
+    // guard answers 400/413/415/422 first, saying what was wrong.
+    let router = router.layer(from_fn(server_fn_bodies));
+
     // Applied last so that every response gets them: pages, server
     // functions, assets, and the fallback. What does not say how long it
     // may be cached is not cached: pages carry the view's session.
@@ -68,8 +86,35 @@ pub fn app_router(state: AppState) -> Router {
         ))
         // Pages and JSON are compressed as they go out; the bundle's files
         // come precompressed (see `assets`) and pass through unchanged.
-        .layer(CompressionLayer::new());
+        .layer(CompressionLayer::new())
+        // A request that takes longer than this (a body trickling in, a
+        // Miro that never answers) ends with 408; a handler that panics
+        // answers 500 and takes nothing else down.
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CatchPanicLayer::new());
     security::headers(router, is_sandbox)
+}
+
+/// The longest a request may take, body included. Calls to Miro have
+/// their own shorter deadlines (a save waits 3 s, then the outbox goes on).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Checks the bodies of the server functions that take one.
+async fn server_fn_bodies(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use leptos::server_fn::ServerFn;
+    if request.uri().path() == <app::detail::SaveCard as ServerFn>::PATH {
+        return json_guard::<app::detail::SaveCard>(SAVE_LIMIT, request, next)
+            .await
+            .into_response();
+    }
+    next.run(request).await
 }
 
 /// What every page render and server function finds in Leptos context:

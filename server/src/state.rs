@@ -13,6 +13,7 @@ use crate::{
     config::{Config, Mode},
     detail::access::BoardAccess,
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
+    rate_limit::RateLimits,
     store::{SecretKey, SqliteStore, Store},
     sync::SyncEngine,
     ServerError,
@@ -36,6 +37,8 @@ pub struct AppState {
     pub board_access: BoardAccess,
     /// The site's files with content-hashed names, cached for a year.
     pub hashed_assets: HashedAssets,
+    /// Per-user limits on the calls that cost Miro calls.
+    pub rate_limits: RateLimits,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
         let hashed_assets = HashedAssets::load(&config.leptos);
         Ok(Self {
             hashed_assets,
+            rate_limits: RateLimits::new(config.rate_limits),
             config: Arc::new(config),
             #[cfg(feature = "sandbox")]
             sandbox,

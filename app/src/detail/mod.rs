@@ -86,6 +86,9 @@ pub enum ViewError {
         /// What the user started from, if still known.
         base: Option<Box<RecordFields>>,
     },
+    /// Saves came faster than the app allows one user.
+    #[error("You are saving faster than the app allows. Your edits are still here; try again in {retry_after} s.")]
+    TooManyRequests { retry_after: u64 },
     #[error("Something went wrong on our side ({0}). Your edits are still here; try again.")]
     Unavailable(String),
     /// The request did not reach the server or its answer was unreadable.
@@ -104,6 +107,7 @@ impl ViewError {
             ViewError::NotLinked => 404,
             ViewError::Conflict { .. } => 409,
             ViewError::Invalid(_) => 422,
+            ViewError::TooManyRequests { .. } => 429,
             ViewError::Transport(_) => 502,
             ViewError::Unavailable(_) => 503,
         }

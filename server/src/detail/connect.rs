@@ -8,6 +8,7 @@
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
+    response::Response,
     Json,
 };
 use serde_json::{json, Value};
@@ -17,7 +18,9 @@ use super::{
     PUSH_DEADLINE,
 };
 use crate::{
+    body::JsonBody,
     miro::MiroError,
+    rate_limit::Action,
     store::{CardKey, CardLink, StoreError},
     sync::SyncError,
     AppState,
@@ -47,9 +50,10 @@ fn link_refused(error: &SyncError) -> Refused {
 pub async fn connect_card(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(request): Json<CardRequest>,
-) -> Result<Json<Value>, Refused> {
+    JsonBody(request): JsonBody<CardRequest>,
+) -> Result<Json<Value>, Response> {
     let user = identify(&state, &headers)?;
+    state.rate_limits.take_for(Action::Connect, &user)?;
     let card = CardKey::new(request.board_id, request.item_id);
     let engine = &state.sync;
     let access = user_access(&state, &user).await?;
@@ -66,27 +70,26 @@ pub async fn connect_card(
             return Err(Refused(
                 StatusCode::NOT_FOUND,
                 "This card is no longer on the board.",
-            ))
+            )
+            .into())
         }
         Err(MiroError::Forbidden(_)) => {
             return Err(Refused(
                 StatusCode::FORBIDDEN,
                 "Your Miro account cannot reach this board.",
-            ))
+            )
+            .into())
         }
-        Err(error) => return Err(try_again(&error)),
+        Err(error) => return Err(try_again(&error).into()),
     };
     if on_board.data.owned != Some(true) {
-        return Err(Refused(
-            StatusCode::FORBIDDEN,
-            "This card was made by another app.",
-        ));
+        return Err(Refused(StatusCode::FORBIDDEN, "This card was made by another app.").into());
     }
     let store = engine.store();
     let linked = store.link(&card).await.map_err(|e| try_again(&e))?;
     let record_id = match linked {
         Some(link) if link.record_id.is_some() && link.owner != user => {
-            return Err(Refused(StatusCode::CONFLICT, LINKED_BY_OTHER));
+            return Err(Refused(StatusCode::CONFLICT, LINKED_BY_OTHER).into());
         }
         Some(CardLink {
             record_id: Some(record_id),

@@ -15,6 +15,7 @@ use super::{
     tickets::ticket_hash,
 };
 use crate::{
+    rate_limit::Action,
     store::{now, origin, CardKey, RecordSave, StoreError},
     sync::{PushOutcome, SyncError},
     AppState,
@@ -100,6 +101,17 @@ impl DetailService for Detail {
         let view = session::verify(&request.session, &self.state.secret_key, &card, now())
             .ok_or(ViewError::SessionExpired)?;
         let user = view.user();
+        if let Err(wait) = self.state.rate_limits.take_for(Action::Save, &user) {
+            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(wait.seconds()),
+                );
+            }
+            return Err(ViewError::TooManyRequests {
+                retry_after: wait.seconds(),
+            });
+        }
         let (_, record_id) = card_access(&self.state, &user, &card, BOARD_ACCESS_TTL)
             .await
             .map_err(refusal)?;

@@ -21,7 +21,9 @@ use sha2::{Digest, Sha256};
 
 use super::access::{card_access, Denied};
 use crate::{
+    body::JsonBody,
     miro::{id_token, Access, TokenKey},
+    rate_limit::Action,
     store::{now, CardKey, TicketGrant},
     sync::needs_reconnect,
     AppState,
@@ -52,6 +54,14 @@ impl IntoResponse for Refused {
     }
 }
 
+// So that handlers answering `Result<_, Response>` can `?` a refusal, as
+// they do a rate limit's.
+impl From<Refused> for Response {
+    fn from(refused: Refused) -> Self {
+        refused.into_response()
+    }
+}
+
 const TRY_AGAIN: &str = "The app or Miro is not answering; try again.";
 const RECONNECT: &str =
     "Connect the app to Miro first (or again): it has no access for you yet, or it was removed.";
@@ -73,9 +83,10 @@ pub fn ticket_hash(ticket: &str) -> String {
 pub async fn issue_ticket(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(request): Json<CardRequest>,
-) -> Result<Json<Value>, Refused> {
+    JsonBody(request): JsonBody<CardRequest>,
+) -> Result<Json<Value>, Response> {
     let user = identify(&state, &headers)?;
+    state.rate_limits.take_for(Action::Ticket, &user)?;
     let card = CardKey::new(request.board_id, request.item_id);
     authorize(&state, &user, &card).await?;
     let mut bytes = [0u8; 32];

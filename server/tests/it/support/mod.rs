@@ -1,5 +1,6 @@
 //! Shared test support for the integration tests (`tests/it`).
 
+pub mod detail;
 pub mod openapi;
 pub mod sandbox;
 pub mod sync;

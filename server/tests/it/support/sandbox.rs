@@ -19,12 +19,22 @@ pub struct TestServer {
 impl TestServer {
     /// Binds 127.0.0.1 on a free port and serves the app there.
     pub async fn start() -> Self {
+        Self::start_with(server::serving::ConnectionLimits::default()).await
+    }
+
+    /// The same, with these connection limits.
+    pub async fn start_with(limits: server::serving::ConnectionLimits) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let leptos = LeptosOptions::builder().output_name("miro-cards").build();
         let state = AppState::new(Config::sandbox(leptos, &base)).await.unwrap();
         let router = app_router(state.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        tokio::spawn(server::serving::serve(
+            listener,
+            router,
+            limits,
+            std::future::pending(),
+        ));
         let client = Client::builder()
             .redirect(Policy::none())
             // A request that hangs fails its test instead of holding up the run.
