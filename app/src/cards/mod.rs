@@ -10,6 +10,9 @@ pub mod render;
 pub mod template;
 pub mod validate;
 
+#[cfg(test)]
+mod properties;
+
 pub use model::*;
 pub use render::render_card;
 pub use template::{CardTemplate, ChipRule, ChipSource, DateStyle, StatusOption};

@@ -460,4 +460,65 @@ mod tests {
         assert!(!message.contains(SECRET), "{message}");
         assert!(!message.contains(payload(&token)), "{message}");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A Miro id: digits up to u64 (past 2^53), or any short text.
+        fn id() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                any::<u64>()
+                    .prop_filter("ids are not 0", |n| *n > 0)
+                    .prop_map(Value::from),
+                "[0-9A-Za-z_-]{1,24}".prop_map(Value::from),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn no_text_panics_or_passes(token in prop_oneof![
+                any::<String>(),
+                "[A-Za-z0-9_-]{0,40}\\.[A-Za-z0-9_-]{0,60}\\.[A-Za-z0-9_=-]{0,50}",
+            ]) {
+                prop_assert!(check(&token).is_err());
+            }
+
+            #[test]
+            fn a_signed_token_names_its_user_and_team_digit_for_digit(
+                user in id(),
+                team in id(),
+                ttl in 0i64..86_400,
+            ) {
+                let good = token(json!({"user": user, "team": team, "exp": NOW + ttl}));
+                let identity = check(&good).unwrap();
+                let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                prop_assert_eq!(identity.user_id, text(&user));
+                prop_assert_eq!(identity.team_id, text(&team));
+            }
+
+            #[test]
+            fn any_changed_character_is_refused(at in any::<prop::sample::Index>(), with in "[A-Za-z0-9_.=-]") {
+                let good = token(json!({}));
+                let at = at.index(good.len());
+                let replacement = with.chars().next().unwrap();
+                prop_assume!(good.as_bytes()[at] != replacement as u8);
+                let mut forged = good.clone();
+                forged.replace_range(at..=at, &with);
+                prop_assert!(check(&forged).is_err(), "{} passed", forged);
+            }
+
+            #[test]
+            fn a_token_for_another_app_or_secret_never_passes(sub in "[0-9]{1,20}", secret in "\\PC{0,20}") {
+                prop_assume!(sub != ID && secret != SECRET);
+                let other_app = token(json!({"sub": sub}));
+                prop_assert!(check(&other_app).is_err());
+                let other_secret = signed(json!("HS256"), json!({}), &secret);
+                prop_assert!(check(&other_secret).is_err());
+            }
+        }
+    }
 }

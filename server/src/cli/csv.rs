@@ -79,4 +79,57 @@ mod tests {
             vec![(1, vec!["a".into(), "b".into()])]
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::parse;
+
+        /// `records` written as CSV, every field quoted.
+        fn write(records: &[Vec<String>]) -> String {
+            records
+                .iter()
+                .map(|record| {
+                    record
+                        .iter()
+                        .map(|field| format!("\"{}\"", field.replace('"', "\"\"")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .collect::<Vec<_>>()
+                .join("\r\n")
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn any_text_is_read_or_refused_with_a_line(text in prop_oneof![
+                any::<String>(),
+                "[a,\"\r\n ]{0,60}",
+            ]) {
+                match parse(&text) {
+                    Ok(records) => {
+                        let lines = text.split('\n').count();
+                        let mut last = 0;
+                        for (line, _) in &records {
+                            prop_assert!(*line > last && *line <= lines, "line {} of {}", line, lines);
+                            last = *line;
+                        }
+                    }
+                    Err(message) => prop_assert!(message.starts_with("line "), "{}", message),
+                }
+            }
+
+            #[test]
+            fn written_records_read_back_exactly(records in prop::collection::vec(
+                prop::collection::vec("\\PC{0,8}|[,\"\n ]{1,3}", 2..5),
+                1..8,
+            )) {
+                let text = write(&records);
+                let read: Vec<Vec<String>> = parse(&text).unwrap().into_iter().map(|(_, r)| r).collect();
+                prop_assert_eq!(read, records);
+            }
+        }
+    }
 }

@@ -24,10 +24,20 @@ impl TestServer {
 
     /// The same, with these connection limits.
     pub async fn start_with(limits: server::serving::ConnectionLimits) -> Self {
+        Self::start_configured(limits, |_| {}).await
+    }
+
+    /// The same, with the configuration changed by `adjust` first.
+    pub async fn start_configured(
+        limits: server::serving::ConnectionLimits,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let leptos = LeptosOptions::builder().output_name("miro-cards").build();
-        let state = AppState::new(Config::sandbox(leptos, &base)).await.unwrap();
+        let mut config = Config::sandbox(leptos, &base);
+        adjust(&mut config);
+        let state = AppState::new(config).await.unwrap();
         let router = app_router(state.clone());
         tokio::spawn(server::serving::serve(
             listener,
