@@ -10,7 +10,7 @@ pub fn start(state: &AppState) {
     tokio::spawn(engine.clone().run_worker());
     tokio::spawn(engine.run_reconciler());
     #[cfg(feature = "sandbox")]
-    if state.sandbox.is_some() {
+    if state.is_sandbox() {
         let state = state.clone();
         tokio::spawn(async move {
             match crate::sandbox_install::install_and_link(&state).await {

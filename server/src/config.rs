@@ -27,6 +27,11 @@ pub enum Mode {
     /// No Miro credentials: the built-in sandbox stands in for Miro.
     #[cfg(feature = "sandbox")]
     Sandbox(SandboxSettings),
+    /// No Miro credentials, and `MIRO_SANDBOX_URL` names a sandbox running
+    /// as its own process (`server sandbox`), which stands in for Miro for
+    /// this app (and others beside it).
+    #[cfg(feature = "sandbox")]
+    RemoteSandbox { url: String },
     /// A real Miro app's credentials.
     Miro {
         client_id: String,
@@ -39,6 +44,8 @@ impl std::fmt::Debug for Mode {
         match self {
             #[cfg(feature = "sandbox")]
             Mode::Sandbox(_) => f.write_str("Sandbox"),
+            #[cfg(feature = "sandbox")]
+            Mode::RemoteSandbox { url } => write!(f, "RemoteSandbox({url})"),
             Mode::Miro {
                 client_id,
                 client_secret,
@@ -143,6 +150,9 @@ pub struct Settings {
     /// REST credits one reconciliation pass may spend per board [default: 2000]
     #[arg(long, global = true, env = "RECONCILE_CREDITS", value_name = "CREDITS", value_parser = whole_number)]
     pub reconcile_credits: Option<Blankable<u64>>,
+    /// A sandbox running as its own process (`server sandbox`): the app uses it instead of the built-in one; the command line signs in to it [default for the command line: http://127.0.0.1:3000]
+    #[arg(long, global = true, env = "MIRO_SANDBOX_URL", value_name = "URL")]
+    pub sandbox_url: Option<String>,
     /// Limits per user on calls that cost Miro calls: on, or off for load benchmarks only [default: on]
     #[arg(long, global = true, env = "RATE_LIMITS", value_name = "on|off")]
     pub rate_limits: Option<String>,
@@ -176,7 +186,8 @@ pub struct Settings {
 pub struct Blankable<T>(Option<T>);
 
 impl<T: Copy> Blankable<T> {
-    fn of(setting: Option<Self>) -> Option<T> {
+    /// The value, unless it was not given or given blank.
+    pub fn of(setting: Option<Self>) -> Option<T> {
         setting.and_then(|value| value.0)
     }
 }
@@ -257,7 +268,12 @@ impl Config {
                     client_secret: Secret::new(secret),
                 },
                 #[cfg(feature = "sandbox")]
-                (None, None) => Mode::Sandbox(sandbox_settings(settings, &public_url)?),
+                (None, None) => match given(&settings.sandbox_url) {
+                    Some(url) => Mode::RemoteSandbox {
+                        url: url.trim_end_matches('/').to_owned(),
+                    },
+                    None => Mode::Sandbox(sandbox_settings(settings, &public_url)?),
+                },
                 #[cfg(not(feature = "sandbox"))]
                 (None, None) => {
                     return Err(ServerError::Config(
@@ -282,14 +298,18 @@ impl Config {
                     .to_owned(),
             ));
         }
-        let install_completed_url = match mode {
+        let install_completed_url = match &mode {
             #[cfg(feature = "sandbox")]
             Mode::Sandbox(_) => format!("{public_url}/sandbox/app-install-completed"),
+            #[cfg(feature = "sandbox")]
+            Mode::RemoteSandbox { url } => format!("{url}/sandbox/app-install-completed"),
             Mode::Miro { .. } => MIRO_INSTALL_COMPLETED_URL.to_owned(),
         };
-        let sdk_url = given(&settings.sdk_url).unwrap_or_else(|| match mode {
+        let sdk_url = given(&settings.sdk_url).unwrap_or_else(|| match &mode {
             #[cfg(feature = "sandbox")]
             Mode::Sandbox(_) => format!("{public_url}/sandbox/sdk/v2/miro.js"),
+            #[cfg(feature = "sandbox")]
+            Mode::RemoteSandbox { url } => format!("{url}/sandbox/sdk/v2/miro.js"),
             Mode::Miro { .. } => MIRO_SDK_URL.to_owned(),
         });
         let mut sync = crate::sync::SyncSettings::default();
@@ -365,7 +385,7 @@ impl Config {
     pub fn refuse_unsafe_serving(&self) -> Result<(), ServerError> {
         match &self.mode {
             #[cfg(feature = "sandbox")]
-            Mode::Sandbox(_)
+            Mode::Sandbox(_) | Mode::RemoteSandbox { .. }
                 if !self.leptos.site_addr.ip().is_loopback() && !self.sandbox_public =>
             {
                 let addr = self.leptos.site_addr;

@@ -18,7 +18,12 @@ use crate::{html::escape, security, AppState};
 
 pub async fn headless_page(State(state): State<AppState>) -> Response {
     // No inline script here: the page's policy needs no nonce.
-    let policy = security::page_policy(None, &state.config.sdk_url, state.is_sandbox(), None);
+    let policy = security::page_policy(
+        None,
+        &state.config.sdk_url,
+        state.sandbox_board_origin().as_deref(),
+        None,
+    );
     let page = Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Miro Cards</title>\
          <script src=\"{}\"></script><script src=\"/tickets.js\" defer></script>\
@@ -29,7 +34,12 @@ pub async fn headless_page(State(state): State<AppState>) -> Response {
 }
 
 pub async fn connect_page(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    let policy = security::page_policy(None, &state.config.sdk_url, state.is_sandbox(), None);
+    let policy = security::page_policy(
+        None,
+        &state.config.sdk_url,
+        state.sandbox_board_origin().as_deref(),
+        None,
+    );
     let param = |name: &str| crate::query::param(query.as_deref(), name);
     let page = Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\

@@ -71,7 +71,7 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM (what test harnesses and process
 /// managers send), so in-flight requests finish before the process exits.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -38,7 +38,7 @@ pub fn app_router(state: AppState) -> Router {
 
     #[cfg(feature = "sandbox")]
     let sandbox = state.sandbox.as_ref().map(|sandbox| sandbox.router());
-    let is_sandbox = state.is_sandbox();
+    let sandbox_board = state.sandbox_board_origin();
     let context = page_context(&state);
     let router = Router::new()
         .route("/healthz", get(healthz))
@@ -95,7 +95,7 @@ pub fn app_router(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(CatchPanicLayer::new());
-    security::headers(router, is_sandbox)
+    security::headers(router, sandbox_board.as_deref())
 }
 
 /// The longest a request may take, body included. Calls to Miro have
@@ -122,7 +122,7 @@ async fn server_fn_bodies(
 /// surroundings, and its script nonce with the policy that admits it.
 fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let detail = Detail::service(state.clone());
-    let is_sandbox = state.is_sandbox();
+    let sandbox_board = state.sandbox_board_origin();
     let page_setup = PageSetup {
         sdk_url: state.config.sdk_url.clone(),
     };
@@ -131,16 +131,20 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_http_status();
         provide_context(detail.clone());
         provide_context(page_setup.clone());
-        provide_page_policy(&page_setup.sdk_url, is_sandbox, dev_socket.as_deref());
+        provide_page_policy(
+            &page_setup.sdk_url,
+            sandbox_board.as_deref(),
+            dev_socket.as_deref(),
+        );
     }
 }
 
 /// Gives the page a nonce for its inline scripts and the policy that
 /// admits them, on the same response.
-fn provide_page_policy(sdk_url: &str, sandbox: bool, dev_socket: Option<&str>) {
+fn provide_page_policy(sdk_url: &str, sandbox_board: Option<&str>, dev_socket: Option<&str>) {
     leptos::nonce::provide_nonce();
     let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
-    let policy = security::page_policy(nonce.as_deref(), sdk_url, sandbox, dev_socket);
+    let policy = security::page_policy(nonce.as_deref(), sdk_url, sandbox_board, dev_socket);
     if let (Some(response), Ok(value)) = (
         use_context::<ResponseOptions>(),
         http::HeaderValue::from_str(&policy),

@@ -100,13 +100,17 @@ pub async fn install_and_link(state: &AppState) -> Result<InstallReport, String>
 /// sandbox forgets its grants when it stops, so tokens stored by an
 /// earlier run no longer work.
 async fn install(state: &AppState) -> Result<TokenKey, String> {
-    let sandbox = state.sandbox.as_ref().ok_or("not in sandbox mode")?;
-    let app = sandbox.app_client();
+    if !state.is_sandbox() {
+        return Err("not in sandbox mode".to_owned());
+    }
+    // The sandbox registered our app with this redirect URI, built the
+    // same way from the public URL.
+    let redirect_uri = crate::install::redirect_uri(state);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let request = state.oauth.authorize_url(&app.redirect_uri, None);
+    let request = state.oauth.authorize_url(&redirect_uri, None);
     let answer = http
         .get(&request.url)
         .send()
@@ -126,7 +130,7 @@ async fn install(state: &AppState) -> Result<TokenKey, String> {
     state
         .sync
         .tokens()
-        .connect(&code, &app.redirect_uri)
+        .connect(&code, &redirect_uri)
         .await
         .map_err(|e| e.to_string())
 }

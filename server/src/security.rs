@@ -19,12 +19,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Miro's web app, which frames our pages.
 const MIRO_ORIGINS: &str = "https://miro.com https://*.miro.com";
 
-/// The `frame-ancestors` directive for a mode.
-pub fn frame_ancestors(sandbox: bool) -> String {
-    if sandbox {
-        format!("frame-ancestors 'self' {MIRO_ORIGINS}")
-    } else {
-        format!("frame-ancestors {MIRO_ORIGINS}")
+/// The `frame-ancestors` directive: Miro, and in sandbox mode the origin
+/// of the sandbox's board page (`'self'` for the built-in sandbox).
+pub fn frame_ancestors(sandbox_board: Option<&str>) -> String {
+    match sandbox_board {
+        Some(origin) => format!("frame-ancestors {origin} {MIRO_ORIGINS}"),
+        None => format!("frame-ancestors {MIRO_ORIGINS}"),
     }
 }
 
@@ -34,7 +34,7 @@ pub fn frame_ancestors(sandbox: bool) -> String {
 pub fn page_policy(
     nonce: Option<&str>,
     sdk_url: &str,
-    sandbox: bool,
+    sandbox_board: Option<&str>,
     dev_socket: Option<&str>,
 ) -> String {
     let sdk_origin = url::Url::parse(sdk_url)
@@ -46,14 +46,14 @@ pub fn page_policy(
         "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval' {sdk_origin}; \
          style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; \
          connect-src 'self'{socket}; object-src 'none'; base-uri 'none'; form-action 'self'; {}",
-        frame_ancestors(sandbox)
+        frame_ancestors(sandbox_board)
     )
 }
 
 /// Wraps the router with the security headers. A policy a page set for
 /// itself stays; everything else gets the framing policy.
-pub fn headers(router: Router, sandbox: bool) -> Router {
-    let fallback = format!("{}; object-src 'none'", frame_ancestors(sandbox));
+pub fn headers(router: Router, sandbox_board: Option<&str>) -> Router {
+    let fallback = format!("{}; object-src 'none'", frame_ancestors(sandbox_board));
     router
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -79,7 +79,7 @@ mod tests {
         let policy = page_policy(
             Some("abc"),
             "https://miro.com/app/static/sdk/v2/miro.js",
-            false,
+            None,
             None,
         );
         assert!(
@@ -96,7 +96,7 @@ mod tests {
         let sandbox = page_policy(
             None,
             "http://127.0.0.1:3000/sandbox/sdk/v2/miro.js",
-            true,
+            Some("'self'"),
             Some("ws://127.0.0.1:3001"),
         );
         assert!(sandbox.contains("script-src 'self' 'wasm-unsafe-eval' http://127.0.0.1:3000;"));

@@ -42,12 +42,23 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Whether the built-in sandbox stands in for Miro.
+    /// Whether a sandbox (built in, or its own process) stands in for Miro.
     pub fn is_sandbox(&self) -> bool {
-        #[cfg(feature = "sandbox")]
-        return self.sandbox.is_some();
-        #[cfg(not(feature = "sandbox"))]
-        false
+        self.sandbox_board_origin().is_some()
+    }
+
+    /// In sandbox mode, the origin of the sandbox's board page, which
+    /// frames our pages: `'self'` for the built-in sandbox.
+    pub fn sandbox_board_origin(&self) -> Option<String> {
+        match &self.config.mode {
+            #[cfg(feature = "sandbox")]
+            Mode::Sandbox(_) => Some("'self'".to_owned()),
+            #[cfg(feature = "sandbox")]
+            Mode::RemoteSandbox { url } => url::Url::parse(url)
+                .ok()
+                .map(|url| url.origin().ascii_serialization()),
+            Mode::Miro { .. } => None,
+        }
     }
 
     /// Builds the state from a loaded configuration: opens (and migrates)
@@ -65,6 +76,19 @@ impl AppState {
                     Secret::new(app.client_secret),
                 );
                 (Some(sandbox), oauth)
+            }
+            #[cfg(feature = "sandbox")]
+            Mode::RemoteSandbox { url } => {
+                let app = remote_sandbox_app(url).await?;
+                (
+                    None,
+                    oauth_client(
+                        app.rest_base,
+                        app.authorize_url,
+                        app.client_id,
+                        Secret::new(app.client_secret),
+                    ),
+                )
             }
             Mode::Miro {
                 client_id,
@@ -101,6 +125,45 @@ impl AppState {
             secret_key,
             board_access: BoardAccess::default(),
         })
+    }
+}
+
+/// Our app as a sandbox in its own process registered it (its discovery
+/// document).
+#[cfg(feature = "sandbox")]
+#[derive(serde::Deserialize)]
+struct RemoteSandboxApp {
+    rest_base: String,
+    authorize_url: String,
+    client_id: String,
+    client_secret: String,
+}
+
+/// Reads the discovery document of the sandbox at `url`, waiting up to
+/// 15 s for it to answer (it may be starting beside us).
+#[cfg(feature = "sandbox")]
+async fn remote_sandbox_app(url: &str) -> Result<RemoteSandboxApp, ServerError> {
+    let discovery = format!("{url}/.well-known/miro-sandbox");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let answer = match reqwest::get(&discovery).await {
+            Ok(response) => response.error_for_status().map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        let error = match answer {
+            Ok(response) => match response.json::<RemoteSandboxApp>().await {
+                Ok(app) => return Ok(app),
+                Err(error) => error.to_string(),
+            },
+            Err(error) => error,
+        };
+        if std::time::Instant::now() > deadline {
+            return Err(ServerError::Config(format!(
+                "MIRO_SANDBOX_URL: no sandbox answers at {discovery}: {error} \
+                 (start one with `server sandbox`)"
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
 

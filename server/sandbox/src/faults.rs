@@ -1,6 +1,6 @@
 //! Fault injection for tests: a share of REST requests answered 429, 500
 //! or 503, connections dropped before or after the request took effect,
-//! and added latency. `rate_409` answers a share of the two operations
+//! added latency for every request, and slow answers for a share of them. `rate_409` answers a share of the two operations
 //! whose spec lists 409 (PATCH of an app card or a card) with `conflict`:
 //! the spec does not say when Miro sends it, so clients are tested against
 //! it by injection rather than by invented rules. Off by default; set per run with `SANDBOX_FAULTS`
@@ -27,6 +27,10 @@ pub struct FaultPlan {
     /// The request is applied, then the connection is closed unanswered.
     pub drop_after: f64,
     pub latency_ms: u64,
+    /// A share of requests answered `slow_ms` late (on top of any other
+    /// fault they get).
+    pub rate_slow: f64,
+    pub slow_ms: u64,
     /// Makes the sequence of faults repeatable.
     pub seed: Option<u64>,
 }
@@ -54,6 +58,9 @@ impl FaultPlan {
             ("drop_before", self.drop_before),
             ("drop_after", self.drop_after),
         ];
+        if !(0.0..=1.0).contains(&self.rate_slow) {
+            return Err(format!("slow must be between 0 and 1, not {}", self.rate_slow));
+        }
         for (name, share) in shares {
             if !(0.0..=1.0).contains(&share) {
                 return Err(format!("{name} must be between 0 and 1, not {share}"));
@@ -111,9 +118,11 @@ impl FromStr for FaultPlan {
                 "409" => plan.rate_409 = share()?,
                 "drop" | "drop_before" => plan.drop_before = share()?,
                 "drop_after" => plan.drop_after = share()?,
+                "slow" => plan.rate_slow = share()?,
+                "slow_ms" => plan.slow_ms = value.parse().map_err(|_| format!("slow_ms: '{value}' is not a whole number"))?,
                 "latency_ms" => plan.latency_ms = value.parse().map_err(|_| format!("latency_ms: '{value}' is not a whole number"))?,
                 "seed" => plan.seed = Some(value.parse().map_err(|_| format!("seed: '{value}' is not a whole number"))?),
-                other => return Err(format!("unknown fault '{other}' (known: 409, 429, 500, 503, drop, drop_after, latency_ms, seed)")),
+                other => return Err(format!("unknown fault '{other}' (known: 409, 429, 500, 503, drop, drop_after, slow, slow_ms, latency_ms, seed)")),
             }
         }
         plan.validate()?;
@@ -160,9 +169,11 @@ impl Faults {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let (plan, rng) = &mut *state;
         let roll: f64 = rng.gen();
+        let slow = plan.rate_slow > 0.0 && rng.gen::<f64>() < plan.rate_slow;
+        let extra = if slow { plan.slow_ms } else { 0 };
         (
             plan.pick(roll, can_conflict),
-            Duration::from_millis(plan.latency_ms),
+            Duration::from_millis(plan.latency_ms + extra),
         )
     }
 }
@@ -181,6 +192,9 @@ mod tests {
         assert_eq!(plan.drop_before, 0.05);
         assert_eq!(plan.latency_ms, 30);
         assert_eq!(plan.seed, Some(4));
+        let slow: FaultPlan = "slow=0.25,slow_ms=1500".parse().unwrap();
+        assert_eq!((slow.rate_slow, slow.slow_ms), (0.25, 1500));
+        assert!("slow=2".parse::<FaultPlan>().is_err());
         assert!("429=1.5".parse::<FaultPlan>().is_err());
         assert!("429=0.6,500=0.6".parse::<FaultPlan>().is_err());
         assert!("teapot=0.1".parse::<FaultPlan>().is_err());

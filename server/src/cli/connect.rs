@@ -29,15 +29,6 @@ pub struct MiroAccess {
     /// The user the access token belongs to
     #[arg(long, global = true, env = "MIRO_USER_ID", value_name = "ID")]
     pub user_id: Option<String>,
-    /// Without Miro credentials: the sandbox to sign in to
-    #[arg(
-        long,
-        global = true,
-        env = "MIRO_SANDBOX_URL",
-        value_name = "URL",
-        default_value = "http://127.0.0.1:3000"
-    )]
-    pub sandbox_url: String,
 }
 
 /// The value, unless it is blank (a variable set to nothing is unset).
@@ -79,7 +70,7 @@ pub async fn connect(settings: &Settings, access: &MiroAccess) -> anyhow::Result
             description: format!("Miro at {base}"),
         });
     }
-    let sandbox = sandbox_app(access).await?;
+    let sandbox = sandbox_app(settings).await?;
     let (oauth, redirect_uri, http) = (sandbox.oauth, sandbox.redirect_uri, sandbox.http);
     let request = oauth.authorize_url(&redirect_uri, None);
     let redirect = http
@@ -112,7 +103,8 @@ pub async fn connect(settings: &Settings, access: &MiroAccess) -> anyhow::Result
     })
 }
 
-/// The app as the sandbox at `--sandbox-url` registered it.
+/// The app as the sandbox at `--sandbox-url` (default: the one a local
+/// `server` carries) registered it.
 pub struct SandboxApp {
     pub oauth: OAuthClient,
     pub redirect_uri: String,
@@ -122,8 +114,9 @@ pub struct SandboxApp {
 }
 
 /// Reads the sandbox's discovery document: the app's credentials there.
-pub async fn sandbox_app(access: &MiroAccess) -> anyhow::Result<SandboxApp> {
-    let sandbox = given(&Some(access.sandbox_url.clone()))
+pub async fn sandbox_app(settings: &Settings) -> anyhow::Result<SandboxApp> {
+    let sandbox = given(&settings.sandbox_url)
+        .map(|url| url.trim_end_matches('/').to_owned())
         .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned());
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -157,10 +150,7 @@ pub async fn sandbox_app(access: &MiroAccess) -> anyhow::Result<SandboxApp> {
 
 /// The app's OAuth side: Miro's with `MIRO_CLIENT_ID` and
 /// `MIRO_CLIENT_SECRET` (and `MIRO_API_BASE`), else the sandbox's.
-pub async fn app_oauth(
-    settings: &Settings,
-    access: &MiroAccess,
-) -> anyhow::Result<(OAuthClient, String)> {
+pub async fn app_oauth(settings: &Settings) -> anyhow::Result<(OAuthClient, String)> {
     if let (Some(id), Some(secret)) = (given(&settings.client_id), given(&settings.client_secret)) {
         let base = given(&settings.api_base).unwrap_or_else(|| MIRO_API_BASE.to_owned());
         return Ok((
@@ -172,6 +162,6 @@ pub async fn app_oauth(
             format!("Miro at {base}"),
         ));
     }
-    let sandbox = sandbox_app(access).await?;
+    let sandbox = sandbox_app(settings).await?;
     Ok((sandbox.oauth, format!("the sandbox at {}", sandbox.url)))
 }

@@ -10,7 +10,7 @@ use std::io::Write;
 use anyhow::Context as _;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::connect::{app_oauth, MiroAccess};
+use super::connect::app_oauth;
 use crate::{
     config::{Settings, DEFAULT_DATABASE_URL},
     miro::{MiroError, Secret, TokenKey},
@@ -80,7 +80,6 @@ fn timestamp(unix: i64) -> String {
 /// Revokes the user's token at Miro, then forgets the installation.
 pub async fn revoke(
     settings: &Settings,
-    access: &MiroAccess,
     team_id: &str,
     user_id: &str,
     out: &mut dyn Write,
@@ -94,7 +93,7 @@ pub async fn revoke(
         .load_tokens(&key)
         .await?
         .with_context(|| format!("no installation for team {team_id}, user {user_id}"))?;
-    let (oauth, at) = app_oauth(settings, access).await?;
+    let (oauth, at) = app_oauth(settings).await?;
     match oauth.revoke(&tokens.access_token).await {
         Ok(()) => {
             let _ = writeln!(out, "revoked the token at {at}");

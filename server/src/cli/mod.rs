@@ -12,6 +12,8 @@ mod import;
 mod installations;
 mod manifest;
 mod rows;
+#[cfg(feature = "sandbox")]
+mod sandbox;
 mod state;
 
 use std::{io::Write, path::PathBuf};
@@ -69,6 +71,18 @@ pub enum Command {
         /// The app's name in Miro
         #[arg(long, default_value = "Miro Cards")]
         name: String,
+    },
+    /// Run the stand-in for Miro on its own, for apps started with
+    /// MIRO_SANDBOX_URL pointing at it
+    #[cfg(feature = "sandbox")]
+    Sandbox {
+        /// Where the sandbox listens
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3100")]
+        addr: std::net::SocketAddr,
+        /// Where the app it stands in for is reached (its headless page and
+        /// OAuth callback are registered there)
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:3000")]
+        app_url: String,
     },
     /// List who installed the app (team, user, when, token state)
     Installations {
@@ -244,9 +258,11 @@ async fn dispatch(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
             );
             Ok(true)
         }
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox { addr, app_url } => sandbox::run(&settings, addr, &app_url).await,
         Command::Installations { action: None } => installations::list(&settings, out).await,
         Command::Installations {
             action: Some(InstallationsAction::Revoke { team, user }),
-        } => installations::revoke(&settings, &access, &team, &user, out).await,
+        } => installations::revoke(&settings, &team, &user, out).await,
     }
 }

@@ -22,5 +22,6 @@ mod sandbox_faults;
 mod sandbox_host;
 mod sandbox_install;
 mod sandbox_oauth;
+mod soak;
 mod sync_crash;
 mod sync_engine;

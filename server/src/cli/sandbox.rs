@@ -1,0 +1,67 @@
+//! `server sandbox`: the stand-in for Miro as a process of its own (REST,
+//! OAuth, board pages, the Web SDK), for apps started with
+//! `MIRO_SANDBOX_URL` pointing at it. Several app processes can then share
+//! one "Miro", and a test can kill an app without killing Miro. Its fault
+//! plan, credit budget and client secret come from the same settings as
+//! the built-in sandbox's (`SANDBOX_FAULTS`, ...).
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use sandbox::{FaultPlan, LimitSettings, Sandbox, SandboxSettings};
+
+use crate::config::{Settings, OAUTH_CALLBACK_PATH};
+
+/// Serves the sandbox on `addr` for the app at `app_url` until Ctrl-C or
+/// SIGTERM.
+pub async fn run(settings: &Settings, addr: SocketAddr, app_url: &str) -> anyhow::Result<bool> {
+    let public = settings.sandbox_public;
+    anyhow::ensure!(
+        addr.ip().is_loopback() || public,
+        "the sandbox would listen on {addr}, which is not a loopback address: anyone who can \
+         reach it could use its admin endpoints. Use 127.0.0.1, or set SANDBOX_PUBLIC=1 if \
+         that is really meant"
+    );
+    let app_url = app_url.trim_end_matches('/');
+    let faults = match settings.sandbox_faults.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => text
+            .parse::<FaultPlan>()
+            .map_err(anyhow::Error::msg)
+            .context("SANDBOX_FAULTS")?,
+        _ => FaultPlan::default(),
+    };
+    let mut limits = LimitSettings::default();
+    if let Some(credits) = crate::config::Blankable::of(settings.sandbox_credits_per_minute) {
+        limits.credits_per_window =
+            u32::try_from(credits).context("SANDBOX_CREDITS_PER_MINUTE is too large")?;
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let public_url = format!("http://{}", listener.local_addr()?);
+    let sandbox = Sandbox::new(SandboxSettings {
+        public_url: public_url.clone(),
+        app_sdk_uri: format!("{app_url}/miro/headless"),
+        app_redirect_uri: format!("{app_url}{OAUTH_CALLBACK_PATH}"),
+        app_client_secret: settings
+            .sandbox_client_secret
+            .clone()
+            .filter(|s| !s.trim().is_empty()),
+        limits,
+        faults,
+    });
+    // Tools and tests wait for this line.
+    tracing::info!(
+        "sandbox listening on {public_url} for the app at {app_url}; boards at \
+         {public_url}/sandbox/boards/{}",
+        sandbox::first_board_path(&sandbox)
+    );
+    crate::serving::serve(
+        listener,
+        sandbox.router(),
+        crate::serving::ConnectionLimits::default(),
+        crate::shutdown_signal(),
+    )
+    .await;
+    Ok(true)
+}
