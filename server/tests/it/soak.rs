@@ -436,11 +436,12 @@ async fn fault_soak_loses_no_acknowledged_edit() {
 
     drop(app);
     eprintln!(
-        "fault soak: {seconds} s, {users} users, {restarts} app restarts, Miro faults on \
+        "fault soak: {seconds} s, {} users, {restarts} app restarts, Miro faults on \
          {faulted} of {} REST requests\n\
          edits made {made}, acknowledged {acknowledged}, applied {applied}, retried {retried}, \
          lost {lost}, applied twice {twice}; card writes Miro accepted {patches}; every card \
          shows its newest version",
+        cards.len(),
         requests.len()
     );
     assert_eq!(lost, 0, "acknowledged edits lost");
