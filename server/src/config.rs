@@ -99,7 +99,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/app.db";
 #[derive(clap::Args, Clone, Debug, Default)]
 #[command(next_help_heading = "Settings (a flag or its environment variable)")]
 pub struct Settings {
-    /// Where browsers and Miro reach this server [default: http://<site address>]
+    /// Where browsers and Miro reach this server [default: http://SITE_ADDR]
     #[arg(long, global = true, env = "APP_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
     /// Where the server listens (cargo-leptos sets it from Cargo.toml)
