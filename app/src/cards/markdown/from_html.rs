@@ -93,7 +93,7 @@ fn list_markdown(children: &[Node], ordered: bool) -> String {
 /// in a row would otherwise split the paragraph), and a line that would
 /// start a list item escaped.
 fn paragraph_markdown(nodes: &[&Node]) -> String {
-    let markdown = inline_markdown(nodes, false, None);
+    let markdown = inline_markdown(nodes, false, None, &mut Memo::default());
     let lines: Vec<String> = markdown
         .split('\n')
         .map(str::trim)
@@ -112,13 +112,25 @@ fn escape_line_start(line: &str) -> String {
     format!("{}\\{}", &line[..at], &line[at..])
 }
 
+/// The Markdown already written for a node, by (node, in a link, emphasis
+/// delimiter). A node's Markdown may be wanted with either delimiter, and
+/// each asks for its children's with both in turn: without this, emphasis
+/// nested n deep would be written 2^n times.
+#[derive(Default)]
+struct Memo(std::collections::HashMap<(*const Node, bool, char), String>);
+
 /// The Markdown of inline nodes. `in_link`: inside a link's text, where links
 /// do not nest. `parent`: the delimiter character of the emphasis these nodes
 /// sit directly in, if any.
-fn inline_markdown(nodes: &[&Node], in_link: bool, parent: Option<char>) -> String {
+fn inline_markdown(
+    nodes: &[&Node],
+    in_link: bool,
+    parent: Option<char>,
+    memo: &mut Memo,
+) -> String {
     let mut parts: Vec<String> = nodes
         .iter()
-        .map(|node| node_markdown(node, in_link, '*'))
+        .map(|node| node_markdown(node, in_link, '*', memo))
         .collect();
     // Where `*` emphasis would make one run of `*` with a neighbour's, the
     // run may read back differently, so `_` is used instead where it can
@@ -147,7 +159,7 @@ fn inline_markdown(nodes: &[&Node], in_link: bool, parent: Option<char>) -> Stri
         let blocks_underscore =
             |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
         if clash && !blocks_underscore(before) && !blocks_underscore(after) {
-            parts[at] = node_markdown(nodes[at], in_link, '_');
+            parts[at] = node_markdown(nodes[at], in_link, '_', memo);
         }
     }
     parts.concat()
@@ -164,7 +176,17 @@ fn is_emphasis(node: &Node) -> bool {
 
 /// The Markdown of one inline node; `delimiter` is the character emphasis
 /// is written with (`*` or `_`).
-fn node_markdown(node: &Node, in_link: bool, delimiter: char) -> String {
+fn node_markdown(node: &Node, in_link: bool, delimiter: char, memo: &mut Memo) -> String {
+    let key = (std::ptr::from_ref(node), in_link, delimiter);
+    if let Some(done) = memo.0.get(&key) {
+        return done.clone();
+    }
+    let markdown = write_node(node, in_link, delimiter, memo);
+    memo.0.insert(key, markdown.clone());
+    markdown
+}
+
+fn write_node(node: &Node, in_link: bool, delimiter: char, memo: &mut Memo) -> String {
     let (name, href, children) = match node {
         Node::Text(text) => return escape_markdown(text),
         Node::Element {
@@ -177,16 +199,20 @@ fn node_markdown(node: &Node, in_link: bool, delimiter: char) -> String {
         "br" => "\n".to_owned(),
         "strong" | "b" => wrap(
             &delimiter.to_string().repeat(2),
-            &inline_markdown(&children, in_link, Some(delimiter)),
+            &inline_markdown(&children, in_link, Some(delimiter), memo),
         ),
         "em" | "i" => wrap(
             &delimiter.to_string(),
-            &inline_markdown(&children, in_link, Some(delimiter)),
+            &inline_markdown(&children, in_link, Some(delimiter), memo),
         ),
         "a" if !in_link && is_allowed_url(href) => {
-            format!("[{}]({})", inline_markdown(&children, true, None), href)
+            format!(
+                "[{}]({})",
+                inline_markdown(&children, true, None, memo),
+                href
+            )
         }
-        _ => inline_markdown(&children, in_link, None),
+        _ => inline_markdown(&children, in_link, None, memo),
     }
 }
 

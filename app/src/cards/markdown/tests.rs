@@ -581,7 +581,20 @@ fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 #[test]
 fn html_nested_past_the_limit_is_refused_not_followed() {
-    for tag in ["b", "p", "ul", "li", "a href=\"https://x.org\"", "span"] {
+    // Emphasis nested at the limit once took 2^64 steps to write back (each
+    // level wrote its content with both delimiters); now each node is
+    // written at most once per delimiter.
+    for tag in [
+        "b",
+        "em",
+        "i",
+        "strong",
+        "p",
+        "ul",
+        "li",
+        "a href=\"https://x.org\"",
+        "span",
+    ] {
         let name = tag.split(' ').next().unwrap();
         let nested = |depth: usize| {
             format!("<{tag}>").repeat(depth) + "deep" + &format!("</{name}>").repeat(depth)
@@ -602,6 +615,11 @@ fn html_nested_past_the_limit_is_refused_not_followed() {
         );
         assert_eq!(html_to_text(&nested(MAX_HTML_DEPTH)).unwrap(), "deep");
     }
+    // Emphasis of both kinds, alternating, at the limit, with siblings at
+    // every level: read in one pass.
+    let open = "<em>a<strong>b".repeat(MAX_HTML_DEPTH / 2);
+    let close = "</strong>c</em>d".repeat(MAX_HTML_DEPTH / 2);
+    assert!(miro_html_to_markdown(&format!("{open}x{close}")).is_ok());
     // Siblings are not depth: a long flat description reads fine.
     let flat = "<p><b>x</b></p>".repeat(10_000);
     assert!(miro_html_to_markdown(&flat).is_ok());
