@@ -23,7 +23,8 @@
 //! - everything else is text, with `&`, `<`, `>` and `"` escaped.
 //!
 //! Emphasis that looks the same is written the same: an `<em>` inside an
-//! `<em>` (or `<strong>` inside `<strong>`) is left out, and
+//! `<em>` (or `<strong>` inside `<strong>`) is left out (except across a
+//! link, whose text is written on its own), and
 //! `<em>a</em><em>b</em>` is written `<em>ab</em>`. This also lets
 //! [`miro_html_to_markdown`] give Markdown that converts back to exactly the
 //! same HTML.

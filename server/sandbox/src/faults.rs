@@ -59,7 +59,10 @@ impl FaultPlan {
             ("drop_after", self.drop_after),
         ];
         if !(0.0..=1.0).contains(&self.rate_slow) {
-            return Err(format!("slow must be between 0 and 1, not {}", self.rate_slow));
+            return Err(format!(
+                "slow must be between 0 and 1, not {}",
+                self.rate_slow
+            ));
         }
         for (name, share) in shares {
             if !(0.0..=1.0).contains(&share) {
