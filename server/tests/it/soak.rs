@@ -301,6 +301,8 @@ async fn fault_soak_loses_no_acknowledged_edit() {
     let database = soak.database_url();
     let cards: Vec<CardKey> = {
         let deadline = Instant::now() + Duration::from_secs(30);
+        // Linking goes card by card: wait until the count holds for 1 s.
+        let (mut seen, mut since) = (0, Instant::now());
         loop {
             let key = SecretKey::load_or_create(&soak.folder.path().join("secret.key")).unwrap();
             let store = SqliteStore::open(&database, key).await.unwrap();
@@ -314,7 +316,9 @@ async fn fault_soak_loses_no_acknowledged_edit() {
                 .filter(|l| l.status == app::cards::CardStatus::Connected)
                 .map(|l| l.card)
                 .collect();
-            if linked.len() >= users.min(4) {
+            if linked.len() != seen {
+                (seen, since) = (linked.len(), Instant::now());
+            } else if seen > 0 && since.elapsed() > Duration::from_secs(1) {
                 break linked.into_iter().take(users).collect();
             }
             assert!(
