@@ -14,7 +14,7 @@ use tokio::{
 };
 
 use crate::support::{
-    detail::{linked_card, open, record_of, session_of, ticket},
+    detail::{linked_card, opened_view, record_of},
     sandbox::{status_and_json, TestServer},
 };
 
@@ -49,11 +49,7 @@ async fn healthy(server: &TestServer) {
 async fn bad_save_bodies_get_clear_refusals_and_write_nothing() {
     let _one_renderer = crate::support::sandbox::render_lock().await;
     let server = TestServer::start().await;
-    let card = linked_card(&server).await;
-    let token = server.sdk_id_token().await;
-    let (_, body) = ticket(&server, &card, Some(&token)).await;
-    let (_, html) = open(&server, &card, body["ticket"].as_str().unwrap()).await;
-    let session = session_of(&html);
+    let (card, session) = opened_view(&server).await;
     let before = record_of(&server, &card).await.snapshot;
     server.clear_request_log().await;
 
@@ -219,11 +215,7 @@ async fn a_flood_of_tickets_from_one_user_is_held_to_the_limit() {
 async fn saves_beyond_the_limit_get_429_with_retry_after_and_keep_nothing() {
     let _one_renderer = crate::support::sandbox::render_lock().await;
     let server = TestServer::start().await;
-    let card = linked_card(&server).await;
-    let token = server.sdk_id_token().await;
-    let (_, body) = ticket(&server, &card, Some(&token)).await;
-    let (_, html) = open(&server, &card, body["ticket"].as_str().unwrap()).await;
-    let session = session_of(&html);
+    let (card, session) = opened_view(&server).await;
     let before = record_of(&server, &card).await.snapshot;
     // Invalid saves (an empty title) are cheap and still count.
     let mut fields = before.fields.clone();

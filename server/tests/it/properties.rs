@@ -12,7 +12,7 @@ use proptest::{
 use serde_json::{json, Value};
 
 use crate::support::{
-    detail::{linked_card, open, record_of, session_of, ticket},
+    detail::{opened_view, record_of},
     sandbox::TestServer,
 };
 
@@ -51,11 +51,7 @@ async fn generated_save_bodies_are_refused_with_a_4xx_and_change_nothing() {
         config.rate_limits = false;
     })
     .await;
-    let card = linked_card(&server).await;
-    let token = server.sdk_id_token().await;
-    let (_, body) = ticket(&server, &card, Some(&token)).await;
-    let (_, html) = open(&server, &card, body["ticket"].as_str().unwrap()).await;
-    let session = session_of(&html);
+    let (card, session) = opened_view(&server).await;
     let before = record_of(&server, &card).await.snapshot;
 
     // Whole bodies of any shape; requests with one field of a real save

@@ -77,3 +77,13 @@ pub fn session_of(html: &str) -> String {
         .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
         .collect()
 }
+
+/// A linked card opened as Miro's modal opens it (ID token, ticket, page):
+/// the card and the view's session.
+pub async fn opened_view(server: &TestServer) -> (CardKey, String) {
+    let card = linked_card(server).await;
+    let token = server.sdk_id_token().await;
+    let (_, body) = ticket(server, &card, Some(&token)).await;
+    let (_, html) = open(server, &card, body["ticket"].as_str().unwrap()).await;
+    (card, session_of(&html))
+}
