@@ -1,5 +1,5 @@
-//! Accepting connections: at most `max_connections` at once (more wait in
-//! the listen queue until one closes), each request's headers within
+//! Accepting connections (HTTP/1.1): at most `max_connections` at once
+//! (more wait in the listen queue until one closes), each request's headers within
 //! `header_read_timeout` or the connection is closed, and on shutdown the
 //! requests under way finish (within `shutdown_grace`) while no new ones
 //! start. `axum::serve` sets none of these, so a client that sends half a
@@ -15,9 +15,10 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{extract::ConnectInfo, Router};
 use hyper::body::Incoming;
+use hyper::server::conn::http1;
 use hyper_util::{
-    rt::{TokioExecutor, TokioIo, TokioTimer},
-    server::{conn::auto::Builder, graceful::GracefulShutdown},
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
     service::TowerToHyperService,
 };
 use tokio::{net::TcpListener, sync::Semaphore};
@@ -54,12 +55,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: hyper has no header timeout for HTTP/2, so idle h2c
+    // connections could hold every slot. Browsers reach the app through
+    // a TLS proxy, which speaks HTTP/1.1 to it.
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -96,7 +98,7 @@ pub async fn serve(
                 Ok(Ok(1..)) => {}
                 _ => return drop(permit),
             }
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
             if let Err(error) = watcher.watch(connection).await {
                 tracing::debug!(%error, %peer, "connection ended with an error");
             }
