@@ -90,6 +90,16 @@ pub struct Config {
     pub sandbox_public: bool,
 }
 
+/// The sandbox's Web SDK stand-in, for a sandbox served at `base`.
+fn sandbox_sdk_url(base: &str) -> String {
+    format!("{base}/sandbox/sdk/v2/miro.js")
+}
+
+/// The sandbox's "installed" page, for a sandbox served at `base`.
+fn sandbox_install_completed_url(base: &str) -> String {
+    format!("{base}/sandbox/app-install-completed")
+}
+
 /// Where the store lives unless `DATABASE_URL` says otherwise.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/app.db";
 
@@ -272,7 +282,7 @@ impl Config {
                     Some(url) => Mode::RemoteSandbox {
                         url: url.trim_end_matches('/').to_owned(),
                     },
-                    None => Mode::Sandbox(sandbox_settings(settings, &public_url)?),
+                    None => Mode::Sandbox(sandbox_settings(settings, &public_url, &public_url)?),
                 },
                 #[cfg(not(feature = "sandbox"))]
                 (None, None) => {
@@ -298,19 +308,20 @@ impl Config {
                     .to_owned(),
             ));
         }
-        let install_completed_url = match &mode {
+        // Where the sandbox that stands in for Miro is served, if one does.
+        let sandbox_base = match &mode {
             #[cfg(feature = "sandbox")]
-            Mode::Sandbox(_) => format!("{public_url}/sandbox/app-install-completed"),
+            Mode::Sandbox(_) => Some(public_url.as_str()),
             #[cfg(feature = "sandbox")]
-            Mode::RemoteSandbox { url } => format!("{url}/sandbox/app-install-completed"),
-            Mode::Miro { .. } => MIRO_INSTALL_COMPLETED_URL.to_owned(),
+            Mode::RemoteSandbox { url } => Some(url.as_str()),
+            Mode::Miro { .. } => None,
         };
-        let sdk_url = given(&settings.sdk_url).unwrap_or_else(|| match &mode {
-            #[cfg(feature = "sandbox")]
-            Mode::Sandbox(_) => format!("{public_url}/sandbox/sdk/v2/miro.js"),
-            #[cfg(feature = "sandbox")]
-            Mode::RemoteSandbox { url } => format!("{url}/sandbox/sdk/v2/miro.js"),
-            Mode::Miro { .. } => MIRO_SDK_URL.to_owned(),
+        let install_completed_url = sandbox_base.map_or_else(
+            || MIRO_INSTALL_COMPLETED_URL.to_owned(),
+            sandbox_install_completed_url,
+        );
+        let sdk_url = given(&settings.sdk_url).unwrap_or_else(|| {
+            sandbox_base.map_or_else(|| MIRO_SDK_URL.to_owned(), sandbox_sdk_url)
         });
         let mut sync = crate::sync::SyncSettings::default();
         if let Some(seconds) = Blankable::of(settings.reconcile_interval_seconds) {
@@ -360,17 +371,13 @@ impl Config {
             rate_limits: true,
             sandbox_public: false,
             leptos,
-            sdk_url: format!("{public_url}/sandbox/sdk/v2/miro.js"),
+            sdk_url: sandbox_sdk_url(&public_url),
             miro_api_base: MIRO_API_BASE.to_owned(),
-            install_completed_url: format!("{public_url}/sandbox/app-install-completed"),
-            mode: Mode::Sandbox(SandboxSettings {
-                public_url: public_url.clone(),
-                app_sdk_uri: format!("{public_url}/miro/headless"),
-                app_redirect_uri: format!("{public_url}{OAUTH_CALLBACK_PATH}"),
-                app_client_secret: None,
-                limits: LimitSettings::default(),
-                faults: FaultPlan::default(),
-            }),
+            install_completed_url: sandbox_install_completed_url(&public_url),
+            mode: Mode::Sandbox(
+                sandbox_settings(&Settings::default(), &public_url, &public_url)
+                    .expect("no setting given, none wrong"),
+            ),
             public_url,
         }
     }
@@ -409,8 +416,15 @@ impl Config {
     }
 }
 
+/// The sandbox's settings: served at `public_url`, standing in for Miro for
+/// the app at `app_url` (the same address when it is built in), with the
+/// fault plan, credit budget and client secret `settings` give.
 #[cfg(feature = "sandbox")]
-fn sandbox_settings(settings: &Settings, public_url: &str) -> Result<SandboxSettings, ServerError> {
+pub(crate) fn sandbox_settings(
+    settings: &Settings,
+    public_url: &str,
+    app_url: &str,
+) -> Result<SandboxSettings, ServerError> {
     let faults = match given(&settings.sandbox_faults) {
         Some(text) => text
             .parse()
@@ -428,8 +442,8 @@ fn sandbox_settings(settings: &Settings, public_url: &str) -> Result<SandboxSett
     }
     Ok(SandboxSettings {
         public_url: public_url.to_owned(),
-        app_sdk_uri: format!("{public_url}/miro/headless"),
-        app_redirect_uri: format!("{public_url}{OAUTH_CALLBACK_PATH}"),
+        app_sdk_uri: format!("{app_url}/miro/headless"),
+        app_redirect_uri: format!("{app_url}{OAUTH_CALLBACK_PATH}"),
         app_client_secret: given(&settings.sandbox_client_secret),
         limits,
         faults,

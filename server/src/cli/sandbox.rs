@@ -8,9 +8,9 @@
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use sandbox::{FaultPlan, LimitSettings, Sandbox, SandboxSettings};
+use sandbox::Sandbox;
 
-use crate::config::{Settings, OAUTH_CALLBACK_PATH};
+use crate::config::{sandbox_settings, Settings};
 
 /// Serves the sandbox on `addr` for the app at `app_url` until Ctrl-C or
 /// SIGTERM.
@@ -23,33 +23,11 @@ pub async fn run(settings: &Settings, addr: SocketAddr, app_url: &str) -> anyhow
          that is really meant"
     );
     let app_url = app_url.trim_end_matches('/');
-    let faults = match settings.sandbox_faults.as_deref().map(str::trim) {
-        Some(text) if !text.is_empty() => text
-            .parse::<FaultPlan>()
-            .map_err(anyhow::Error::msg)
-            .context("SANDBOX_FAULTS")?,
-        _ => FaultPlan::default(),
-    };
-    let mut limits = LimitSettings::default();
-    if let Some(credits) = crate::config::Blankable::of(settings.sandbox_credits_per_minute) {
-        limits.credits_per_window =
-            u32::try_from(credits).context("SANDBOX_CREDITS_PER_MINUTE is too large")?;
-    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let public_url = format!("http://{}", listener.local_addr()?);
-    let sandbox = Sandbox::new(SandboxSettings {
-        public_url: public_url.clone(),
-        app_sdk_uri: format!("{app_url}/miro/headless"),
-        app_redirect_uri: format!("{app_url}{OAUTH_CALLBACK_PATH}"),
-        app_client_secret: settings
-            .sandbox_client_secret
-            .clone()
-            .filter(|s| !s.trim().is_empty()),
-        limits,
-        faults,
-    });
+    let sandbox = Sandbox::new(sandbox_settings(settings, &public_url, app_url)?);
     // Tools and tests wait for this line.
     tracing::info!(
         "sandbox listening on {public_url} for the app at {app_url}; boards at \
