@@ -11,6 +11,7 @@ mod body;
 pub mod cli;
 pub mod config;
 pub mod detail;
+mod discovery;
 mod error;
 mod headless;
 mod health;

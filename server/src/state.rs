@@ -128,39 +128,20 @@ impl AppState {
     }
 }
 
-/// Our app as a sandbox in its own process registered it (its discovery
-/// document).
-#[cfg(feature = "sandbox")]
-#[derive(serde::Deserialize)]
-struct RemoteSandboxApp {
-    rest_base: String,
-    authorize_url: String,
-    client_id: String,
-    client_secret: String,
-}
-
 /// Reads the discovery document of the sandbox at `url`, waiting up to
 /// 15 s for it to answer (it may be starting beside us).
 #[cfg(feature = "sandbox")]
-async fn remote_sandbox_app(url: &str) -> Result<RemoteSandboxApp, ServerError> {
-    let discovery = format!("{url}/.well-known/miro-sandbox");
+async fn remote_sandbox_app(url: &str) -> Result<crate::discovery::SandboxDiscovery, ServerError> {
+    let http = reqwest::Client::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let answer = match reqwest::get(&discovery).await {
-            Ok(response) => response.error_for_status().map_err(|e| e.to_string()),
-            Err(error) => Err(error.to_string()),
-        };
-        let error = match answer {
-            Ok(response) => match response.json::<RemoteSandboxApp>().await {
-                Ok(app) => return Ok(app),
-                Err(error) => error.to_string(),
-            },
+        let error = match crate::discovery::read(&http, url).await {
+            Ok(app) => return Ok(app),
             Err(error) => error,
         };
         if std::time::Instant::now() > deadline {
             return Err(ServerError::Config(format!(
-                "MIRO_SANDBOX_URL: no sandbox answers at {discovery}: {error} \
-                 (start one with `server sandbox`)"
+                "MIRO_SANDBOX_URL {url}: {error} (start one with `server sandbox`)"
             )));
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use serde_json::Value;
 
 use crate::config::{Settings, MIRO_API_BASE, MIRO_AUTHORIZE_URL};
+use crate::discovery::DiscoveryError;
 use crate::miro::{Access, ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret};
 
 /// Whose token the command line acts with, or which sandbox it signs in
@@ -121,28 +121,22 @@ pub async fn sandbox_app(settings: &Settings) -> anyhow::Result<SandboxApp> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let discovery: Value = http
-        .get(format!("{}/.well-known/miro-sandbox", sandbox.trim_end_matches('/')))
-        .send()
+    let app = crate::discovery::read(&http, &sandbox)
         .await
-        .and_then(reqwest::Response::error_for_status)
-        .with_context(|| format!("no Miro credentials set, and no sandbox answers at {sandbox}; start one with scripts/run"))?
-        .json()
-        .await
-        .context("the sandbox's discovery document is unreadable")?;
-    let field = |name: &str| {
-        discovery[name]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("the sandbox's discovery lacks {name}"))
-    };
+        .map_err(|error| match error {
+            DiscoveryError::Unreachable(_) => anyhow::Error::new(error).context(format!(
+                "no Miro credentials set, and no sandbox answers at {sandbox}; start one with \
+                 scripts/run"
+            )),
+            DiscoveryError::Unreadable(_) => anyhow::Error::new(error),
+        })?;
     Ok(SandboxApp {
         oauth: OAuthClient {
-            client: client(field("rest_base")?, field("client_id")?),
-            authorize_url: field("authorize_url")?,
-            client_secret: Secret::new(field("client_secret")?),
+            client: client(app.rest_base, app.client_id),
+            authorize_url: app.authorize_url,
+            client_secret: Secret::new(app.client_secret),
         },
-        redirect_uri: field("redirect_uri")?,
+        redirect_uri: app.redirect_uri,
         url: sandbox,
         http,
     })
