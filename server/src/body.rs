@@ -23,6 +23,8 @@ pub const CARD_REQUEST_LIMIT: usize = 4 * 1024;
 /// at its longest, all non-ASCII) is under 128 KiB as the view sends it.
 pub const SAVE_LIMIT: usize = 256 * 1024;
 
+const NOT_JSON: &str = "The body must be JSON, sent as Content-Type: application/json.";
+
 /// A refused body: its status and what was wrong.
 #[derive(Debug)]
 pub struct BodyRefused(pub StatusCode, pub String);
@@ -54,9 +56,7 @@ where
 fn refusal(rejection: &JsonRejection) -> BodyRefused {
     let status = rejection.status();
     let message = match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            "The body must be JSON, sent as Content-Type: application/json.".to_owned()
-        }
+        JsonRejection::MissingJsonContentType(_) => NOT_JSON.to_owned(),
         JsonRejection::JsonSyntaxError(error) => format!("The body is not valid JSON: {error}"),
         JsonRejection::JsonDataError(error) => format!("The body has the wrong fields: {error}"),
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => "The body is too large.".to_owned(),
@@ -76,7 +76,7 @@ pub async fn json_guard<T: DeserializeOwned>(
     if !is_json(request.headers()) {
         return Err(BodyRefused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "The body must be JSON, sent as Content-Type: application/json.".to_owned(),
+            NOT_JSON.to_owned(),
         ));
     }
     let (parts, body) = request.into_parts();
@@ -86,18 +86,8 @@ pub async fn json_guard<T: DeserializeOwned>(
             format!("The body is larger than {} KiB.", limit / 1024),
         )
     })?;
-    if let Err(error) = serde_json::from_slice::<T>(&bytes) {
-        return Err(match error.classify() {
-            serde_json::error::Category::Data => BodyRefused(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("The body has the wrong fields: {error}"),
-            ),
-            _ => BodyRefused(
-                StatusCode::BAD_REQUEST,
-                format!("The body is not valid JSON: {error}"),
-            ),
-        });
-    }
+    // The same reading, and the same refusals, as a handler's `JsonBody`.
+    let _: Json<T> = Json::from_bytes(&bytes).map_err(|rejection| refusal(&rejection))?;
     Ok(next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await)
