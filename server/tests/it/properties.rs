@@ -55,7 +55,7 @@ async fn generated_save_bodies_are_refused_with_a_4xx_and_change_nothing() {
     let before = record_of(&server, &card).await.snapshot;
 
     // Whole bodies of any shape; requests with one field of a real save
-    // replaced by any value; and raw bytes.
+    // replaced by any value, or by one of the right type; and raw bytes.
     let fields = serde_json::to_value(&before.fields).unwrap();
     let real = json!({"request": {
         "board_id": card.board_id, "item_id": card.item_id, "session": session,
@@ -71,6 +71,20 @@ async fn generated_save_bodies_are_refused_with_a_4xx_and_change_nothing() {
         changed["request"][field_names[which]] = value;
         // The real session with an older version stays a valid save: give
         // it a session that cannot verify.
+        if field_names[which] != "session" {
+            changed["request"]["session"] = json!("not-a-session");
+        }
+        bodies.push(serde_json::to_vec(&changed).unwrap());
+    }
+    // Values of the right type, so that some bodies pass the shape check
+    // and reach the session check behind it (values of any type rarely do).
+    let typed = prop_oneof![
+        (0..3usize, "\\PC{0,30}").prop_map(|(which, text)| (which, json!(text))),
+        any::<i64>().prop_map(|version| (3, json!(version))),
+    ];
+    for (which, value) in samples(typed, 50) {
+        let mut changed = real.clone();
+        changed["request"][field_names[which]] = value;
         if field_names[which] != "session" {
             changed["request"]["session"] = json!("not-a-session");
         }
