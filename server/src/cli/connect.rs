@@ -32,7 +32,7 @@ pub struct MiroAccess {
 }
 
 /// The value, unless it is blank (a variable set to nothing is unset).
-fn given(value: &Option<String>) -> Option<String> {
+pub(super) fn given(value: &Option<String>) -> Option<String> {
     value.clone().filter(|v| !v.trim().is_empty())
 }
 

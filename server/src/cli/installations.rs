@@ -10,7 +10,7 @@ use std::io::Write;
 use anyhow::Context as _;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::connect::app_oauth;
+use super::connect::{app_oauth, given};
 use crate::{
     config::{Settings, DEFAULT_DATABASE_URL},
     miro::{MiroError, Secret, TokenKey},
@@ -19,7 +19,6 @@ use crate::{
 };
 
 async fn open(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
     let url = given(&settings.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
     let key = given(&settings.secret_key).map(Secret::new);
     let (store, _) = open_store_at(&url, key.as_ref()).await?;
