@@ -1,10 +1,14 @@
 //! Test controls, under `/sandbox/admin`:
 //! - `GET`/`PUT /faults`: the fault plan (shares of 429/500/503, dropped
-//!   connections, latency; see [`FaultPlan`]);
+//!   connections, latency, and a `script` of one-shot faults for given
+//!   requests; see [`FaultPlan`]). Putting a plan restarts the script's
+//!   counts; `GET` shows the plan as it was put;
 //! - `GET`/`PUT /rate-limit`: credits per window and the window's length;
 //! - `POST /clock`: `{"advance_seconds": N}` moves the sandbox's clock
 //!   forward (token and code expiry), without waiting;
-//! - `GET`/`DELETE /requests`: the log of REST requests, to count calls.
+//! - `GET`/`DELETE /requests`: the log of REST requests, to count calls
+//!   (each with `method`, `path`, `status`, `fault`, and `script_entry`
+//!   when a scripted fault answered it).
 
 use axum::{
     body::Bytes,

@@ -1,6 +1,7 @@
 //! What every REST request passes through, outermost first:
-//! 1. `faults_and_log`: added latency, injected 429/500/503 and dropped
-//!    connections (per the fault plan), and the request log tests count;
+//! 1. `faults_and_log`: added latency, injected 403/409/429/500/503 and
+//!    dropped connections (per the fault plan: its random shares and its
+//!    scripted one-shot entries), and the request log tests count;
 //! 2. `authenticate` (on routes that need a token): the bearer token
 //!    becomes a [`Caller`](super::Caller), then the caller's credits are charged and the
 //!    `X-RateLimit-*` headers written.
@@ -29,8 +30,12 @@ pub struct LoggedRequest {
     pub method: String,
     pub path: String,
     pub status: u16,
-    /// `injected` when the fault plan decided the answer.
+    /// What the fault plan did (`"500"`, `"drop_before"`...), or
+    /// `client_closed`; absent when nothing was injected.
     pub fault: Option<&'static str>,
+    /// The index in the plan's `script` of the entry that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script_entry: Option<usize>,
 }
 
 /// Latency, injected faults, and the request log.
@@ -41,8 +46,12 @@ pub async fn faults_and_log(
 ) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
+    // The PATCH operations whose spec lists 409.
     let can_conflict = request.method() == http::Method::PATCH
-        && (path.contains("/app_cards/") || path.contains("/cards/"));
+        && ["/app_cards/", "/cards/", "/sticky_notes/"]
+            .iter()
+            .any(|kind| path.contains(kind));
+    let decision = sandbox.0.faults.decide(&method, &path, can_conflict);
     // Logged however the request ends: a client that hangs up before the
     // answer (its deadline passed) cancels this future, and the entry says
     // 499, so tests can tell "gave up before Miro answered" from timing.
@@ -53,14 +62,21 @@ pub async fn faults_and_log(
             path,
             status: CLIENT_CLOSED_REQUEST,
             fault: Some("client_closed"),
+            script_entry: decision.script_entry,
         }),
     };
-    let (fault, latency) = sandbox.0.faults.roll(can_conflict);
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
     }
-    let (response, label) = match fault {
+    let (response, label) = match decision.fault {
         Fault::None => (next.run(request).await, None),
+        Fault::Forbidden => (
+            ApiError::forbidden(
+                "The sandbox refused this request on purpose: the app cannot write to this board",
+            )
+            .into_response(),
+            Some("403"),
+        ),
         Fault::Conflict => (
             ApiError::conflict("The item was changed by someone else at the same time; retry")
                 .into_response(),

@@ -7,7 +7,11 @@
 //!   item) and `delete` (`{"id"}`) events, so a REST write redraws the
 //!   board at once;
 //! - `POST /sandbox/host/boards/{b}/sdk`: `{method, args}` for the Web SDK
-//!   calls that need the board's data; answers `{result}` or `{error}`.
+//!   calls that need the board's data (`board.getInfo`, `getUserInfo`,
+//!   `getIdToken`, `getById`, `get`, `createAppCard`, `createStickyNote`,
+//!   `remove`, `sync`); answers `{result}` or `{error}`. What only the page
+//!   knows (selection, viewport, zoom, modals, panels) the page answers
+//!   itself.
 
 use std::{convert::Infallible, time::Duration};
 
@@ -29,10 +33,10 @@ use tokio::sync::broadcast::error::RecvError;
 use super::{
     errors::{parse_body, ApiError, ApiResult},
     id_token,
-    input::Author,
+    input::{AppCardInput, Author, CardInput, StickyNoteInput},
     render,
     sdk_shape::{sdk_item, SdkProps},
-    world::{Content, Item, MAX_TAGS_PER_ITEM},
+    world::{Content, MAX_TAGS_PER_ITEM},
     Change, Sandbox,
 };
 
@@ -215,6 +219,29 @@ fn run(sandbox: &Sandbox, board_id: &str, method: &str, args: &[Value]) -> ApiRe
             world.board_mut(board_id)?.items.push(item);
             Ok(result)
         }
+        "board.createStickyNote" => {
+            let props: SdkProps = arg(args, 0)?;
+            let input = props.sticky_note(None);
+            let errors = input.validate("");
+            if !errors.is_empty() {
+                return Err(ApiError::invalid_fields(errors));
+            }
+            check_tags(board, props.tag_ids.as_deref())?;
+            let id = world.next_id();
+            let author = Author {
+                user_id: &user_id,
+                client_id: &app.client_id,
+                now,
+            };
+            // The Web SDK documents `middle` as its default vertical
+            // alignment, where REST says `top`.
+            let mut item = input.create_with(id, &author, "middle");
+            item.tag_ids = props.tag_ids.unwrap_or_default();
+            let result = sdk_item(&item, &app.client_id);
+            sandbox.publish_item(board_id, &item);
+            world.board_mut(board_id)?.items.push(item);
+            Ok(result)
+        }
         "board.remove" => {
             let target: SdkProps = arg(args, 0)?;
             let id = target
@@ -238,24 +265,34 @@ fn run(sandbox: &Sandbox, board_id: &str, method: &str, args: &[Value]) -> ApiRe
             check_tags(board, props.tag_ids.as_deref())?;
             let is_member = |uid: &str| world.user(uid).is_some();
             let item = board.item(&id)?;
-            let errors = match item.content {
-                Content::AppCard(_) => props.app_card().validate(""),
-                Content::Card(_) => props.card().validate("", is_member),
+            let change = match item.content {
+                Content::AppCard(_) => SdkChange::AppCard(props.app_card()),
+                Content::Card(_) => SdkChange::Card(props.card()),
+                Content::StickyNote(_) => SdkChange::StickyNote(props.sticky_note(Some(item))),
+            };
+            let errors = match &change {
+                SdkChange::AppCard(input) => input.validate(""),
+                SdkChange::Card(input) => input.validate("", is_member),
+                SdkChange::StickyNote(input) => input.validate(""),
             };
             if !errors.is_empty() {
                 return Err(ApiError::invalid_fields(errors));
             }
             let item = world.board_mut(board_id)?.item_mut(&id)?;
             item.check_writable_by(&app.client_id)?;
-            apply_sdk(
-                item,
-                &props,
-                &Author {
-                    user_id: &user_id,
-                    client_id: &app.client_id,
-                    now,
-                },
-            );
+            let author = Author {
+                user_id: &user_id,
+                client_id: &app.client_id,
+                now,
+            };
+            match change {
+                SdkChange::AppCard(input) => input.apply(item, &author),
+                SdkChange::Card(input) => input.apply(item, &author),
+                SdkChange::StickyNote(input) => input.apply(item, &author),
+            }
+            if let Some(tags) = &props.tag_ids {
+                item.tag_ids.clone_from(tags);
+            }
             sandbox.publish_item(board_id, item);
             Ok(sdk_item(item, &app.client_id))
         }
@@ -281,12 +318,9 @@ fn check_tags(board: &super::world::Board, tag_ids: Option<&[String]>) -> ApiRes
     Ok(())
 }
 
-fn apply_sdk(item: &mut Item, props: &SdkProps, author: &Author<'_>) {
-    match item.content {
-        Content::AppCard(_) => props.app_card().apply(item, author),
-        Content::Card(_) => props.card().apply(item, author),
-    }
-    if let Some(tags) = &props.tag_ids {
-        item.tag_ids.clone_from(tags);
-    }
+/// What a `sync` changes, as the REST body of the item's type.
+enum SdkChange {
+    AppCard(AppCardInput),
+    Card(CardInput),
+    StickyNote(StickyNoteInput),
 }

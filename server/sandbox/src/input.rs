@@ -1,16 +1,21 @@
-//! Request bodies for creating and updating app cards and cards, read the
-//! way Miro reads them: every member optional, PATCH as a partial update
-//! (a `fields` array given replaces the previous one), defaults on create
-//! (`status` `disconnected`, `style.fillColor` `#2d9bf0`, width 320), and
-//! every invalid value reported with its field path.
+//! Request bodies for creating and updating app cards, cards and sticky
+//! notes, read the way Miro reads them: every member optional, PATCH as a
+//! partial update (a `fields` array given replaces the previous one),
+//! defaults on create (app cards: `status` `disconnected`,
+//! `style.fillColor` `#2d9bf0`, width 320; sticky notes: `shape`
+//! `square`, `fillColor` `light_yellow`, `textAlign` `center`,
+//! `textAlignVertical` `top`, 199 × 228), and every invalid value reported
+//! with its field path.
 
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::errors::FieldError;
 use super::world::{
-    strip_tags, AppCard, Card, Content, Field, Item, CARD_HEIGHT, CARD_WIDTH, DEFAULT_CARD_COLOR,
-    DESCRIPTION_TAGS, TITLE_TAGS,
+    strip_tags, AppCard, Card, Content, Field, Item, StickyNote, CARD_HEIGHT, CARD_WIDTH,
+    CONTENT_TAGS, DEFAULT_CARD_COLOR, DEFAULT_STICKY_NOTE_COLOR, DESCRIPTION_TAGS, STICKY_HEIGHT,
+    STICKY_NOTE_COLORS, STICKY_NOTE_SHAPES, STICKY_SQUARE_WIDTH, TEXT_ALIGNS, TEXT_ALIGNS_VERTICAL,
+    TITLE_TAGS,
 };
 
 /// `AppCardCreateRequest` / `AppCardUpdateRequest`.
@@ -64,6 +69,32 @@ pub struct CardDataInput {
 #[serde(rename_all = "camelCase")]
 pub struct CardStyleInput {
     pub card_theme: Option<String>,
+}
+
+/// `StickyNoteCreateRequest` / `StickyNoteUpdateRequest`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct StickyNoteInput {
+    pub data: Option<StickyNoteDataInput>,
+    pub style: Option<StickyNoteStyleInput>,
+    pub position: Option<PositionInput>,
+    pub geometry: Option<GeometryInput>,
+    pub parent: Option<ParentInput>,
+}
+
+/// `StickyNoteData`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct StickyNoteDataInput {
+    pub content: Option<String>,
+    pub shape: Option<String>,
+}
+
+/// `StickyNoteStyle` / `UpdateStickyNoteStyle`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StickyNoteStyleInput {
+    pub fill_color: Option<String>,
+    pub text_align: Option<String>,
+    pub text_align_vertical: Option<String>,
 }
 
 /// `PositionChange`.
@@ -124,18 +155,35 @@ fn check_color(errors: &mut Vec<FieldError>, prefix: &str, field: &str, value: O
     }
 }
 
-fn check_geometry(errors: &mut Vec<FieldError>, prefix: &str, geometry: Option<&GeometryInput>) {
-    let Some(geometry) = geometry else { return };
-    if let Some(width) = geometry.width {
-        if !(width.is_finite() && width > 0.0) {
+/// `value`, if given, is one of `allowed`.
+fn check_enum(
+    errors: &mut Vec<FieldError>,
+    prefix: &str,
+    field: &str,
+    value: Option<&String>,
+    allowed: &[&str],
+) {
+    if let Some(value) = value {
+        if !allowed.contains(&value.as_str()) {
             push(
                 errors,
                 prefix,
-                "geometry.width",
-                "must be a positive number",
+                field,
+                format!("'{value}' is not one of {allowed:?}"),
             );
         }
     }
+}
+
+fn positive(errors: &mut Vec<FieldError>, prefix: &str, field: &str, value: Option<f64>) {
+    if value.is_some_and(|v| !(v.is_finite() && v > 0.0)) {
+        push(errors, prefix, field, "must be a positive number");
+    }
+}
+
+fn check_geometry(errors: &mut Vec<FieldError>, prefix: &str, geometry: Option<&GeometryInput>) {
+    let Some(geometry) = geometry else { return };
+    positive(errors, prefix, "geometry.width", geometry.width);
     if geometry.height.is_some() {
         push(
             errors,
@@ -355,6 +403,135 @@ impl CardInput {
             }
         }
         apply_layout(item, self.position, self.geometry, author);
+    }
+}
+
+impl StickyNoteInput {
+    /// Every problem with the body; `prefix` is `""` or `"3."` in bulk.
+    pub fn validate(&self, prefix: &str) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(data) = &self.data {
+            check_enum(
+                &mut errors,
+                prefix,
+                "data.shape",
+                data.shape.as_ref(),
+                STICKY_NOTE_SHAPES,
+            );
+        }
+        if let Some(style) = &self.style {
+            check_enum(
+                &mut errors,
+                prefix,
+                "style.fillColor",
+                style.fill_color.as_ref(),
+                STICKY_NOTE_COLORS,
+            );
+            check_enum(
+                &mut errors,
+                prefix,
+                "style.textAlign",
+                style.text_align.as_ref(),
+                TEXT_ALIGNS,
+            );
+            check_enum(
+                &mut errors,
+                prefix,
+                "style.textAlignVertical",
+                style.text_align_vertical.as_ref(),
+                TEXT_ALIGNS_VERTICAL,
+            );
+        }
+        check_position(&mut errors, prefix, self.position.as_ref());
+        if let Some(geometry) = &self.geometry {
+            positive(&mut errors, prefix, "geometry.width", geometry.width);
+            positive(&mut errors, prefix, "geometry.height", geometry.height);
+            // A sticky note keeps its shape's aspect ratio: one side
+            // decides the other (`FixedRatioNoRotationGeometry`).
+            if geometry.width.is_some() && geometry.height.is_some() {
+                push(
+                    &mut errors,
+                    prefix,
+                    "geometry",
+                    "set either width or height, not both: a sticky note keeps its aspect ratio",
+                );
+            }
+            if geometry.rotation.is_some() {
+                push(
+                    &mut errors,
+                    prefix,
+                    "geometry.rotation",
+                    "sticky notes cannot be rotated",
+                );
+            }
+        }
+        check_parent(&mut errors, prefix, self.parent.as_ref());
+        errors
+    }
+
+    /// A new sticky note from a validated body, with REST's defaults.
+    pub fn create(self, id: String, author: &Author<'_>) -> Item {
+        self.create_with(id, author, "top")
+    }
+
+    /// A new sticky note whose `textAlignVertical` defaults to
+    /// `vertical` (the Web SDK documents `middle`, REST `top`).
+    pub fn create_with(self, id: String, author: &Author<'_>, vertical: &str) -> Item {
+        let mut item = new_item(
+            id,
+            author,
+            Content::StickyNote(StickyNote {
+                content: String::new(),
+                shape: STICKY_NOTE_SHAPES[0].to_owned(),
+                fill_color: DEFAULT_STICKY_NOTE_COLOR.to_owned(),
+                text_align: "center".to_owned(),
+                text_align_vertical: vertical.to_owned(),
+            }),
+        );
+        item.width = STICKY_SQUARE_WIDTH;
+        item.height = STICKY_HEIGHT;
+        self.apply(&mut item, author);
+        item
+    }
+
+    /// Applies a validated body to an existing sticky note (partial
+    /// update). A new shape keeps the note's height and takes that shape's
+    /// width; a width or height given sets that side and scales the other.
+    pub fn apply(self, item: &mut Item, author: &Author<'_>) {
+        if let Content::StickyNote(note) = &mut item.content {
+            if let Some(data) = self.data {
+                if let Some(content) = data.content {
+                    note.content = strip_tags(&content, CONTENT_TAGS);
+                }
+                if let Some(shape) = data.shape {
+                    if shape != note.shape {
+                        item.width = StickyNote::width_for(&shape, item.height);
+                    }
+                    note.shape = shape;
+                }
+            }
+            if let Some(style) = self.style {
+                if let Some(color) = style.fill_color {
+                    note.fill_color = color;
+                }
+                if let Some(align) = style.text_align {
+                    note.text_align = align;
+                }
+                if let Some(align) = style.text_align_vertical {
+                    note.text_align_vertical = align;
+                }
+            }
+            if let Some(geometry) = &self.geometry {
+                if let Some(width) = geometry.width {
+                    item.width = width;
+                    item.height = StickyNote::height_for(&note.shape, width);
+                } else if let Some(height) = geometry.height {
+                    item.height = height;
+                    item.width = StickyNote::width_for(&note.shape, height);
+                }
+            }
+        }
+        apply_layout(item, self.position, None, author);
     }
 }
 

@@ -4,11 +4,13 @@
 //! It serves, from the app's own origin:
 //! - Miro's REST API v2 under `/sandbox/api` (the `rest_base`), for the
 //!   endpoints this app uses, with Miro's JSON shapes, errors, ownership
-//!   rule and rate limits, plus fault injection for tests;
+//!   rule and rate limits, plus fault injection (random shares and scripted
+//!   one-shot faults) for tests;
 //! - OAuth: `/sandbox/oauth/authorize` and `{rest_base}/v1/oauth/token`;
-//! - a board page per board (`/sandbox/boards/{id}`) that draws app cards
-//!   as Miro does and hosts the app's iframes, with a stand-in for the Web
-//!   SDK (`/sandbox/sdk/v2/miro.js`);
+//! - a board page per board (`/sandbox/boards/{id}`) that draws app cards,
+//!   cards and sticky notes as Miro does, selects and zooms, and hosts the
+//!   app's iframes, with a stand-in for the Web SDK
+//!   (`/sandbox/sdk/v2/miro.js`);
 //! - discovery for tools and tests at `/.well-known/miro-sandbox`, and
 //!   admin endpoints (faults, rate limits, clock, request log).
 //!
@@ -82,7 +84,8 @@ pub struct Caller {
 /// A change to a board, for the board pages' live feed.
 #[derive(Clone, Debug)]
 pub enum Change {
-    /// The item as the sandbox's own app sees it (`AppCardItem`/`CardItem`).
+    /// The item as the sandbox's own app sees it (`AppCardItem`,
+    /// `CardItem` or `StickyNoteItem`).
     Upsert {
         board_id: String,
         item: Value,

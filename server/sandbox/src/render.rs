@@ -1,6 +1,6 @@
 //! The sandbox's JSON, one function per response schema of the official
-//! spec: `AppCardItem`, `CardItem`, `GenericItem`, bulk `Item`, `Board`,
-//! `Tag`. Field names and shapes follow `openapi.json`; the contract tests
+//! spec: `AppCardItem`, `CardItem`, `StickyNoteItem`, `GenericItem`, bulk
+//! `Item`, `Board`, `Tag`. Field names and shapes follow `openapi.json`; the contract tests
 //! validate every answer against it.
 
 use serde_json::{json, Map, Value};
@@ -70,6 +70,7 @@ fn data_json(item: &Item, viewer_client: &str) -> Value {
             }
             data
         }
+        Content::StickyNote(note) => json!({ "content": note.content, "shape": note.shape }),
     }
 }
 
@@ -77,6 +78,11 @@ fn style_json(item: &Item) -> Value {
     match &item.content {
         Content::AppCard(card) => json!({ "fillColor": card.fill_color }),
         Content::Card(card) => json!({ "cardTheme": card.card_theme }),
+        Content::StickyNote(note) => json!({
+            "fillColor": note.fill_color,
+            "textAlign": note.text_align,
+            "textAlignVertical": note.text_align_vertical,
+        }),
     }
 }
 
@@ -90,17 +96,23 @@ fn position_json(item: &Item) -> Value {
 }
 
 fn geometry_json(item: &Item) -> Value {
-    json!({ "width": item.width, "height": item.height, "rotation": item.rotation })
+    match item.content {
+        // Sticky notes cannot be rotated: Miro gives them no rotation.
+        Content::StickyNote(_) => json!({ "width": item.width, "height": item.height }),
+        _ => json!({ "width": item.width, "height": item.height, "rotation": item.rotation }),
+    }
 }
 
 fn item_path(item: &Item) -> &'static str {
     match item.content {
         Content::AppCard(_) => "app_cards",
         Content::Card(_) => "cards",
+        Content::StickyNote(_) => "sticky_notes",
     }
 }
 
-/// `AppCardItem` or `CardItem`: what the typed endpoints answer.
+/// `AppCardItem`, `CardItem` or `StickyNoteItem`: what the typed
+/// endpoints answer.
 pub fn typed_item(item: &Item, board_id: &str, viewer_client: &str, rest_base: &str) -> Value {
     let board = board_link(rest_base, board_id);
     let mut out = json!({

@@ -1,8 +1,10 @@
-//! Items as the Web SDK sees them (`AppCard`, `Card` in
-//! `@mirohq/websdk-types`): flat properties (`title`, `x`, `width`...),
-//! `style.cardTheme` where REST says `style.fillColor`, `createdBy` as a
-//! plain user id. Also the SDK's property bags for `createAppCard` and
-//! `sync`, turned into the REST inputs the sandbox already validates.
+//! Items as the Web SDK sees them (`AppCard`, `Card`, `StickyNote` in
+//! `@mirohq/websdk-types`): flat properties (`title`, `content`, `x`,
+//! `width`...), `style.cardTheme` where REST says `style.fillColor` for
+//! app cards, `createdBy` as a plain user id, no `rotation` on sticky notes
+//! (the SDK's `StickyNote` has none). Also the SDK's property bags for
+//! `createAppCard`, `createStickyNote` and `sync`, turned into the REST
+//! inputs the sandbox already validates.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -10,7 +12,8 @@ use serde_json::{json, Value};
 use super::{
     input::{
         AppCardDataInput, AppCardInput, AppCardStyleInput, CardDataInput, CardInput,
-        CardStyleInput, GeometryInput, PositionInput,
+        CardStyleInput, GeometryInput, PositionInput, StickyNoteDataInput, StickyNoteInput,
+        StickyNoteStyleInput,
     },
     render::timestamp,
     world::{Content, Item},
@@ -25,7 +28,6 @@ pub fn sdk_item(item: &Item, viewer_client: &str) -> Value {
         "y": item.y,
         "width": item.width,
         "height": item.height,
-        "rotation": item.rotation,
         "origin": "center",
         "relativeTo": if item.parent_id.is_some() { "parent_top_left" } else { "canvas_center" },
         "parentId": item.parent_id,
@@ -35,6 +37,9 @@ pub fn sdk_item(item: &Item, viewer_client: &str) -> Value {
         "modifiedAt": timestamp(item.modified_at),
         "modifiedBy": item.modified_by,
     });
+    if !matches!(item.content, Content::StickyNote(_)) {
+        out["rotation"] = json!(item.rotation);
+    }
     match &item.content {
         Content::AppCard(card) => {
             out["title"] = json!(card.title);
@@ -76,15 +81,28 @@ pub fn sdk_item(item: &Item, viewer_client: &str) -> Value {
                 out["assignee"] = json!({ "userId": assignee });
             }
         }
+        Content::StickyNote(note) => {
+            out["content"] = json!(note.content);
+            out["shape"] = json!(note.shape);
+            out["style"] = json!({
+                "fillColor": note.fill_color,
+                "textAlign": note.text_align,
+                "textAlignVertical": note.text_align_vertical,
+            });
+        }
     }
     out
 }
 
-/// The SDK's `style` bag.
+/// The SDK's `style` bag: `cardTheme` for app cards and cards; the rest
+/// for sticky notes.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SdkStyle {
     pub card_theme: Option<String>,
+    pub fill_color: Option<String>,
+    pub text_align: Option<String>,
+    pub text_align_vertical: Option<String>,
 }
 
 /// The SDK's `assignee` bag.
@@ -94,8 +112,9 @@ pub struct SdkAssignee {
     pub user_id: Option<String>,
 }
 
-/// Properties an app may set through `createAppCard` or `sync`. Read-only
-/// ones (`owned`, `height`, `createdAt`...) are ignored, as the SDK does.
+/// Properties an app may set through `createAppCard`, `createStickyNote`
+/// or `sync`. Read-only ones (`owned`, `createdAt`...; `height` of cards)
+/// are ignored, as the SDK does.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SdkProps {
@@ -108,10 +127,14 @@ pub struct SdkProps {
     pub x: Option<f64>,
     pub y: Option<f64>,
     pub width: Option<f64>,
+    /// Only sticky notes take a height (cards compute theirs).
+    pub height: Option<f64>,
     pub rotation: Option<f64>,
     pub tag_ids: Option<Vec<String>>,
     pub due_date: Option<String>,
     pub assignee: Option<SdkAssignee>,
+    pub content: Option<String>,
+    pub shape: Option<String>,
 }
 
 impl SdkProps {
@@ -144,6 +167,43 @@ impl SdkProps {
             }),
             position,
             geometry,
+            parent: None,
+        }
+    }
+
+    /// As a REST sticky note body. `stored` is the note a `sync` changes:
+    /// `sync` sends every property back, both sides included, so only a
+    /// side that differs from the stored one counts as set (the width if
+    /// both do). On create both go through, and validation refuses both.
+    pub fn sticky_note(&self, stored: Option<&Item>) -> StickyNoteInput {
+        let (width, height) = match stored {
+            None => (self.width, self.height),
+            Some(item) => {
+                let width = self.width.filter(|w| *w != item.width);
+                let height = self.height.filter(|h| *h != item.height);
+                (width, if width.is_some() { None } else { height })
+            }
+        };
+        let style = self.style.as_ref();
+        StickyNoteInput {
+            data: Some(StickyNoteDataInput {
+                content: self.content.clone(),
+                shape: self.shape.clone(),
+            }),
+            style: Some(StickyNoteStyleInput {
+                fill_color: style.and_then(|s| s.fill_color.clone()),
+                text_align: style.and_then(|s| s.text_align.clone()),
+                text_align_vertical: style.and_then(|s| s.text_align_vertical.clone()),
+            }),
+            position: Some(PositionInput {
+                x: self.x,
+                y: self.y,
+            }),
+            geometry: (width.is_some() || height.is_some()).then_some(GeometryInput {
+                width,
+                height,
+                rotation: None,
+            }),
             parent: None,
         }
     }

@@ -53,7 +53,7 @@ pub struct Tag {
     pub fill_color: String,
 }
 
-/// An item on a board: an app card or a card (the two types this app uses).
+/// An item on a board: an app card, a card or a sticky note.
 #[derive(Clone, Debug)]
 pub struct Item {
     pub id: String,
@@ -79,6 +79,7 @@ pub struct Item {
 pub enum Content {
     AppCard(AppCard),
     Card(Card),
+    StickyNote(StickyNote),
 }
 
 /// An app card's data and its border colour (`style.fillColor`).
@@ -114,17 +115,29 @@ pub struct Card {
     pub card_theme: String,
 }
 
+/// A sticky note's data (`content`, `shape`) and style. The colour and
+/// the alignments are kept as the spec's enum strings.
+#[derive(Clone, Debug)]
+pub struct StickyNote {
+    pub content: String,
+    pub shape: String,
+    pub fill_color: String,
+    pub text_align: String,
+    pub text_align_vertical: String,
+}
+
 impl Item {
     /// The REST `type` of the item.
     pub fn type_name(&self) -> &'static str {
         match self.content {
             Content::AppCard(_) => "app_card",
             Content::Card(_) => "card",
+            Content::StickyNote(_) => "sticky_note",
         }
     }
 
     /// Only the app that created an app card may change or delete it, as
-    /// on Miro; cards have no such rule.
+    /// on Miro; cards and sticky notes have no such rule.
     pub fn check_writable_by(&self, client_id: &str) -> ApiResult<()> {
         if matches!(self.content, Content::AppCard(_)) && self.creator_client_id != client_id {
             return Err(ApiError::forbidden(
@@ -141,6 +154,61 @@ pub const CARD_HEIGHT: f64 = 94.0;
 pub const CARD_WIDTH: f64 = 320.0;
 /// Default `style.fillColor` of an app card and `cardTheme` of a card.
 pub const DEFAULT_CARD_COLOR: &str = "#2d9bf0";
+/// Sticky note shapes (`StickyNoteData.shape`), the first the default.
+pub const STICKY_NOTE_SHAPES: &[&str] = &["square", "rectangle"];
+/// Default width of a square sticky note (Miro's Web SDK reference).
+pub const STICKY_SQUARE_WIDTH: f64 = 199.0;
+/// Default width of a rectangular sticky note.
+pub const STICKY_RECTANGLE_WIDTH: f64 = 350.0;
+/// Default height of either shape (it includes the note's shadow).
+pub const STICKY_HEIGHT: f64 = 228.0;
+/// `StickyNoteStyle.fillColor`, the spec's named colours; the second,
+/// `light_yellow`, is the default.
+pub const STICKY_NOTE_COLORS: &[&str] = &[
+    "gray",
+    "light_yellow",
+    "yellow",
+    "orange",
+    "light_green",
+    "green",
+    "dark_green",
+    "cyan",
+    "light_pink",
+    "pink",
+    "violet",
+    "red",
+    "light_blue",
+    "blue",
+    "dark_blue",
+    "black",
+];
+pub const DEFAULT_STICKY_NOTE_COLOR: &str = "light_yellow";
+/// `textAlign` values; REST's default is `center`.
+pub const TEXT_ALIGNS: &[&str] = &["left", "right", "center"];
+/// `textAlignVertical` values; REST's default is `top`.
+pub const TEXT_ALIGNS_VERTICAL: &[&str] = &["top", "middle", "bottom"];
+
+impl StickyNote {
+    /// The width of this shape at `height`: a sticky note keeps its
+    /// shape's aspect ratio, so only one of width and height is free.
+    pub fn width_for(shape: &str, height: f64) -> f64 {
+        height * Self::default_width(shape) / STICKY_HEIGHT
+    }
+
+    /// The height of this shape at `width`.
+    pub fn height_for(shape: &str, width: f64) -> f64 {
+        width * STICKY_HEIGHT / Self::default_width(shape)
+    }
+
+    pub fn default_width(shape: &str) -> f64 {
+        if shape == "rectangle" {
+            STICKY_RECTANGLE_WIDTH
+        } else {
+            STICKY_SQUARE_WIDTH
+        }
+    }
+}
+
 /// Cards and sticky notes carry at most this many tags.
 pub const MAX_TAGS_PER_ITEM: usize = 8;
 
@@ -220,6 +288,12 @@ pub const TITLE_TAGS: &[&str] = &["p", "a", "br"];
 /// Tags Miro keeps in a description.
 pub const DESCRIPTION_TAGS: &[&str] = &[
     "p", "a", "strong", "b", "em", "i", "u", "ol", "ul", "li", "br",
+];
+/// Tags the sandbox keeps in a sticky note's content: a description's,
+/// plus strike-through. The REST reference names no list for sticky notes;
+/// this is the limited rich text the board page can draw safely.
+pub const CONTENT_TAGS: &[&str] = &[
+    "p", "a", "strong", "b", "em", "i", "u", "s", "ol", "ul", "li", "br",
 ];
 
 /// Strips every HTML tag not in `allowed`, keeping the text between tags,

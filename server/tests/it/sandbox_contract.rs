@@ -3,7 +3,8 @@
 //! validated against the schema the spec gives for that status (error
 //! answers against Miro's error shape). Plus the behaviours the spec's
 //! prose describes: defaults, partial PATCH, ownership, cursor paging to the
-//! end, all-or-nothing bulk create with indexed errors, and tags.
+//! end, all-or-nothing bulk create with indexed errors, tags, and sticky
+//! notes (defaults, fixed aspect ratio, named colours, writable by any app).
 
 use crate::support::{
     openapi::assert_response,
@@ -48,6 +49,8 @@ const APP_CARDS: &str = "/v2/boards/{board_id}/app_cards";
 const APP_CARD: &str = "/v2/boards/{board_id}/app_cards/{item_id}";
 const CARDS: &str = "/v2/boards/{board_id}/cards";
 const CARD: &str = "/v2/boards/{board_id}/cards/{item_id}";
+const STICKY_NOTES: &str = "/v2/boards/{board_id}/sticky_notes";
+const STICKY_NOTE: &str = "/v2/boards/{board_id}/sticky_notes/{item_id}";
 const ITEMS: &str = "/v2/boards/{board_id}/items";
 const ITEM: &str = "/v2/boards/{board_id}/items/{item_id}";
 const BULK: &str = "/v2/boards/{board_id}/items/bulk";
@@ -365,6 +368,340 @@ async fn cards_validate_assignee_and_due_date() {
     assert_eq!(status, 404);
     let (status, _) = api.call(Method::DELETE, CARD, &path, None).await;
     assert_eq!(status, 204);
+}
+
+#[tokio::test]
+async fn sticky_notes_follow_the_spec_from_create_to_delete() {
+    let server = TestServer::start().await;
+    let api = api(&server).await;
+    let board = format!("/v2/boards/{}", encode(&server.board()));
+
+    // Created with the spec's defaults: square, light yellow, centred at
+    // the top, and Miro's default size for a square note.
+    let (status, created) = api
+        .call(
+            Method::POST,
+            STICKY_NOTES,
+            &format!("{board}/sticky_notes"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        (status, created["type"].as_str()),
+        (201, Some("sticky_note"))
+    );
+    assert_eq!(created["data"], json!({"content": "", "shape": "square"}));
+    assert_eq!(
+        created["style"],
+        json!({"fillColor": "light_yellow", "textAlign": "center", "textAlignVertical": "top"})
+    );
+    assert_eq!(
+        created["geometry"],
+        json!({"width": 199.0, "height": 228.0})
+    );
+    assert_eq!(
+        (
+            created["position"]["x"].as_f64(),
+            created["position"]["y"].as_f64()
+        ),
+        (Some(0.0), Some(0.0))
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("{board}/sticky_notes/{id}");
+    assert!(created["links"]["self"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/sticky_notes/{id}")));
+
+    let (status, got) = api.call(Method::GET, STICKY_NOTE, &path, None).await;
+    assert_eq!((status, &got), (200, &created));
+
+    // PATCH is partial; content keeps only the tags Miro keeps.
+    let (status, updated) = api
+        .call(
+            Method::PATCH,
+            STICKY_NOTE,
+            &path,
+            Some(
+                json!({"data": {"content": "<p>Ship <script>x</script><s>it</s></p>"},
+                "position": {"x": 400, "y": -120}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(updated["data"]["content"], "<p>Ship x<s>it</s></p>");
+    assert_eq!(updated["position"]["x"], 400.0);
+    let (_, recoloured) = api
+        .call(
+            Method::PATCH,
+            STICKY_NOTE,
+            &path,
+            Some(json!({"style": {"fillColor": "pink", "textAlign": "left"}})),
+        )
+        .await;
+    assert_eq!(recoloured["data"], updated["data"]);
+    assert_eq!(
+        recoloured["style"],
+        json!({"fillColor": "pink", "textAlign": "left", "textAlignVertical": "top"})
+    );
+    // One side sets the size; the other follows the shape's aspect ratio.
+    let (_, wider) = api
+        .call(
+            Method::PATCH,
+            STICKY_NOTE,
+            &path,
+            Some(json!({"geometry": {"width": 398}})),
+        )
+        .await;
+    assert_eq!(wider["geometry"], json!({"width": 398.0, "height": 456.0}));
+    let (_, rectangle) = api
+        .call(
+            Method::PATCH,
+            STICKY_NOTE,
+            &path,
+            Some(json!({"data": {"shape": "rectangle"}})),
+        )
+        .await;
+    assert_eq!(
+        (rectangle["data"]["shape"].as_str(), &rectangle["geometry"]),
+        (Some("rectangle"), &json!({"width": 700.0, "height": 456.0}))
+    );
+    assert_eq!(rectangle["data"]["content"], "<p>Ship x<s>it</s></p>");
+
+    // The generic endpoints see it, with the type filter.
+    let (status, listed) = api
+        .call(
+            Method::GET,
+            ITEMS,
+            &format!("{board}/items?type=sticky_note"),
+            None,
+        )
+        .await;
+    assert_eq!((status, listed["total"].as_u64()), (200, Some(1)));
+    assert_eq!(listed["data"][0]["id"], id.as_str());
+    assert_eq!(listed["data"][0]["data"], rectangle["data"]);
+    let item = format!("{board}/items/{id}");
+    let (status, generic) = api.call(Method::GET, ITEM, &item, None).await;
+    assert_eq!(
+        (status, generic["type"].as_str(), &generic["data"]),
+        (200, Some("sticky_note"), &rectangle["data"])
+    );
+    let (status, moved) = api
+        .call(
+            Method::PATCH,
+            ITEM,
+            &item,
+            Some(json!({"position": {"x": -50, "y": 75}})),
+        )
+        .await;
+    assert_eq!((status, moved["position"]["y"].as_f64()), (200, Some(75.0)));
+
+    // Bulk create makes sticky notes, and names a bad one's fields.
+    let (status, bulk) = api
+        .call(
+            Method::POST,
+            BULK,
+            &format!("{board}/items/bulk"),
+            Some(json!([
+                {"type": "sticky_note", "data": {"content": "one"}, "style": {"fillColor": "blue"}},
+                {"type": "sticky_note", "data": {"shape": "rectangle"}, "position": {"x": 300}},
+            ])),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(bulk["data"][0]["type"], "sticky_note");
+    assert_eq!(bulk["data"][0]["data"]["content"], "one");
+    assert_eq!(
+        bulk["data"][1]["geometry"],
+        json!({"width": 350.0, "height": 228.0})
+    );
+    assert!(bulk["data"][1]["links"]["self"]
+        .as_str()
+        .unwrap()
+        .contains("/sticky_notes/"));
+    let (status, error) = api
+        .call(
+            Method::POST,
+            BULK,
+            &format!("{board}/items/bulk"),
+            Some(json!([
+                {"type": "sticky_note"},
+                {"type": "sticky_note", "style": {"fillColor": "purple"}, "geometry": {"width": 10, "height": 10}},
+            ])),
+        )
+        .await;
+    assert_eq!(
+        (status, field_names(&error)),
+        (
+            400,
+            vec!["1.style.fillColor".to_owned(), "1.geometry".to_owned()]
+        )
+    );
+    let (_, listed) = api
+        .call(
+            Method::GET,
+            ITEMS,
+            &format!("{board}/items?type=sticky_note"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        listed["total"], 3,
+        "the failed bulk request created nothing"
+    );
+
+    // Tags attach to sticky notes.
+    let (_, tag) = api
+        .call(
+            Method::POST,
+            TAGS,
+            &format!("{board}/tags"),
+            Some(json!({"title": "idea", "fillColor": "yellow"})),
+        )
+        .await;
+    let tag_id = tag["id"].as_str().unwrap();
+    let (status, _) = api
+        .call(
+            Method::POST,
+            ITEM_TAG,
+            &format!("{item}?tag_id={tag_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, tags) = api
+        .call(Method::GET, ITEM_TAGS, &format!("{item}/tags"), None)
+        .await;
+    assert_eq!(tags["tags"][0]["id"], tag_id);
+
+    // A sticky note is no card, and deleting it removes it.
+    let (status, _) = api
+        .call(
+            Method::GET,
+            CARD,
+            &path.replace("/sticky_notes/", "/cards/"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, body) = api.call(Method::DELETE, STICKY_NOTE, &path, None).await;
+    assert_eq!((status, body), (204, Value::Null));
+    let (status, _) = api.call(Method::GET, STICKY_NOTE, &path, None).await;
+    assert_eq!(status, 404);
+    let (status, _) = api.call(Method::GET, ITEM, &item, None).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn invalid_sticky_note_input_names_each_field_and_changes_nothing() {
+    let server = TestServer::start().await;
+    let api = api(&server).await;
+    let board = format!("/v2/boards/{}", encode(&server.board()));
+    let (_, created) = api
+        .call(
+            Method::POST,
+            STICKY_NOTES,
+            &format!("{board}/sticky_notes"),
+            Some(json!({"data": {"content": "Keep me"}, "style": {"fillColor": "green"}})),
+        )
+        .await;
+    let path = format!("{board}/sticky_notes/{}", created["id"].as_str().unwrap());
+
+    let bad = json!({"data": {"content": "Changed", "shape": "circle"},
+        "style": {"fillColor": "#ff0000", "textAlign": "justify", "textAlignVertical": "center"},
+        "geometry": {"width": 300, "height": 300}, "parent": {"id": "3458764500000000099"}});
+    let (status, error) = api.call(Method::PATCH, STICKY_NOTE, &path, Some(bad)).await;
+    assert_eq!(status, 400);
+    let mut names = field_names(&error);
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "data.shape",
+            "geometry",
+            "parent.id",
+            "style.fillColor",
+            "style.textAlign",
+            "style.textAlignVertical"
+        ]
+    );
+    for (body, field) in [
+        (json!({"geometry": {"width": -1}}), "geometry.width"),
+        (json!({"geometry": {"height": 0}}), "geometry.height"),
+        (json!({"geometry": {"rotation": 15}}), "geometry.rotation"),
+        (json!({"data": {"content": 5}}), "data.content"),
+    ] {
+        let (status, error) = api
+            .call(Method::PATCH, STICKY_NOTE, &path, Some(body))
+            .await;
+        assert_eq!((status, field_names(&error)), (400, vec![field.to_owned()]));
+    }
+    let (status, error) = api
+        .call(
+            Method::POST,
+            STICKY_NOTES,
+            &format!("{board}/sticky_notes"),
+            Some(json!({"style": {"fillColor": "light_purple"}})),
+        )
+        .await;
+    assert_eq!(
+        (status, field_names(&error)),
+        (400, vec!["style.fillColor".to_owned()])
+    );
+
+    let (_, unchanged) = api.call(Method::GET, STICKY_NOTE, &path, None).await;
+    assert_eq!(unchanged, created);
+    let (_, listed) = api
+        .call(
+            Method::GET,
+            ITEMS,
+            &format!("{board}/items?type=sticky_note"),
+            None,
+        )
+        .await;
+    assert_eq!(listed["total"], 1, "the refused create made nothing");
+}
+
+#[tokio::test]
+async fn any_app_may_write_a_sticky_note() {
+    let server = TestServer::start().await;
+    let ours = api(&server).await;
+    let other = Api {
+        server: &server,
+        token: server.grant_other_app().await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    };
+    let board = format!("/v2/boards/{}", encode(&server.board()));
+    let (_, created) = ours
+        .call(
+            Method::POST,
+            STICKY_NOTES,
+            &format!("{board}/sticky_notes"),
+            Some(json!({"data": {"content": "ours"}})),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let path = format!("{board}/sticky_notes/{id}");
+    let (status, changed) = other
+        .call(
+            Method::PATCH,
+            STICKY_NOTE,
+            &path,
+            Some(json!({"data": {"content": "theirs"}})),
+        )
+        .await;
+    assert_eq!(
+        (status, changed["data"]["content"].as_str()),
+        (200, Some("theirs"))
+    );
+    let (status, _) = other
+        .call(Method::DELETE, ITEM, &format!("{board}/items/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = ours.call(Method::GET, STICKY_NOTE, &path, None).await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

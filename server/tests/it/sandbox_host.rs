@@ -1,6 +1,6 @@
 //! The board page's back end over real HTTP: the Web SDK calls it serves
-//! (ID tokens, createAppCard, get, sync, remove) and the live feed that
-//! redraws a card when REST changes it.
+//! (ID tokens, createAppCard, createStickyNote, get, sync, remove) and the
+//! live feed that redraws an item when REST changes it.
 
 use std::time::Duration;
 
@@ -211,4 +211,147 @@ async fn a_rest_patch_reaches_the_board_page_feed() {
     .await;
     assert_eq!(found, Ok(true), "feed so far: {seen}");
     assert!(seen.contains(&id));
+}
+
+#[tokio::test]
+async fn apps_create_find_sync_and_remove_sticky_notes_through_the_sdk() {
+    let server = TestServer::start().await;
+    let props = json!({"content": "<p>From the SDK</p>", "x": -80, "y": 40, "style": {"fillColor": "cyan"}});
+    let (status, created) = sdk(&server, "board.createStickyNote", json!([props])).await;
+    assert_eq!(status, 200, "{created}");
+    let note = &created["result"];
+    assert_eq!(
+        (
+            note["type"].as_str(),
+            note["content"].as_str(),
+            note["shape"].as_str(),
+            note["x"].as_f64(),
+            note["width"].as_f64(),
+            note["height"].as_f64()
+        ),
+        (
+            Some("sticky_note"),
+            Some("<p>From the SDK</p>"),
+            Some("square"),
+            Some(-80.0),
+            Some(199.0),
+            Some(228.0)
+        )
+    );
+    // The SDK's defaults, and no rotation: the SDK's StickyNote has none.
+    assert_eq!(
+        note["style"],
+        json!({"fillColor": "cyan", "textAlign": "center", "textAlignVertical": "middle"})
+    );
+    assert!(note.get("rotation").is_none(), "{note}");
+    assert_eq!(note["tagIds"], json!([]));
+    let id = note["id"].as_str().unwrap().to_owned();
+
+    let (_, found) = sdk(&server, "board.get", json!([{"type": "sticky_note"}])).await;
+    let found = found["result"].as_array().unwrap();
+    assert_eq!(
+        found.iter().map(|n| n["id"].clone()).collect::<Vec<_>>(),
+        [json!(id)]
+    );
+
+    // `sync` sends every property back: a changed height scales the width,
+    // the unchanged width does not count as set.
+    let mut changed = note.clone();
+    changed["content"] = json!("Synced");
+    changed["height"] = json!(456);
+    let (status, synced) = sdk(&server, "board.sync", json!([changed])).await;
+    assert_eq!(status, 200, "{synced}");
+    assert_eq!(
+        (
+            synced["result"]["content"].as_str(),
+            synced["result"]["width"].as_f64(),
+            synced["result"]["height"].as_f64()
+        ),
+        (Some("Synced"), Some(398.0), Some(456.0))
+    );
+
+    // REST sees the same note.
+    let token = server.token().await;
+    let path = format!("/v2/boards/{}/sticky_notes/{id}", encode(&server.board()));
+    let (_, rest) = status_and_json(
+        server
+            .rest(Method::GET, &path, &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (
+            rest["data"]["content"].as_str(),
+            rest["style"]["fillColor"].as_str()
+        ),
+        (Some("Synced"), Some("cyan"))
+    );
+
+    for (props, field) in [
+        (json!({"width": 100, "height": 100}), "geometry"),
+        (json!({"style": {"fillColor": "teal"}}), "style.fillColor"),
+        (json!({"shape": "circle"}), "data.shape"),
+    ] {
+        let (status, bad) = sdk(&server, "board.createStickyNote", json!([props])).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(
+            bad["error"]["message"].as_str().unwrap().contains(field),
+            "{field}: {bad}"
+        );
+    }
+
+    let (status, _) = sdk(&server, "board.remove", json!([{"id": id}])).await;
+    assert_eq!(status, 200);
+    let (status, _) = sdk(&server, "board.getById", json!([id])).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_rest_sticky_note_reaches_the_board_page_feed() {
+    let server = TestServer::start().await;
+    let token = server.token().await;
+    let board = server.board();
+    let mut feed = server
+        .client
+        .get(format!(
+            "{}/sandbox/host/boards/{}/events",
+            server.base,
+            encode(&board)
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (status, created) = status_and_json(
+        server
+            .rest(
+                Method::POST,
+                &format!("/v2/boards/{}/sticky_notes", encode(&board)),
+                &token,
+            )
+            .json(&json!({"data": {"content": "Live note"}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let mut seen = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = feed.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: upsert") && seen.contains("Live note") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "feed so far: {seen}");
+    assert!(
+        seen.contains(&id) && seen.contains("\"sticky_note\""),
+        "{seen}"
+    );
 }

@@ -2,14 +2,19 @@
 // items the way Miro does, keeps them live, and hosts the app's iframes.
 //
 // This file owns, in the browser:
-// - drawing: a header (board, user), a toolbar with the app's icon, and a
-//   canvas where each item sits at its REST `position` around the centre;
+// - drawing: a header (board, user), a toolbar with the app's icon, zoom
+//   controls, and a canvas where each item (app card, card, sticky note)
+//   sits at its REST `position` around the centre;
+// - selection (click; Shift, Ctrl or Cmd-click for several) and the zoom
+//   (a CSS scale of the canvas, 10 % to 400 %), which the SDK's
+//   `getSelection`, `viewport.get`, `getZoom` and `setZoom` read and set;
 // - the app's iframes: the hidden headless page (`app.sdkUri`), and the
 //   modal and side panel the app opens;
 // - the relay for the Web SDK stand-in (miro-sdk.js) in those iframes: UI
-//   calls are done here, board calls go to `POST {hostBase}/sdk`, and UI
-//   events (`app_card:open`, `app_card:connect`, `icon:click`) go to the
-//   headless page;
+//   and viewport calls are done here, board calls go to
+//   `POST {hostBase}/sdk`; UI events (`app_card:open`, `app_card:connect`,
+//   `icon:click`) go to the headless page, `selection:update` to every app
+//   frame;
 // - live updates from `{hostBase}/events` (server-sent `upsert`/`delete`).
 //
 // Messages, all checked against the frame that sent them and `app.origin`:
@@ -17,6 +22,13 @@
 //                   {type: "miro-sandbox:key", key: "Escape"}
 //   board -> frame  {type: "miro-sandbox:reply", id, result | error: {message}}
 //                   {type: "miro-sandbox:event", event, payload}
+//
+// Board coordinates are Miro's: (0, 0) is the board's centre, x grows to
+// the right and y downwards, in board units. The canvas is 2 × canvasHalf
+// board units wide and high with the board's centre in its middle, drawn
+// scaled by `zoom` inside a sizer of the scaled size that the viewport
+// scrolls; so a board point (x, y) is at scroll position
+// ((canvasHalf.width + x) × zoom, (canvasHalf.height + y) × zoom).
 //
 // Text from items may hold HTML: it goes through `richText` (DOMParser and
 // an allow-list walk) and is never given to innerHTML.
@@ -37,6 +49,35 @@
   // far past the outermost item.
   const CANVAS_MIN_HALF = { width: 1600, height: 1200 };
   const CANVAS_MARGIN = 600;
+  // The zoom steps of the zoom buttons; `setZoom` takes any level between
+  // the first and the last.
+  const ZOOM_LEVELS = [0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4];
+  const MIN_ZOOM = ZOOM_LEVELS[0];
+  const MAX_ZOOM = ZOOM_LEVELS[ZOOM_LEVELS.length - 1];
+  // Sticky note colours: the REST/SDK names and the colours drawn for them.
+  const STICKY_COLORS = {
+    gray: "#e6e6e6",
+    light_yellow: "#fff9b1",
+    yellow: "#f5d128",
+    orange: "#ff9d48",
+    light_green: "#d5f692",
+    green: "#c9df56",
+    dark_green: "#93d275",
+    cyan: "#67c6c0",
+    light_pink: "#ffcee0",
+    pink: "#ea94bb",
+    violet: "#c6a2d2",
+    red: "#f0939d",
+    light_blue: "#a6ccf5",
+    blue: "#6cd8fa",
+    dark_blue: "#9ea9ff",
+    black: "#1a1a1a",
+  };
+  // Fills dark enough to need light text.
+  const DARK_STICKY_COLORS = new Set(["black"]);
+  const DEFAULT_STICKY_COLOR = "light_yellow";
+  const TEXT_ALIGNS = new Set(["left", "center", "right"]);
+  const TEXT_ALIGNS_VERTICAL = new Set(["top", "middle", "bottom"]);
 
   // ---- Small DOM helpers ----------------------------------------------------
 
@@ -84,12 +125,16 @@
     disconnected: ["M15 5.5l.3-.3a4 4 0 0 1 5.6 5.6l-2.6 2.6", "M9 18.5l-.3.3a4 4 0 0 1-5.6-5.6l2.6-2.6", "M8 3v3", "M3 8h3", "M16 21v-3", "M21 16h-3"],
     disabled: ["M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18", "M5.6 5.6l12.8 12.8"],
     app: ["M4 4h7v7H4z", "M13 4h7v7h-7z", "M4 13h7v7H4z", "M13 13h7v7h-7z"],
+    zoomIn: ["M12 5v14", "M5 12h14"],
+    zoomOut: ["M5 12h14"],
   };
 
   // ---- Rich text: Miro's allowed tags, nothing else -------------------------
 
   const TITLE_TAGS = new Set(["p", "a", "br"]);
   const DESCRIPTION_TAGS = new Set(["p", "a", "strong", "b", "em", "i", "u", "ol", "ul", "li", "br"]);
+  // What the sandbox keeps in a sticky note's content (CONTENT_TAGS in world.rs).
+  const CONTENT_TAGS = new Set(["p", "a", "strong", "b", "em", "i", "u", "s", "ol", "ul", "li", "br"]);
   const BLOCK_TAGS = new Set(["p", "br", "li", "ol", "ul", "div"]);
   // Elements whose content is not text a reader would see: dropped whole.
   const HIDDEN_TAGS = new Set(["script", "style", "template"]);
@@ -200,9 +245,38 @@
     "aria-label": `Items on ${board.name}`,
     "aria-multiselectable": "true",
   });
-  const viewport = h("div", { class: "board-viewport", "data-role": "viewport" }, [canvas]);
+  // The canvas is scaled with a CSS transform, which does not change its
+  // layout size: the sizer has the scaled size, so the viewport scrolls
+  // over exactly what is drawn.
+  const sizer = h("div", { class: "canvas-sizer" }, [canvas]);
+  const viewport = h("div", { class: "board-viewport", "data-role": "viewport" }, [sizer]);
+
+  const zoomOutButton = h(
+    "button",
+    { type: "button", class: "zoom-button", "data-action": "zoom-out", "aria-label": "Zoom out", title: "Zoom out" },
+    [icon(ICONS.zoomOut)],
+  );
+  const zoomInButton = h(
+    "button",
+    { type: "button", class: "zoom-button", "data-action": "zoom-in", "aria-label": "Zoom in", title: "Zoom in" },
+    [icon(ICONS.zoomIn)],
+  );
+  const zoomReadout = h("button", {
+    type: "button",
+    class: "zoom-level",
+    "data-action": "zoom-reset",
+    "data-role": "zoom-level",
+    title: "Zoom to 100%",
+    text: "100%",
+  });
+  const zoomControls = h("div", { class: "zoom-controls", role: "group", "aria-label": "Zoom", "data-role": "zoom" }, [
+    zoomOutButton,
+    zoomReadout,
+    zoomInButton,
+  ]);
+  const stage = h("div", { class: "board-stage" }, [viewport, zoomControls]);
   const panelSlot = h("div", { class: "panel-slot" });
-  const main = h("main", { class: "board-main" }, [toolbar, viewport, panelSlot]);
+  const main = h("main", { class: "board-main" }, [toolbar, stage, panelSlot]);
   const shell = h("div", { class: "board-shell" }, [header, main]);
   const toasts = h("div", { class: "toasts", "data-role": "toasts" });
   const overlays = h("div", { class: "overlays" });
@@ -232,6 +306,7 @@
     let element;
     if (item.type === "app_card") element = renderAppCard(item);
     else if (item.type === "card") element = renderCard(item);
+    else if (item.type === "sticky_note") element = renderStickyNote(item);
     else element = renderOther(item);
 
     const { x, y } = positionOf(item);
@@ -248,7 +323,10 @@
     element.style.left = `calc(50% + ${x}px)`;
     element.style.top = `calc(50% + ${y}px)`;
     element.style.width = `${widthOf(item)}px`;
-    element.style.minHeight = `${heightOf(item)}px`;
+    // A sticky note has a fixed size (its text is clipped, not grown
+    // into); cards grow with their content.
+    if (item.type === "sticky_note") element.style.height = `${heightOf(item)}px`;
+    else element.style.minHeight = `${heightOf(item)}px`;
     element.style.transform = `translate(-50%, -50%)${rotation ? ` rotate(${rotation}deg)` : ""}`;
     return element;
   }
@@ -350,6 +428,32 @@
     return h("div", { class: "card", "aria-label": `Card: ${title}`, style: { borderTopColor: safeColor(item.style?.cardTheme, DEFAULT_CARD_COLOR) } }, [cell]);
   }
 
+  /**
+   * A sticky note: a square (or rectangle) in its fill colour, its content
+   * as limited rich text, aligned as its style says. The fill colour is
+   * one of the spec's names, so only the known palette is ever drawn.
+   */
+  function renderStickyNote(item) {
+    const data = item.data ?? {};
+    const style = item.style ?? {};
+    const color = Object.hasOwn(STICKY_COLORS, style.fillColor) ? style.fillColor : DEFAULT_STICKY_COLOR;
+    const align = TEXT_ALIGNS.has(style.textAlign) ? style.textAlign : "center";
+    const vertical = TEXT_ALIGNS_VERTICAL.has(style.textAlignVertical) ? style.textAlignVertical : "top";
+    const shape = data.shape === "rectangle" ? "rectangle" : "square";
+    const text = plainText(data.content);
+    const cell = h("div", { class: "item-cell sticky-content", role: "gridcell" }, [richText(data.content, CONTENT_TAGS)]);
+    return h(
+      "div",
+      {
+        class: `sticky-note shape-${shape} align-${align} valign-${vertical}${DARK_STICKY_COLORS.has(color) ? " is-dark" : ""}`,
+        "aria-label": text ? `Sticky note: ${text}` : "Sticky note",
+        dataset: { fillColor: color },
+        style: { backgroundColor: STICKY_COLORS[color] },
+      },
+      [cell],
+    );
+  }
+
   function renderOther(item) {
     return h("div", { class: "other-item", "aria-label": `${item.type} item` }, [
       h("div", { class: "item-cell", role: "gridcell", text: `${item.type} ${item.id}` }),
@@ -391,14 +495,22 @@
     element?.remove();
     drawn.delete(id);
     items.delete(id);
-    selected.delete(id);
+    if (selected.delete(id)) selectionChanged();
   }
 
   // ---- Canvas size and scrolling ------------------------------------------------
 
+  /** Half the canvas's size, in board units. */
   let canvasHalf = { width: 0, height: 0 };
+  /** The scale the canvas is drawn at: 1 is 100 %. */
+  let zoom = 1;
 
-  /** Grows or shrinks the canvas to hold every item, keeping the view still. */
+  /**
+   * Grows or shrinks the canvas to hold every item, keeping the view
+   * still. Beyond the items it reaches half a viewport further (at the
+   * current zoom), so that every item, even at the edge, can be scrolled
+   * to the middle of the view, and the canvas always fills the viewport.
+   */
   function sizeCanvas() {
     let width = CANVAS_MIN_HALF.width;
     let height = CANVAS_MIN_HALF.height;
@@ -407,25 +519,95 @@
       width = Math.max(width, Math.abs(x) + widthOf(item) / 2 + CANVAS_MARGIN);
       height = Math.max(height, Math.abs(y) + heightOf(item) + CANVAS_MARGIN);
     }
+    width = Math.ceil(width + viewport.clientWidth / 2 / zoom);
+    height = Math.ceil(height + viewport.clientHeight / 2 / zoom);
     if (width === canvasHalf.width && height === canvasHalf.height) return;
     const shift = { left: width - canvasHalf.width, top: height - canvasHalf.height };
     const first = canvasHalf.width === 0;
     canvasHalf = { width, height };
     canvas.style.width = `${2 * width}px`;
     canvas.style.height = `${2 * height}px`;
+    applyScale();
     if (!first) {
-      viewport.scrollLeft += shift.left;
-      viewport.scrollTop += shift.top;
+      viewport.scrollLeft += shift.left * zoom;
+      viewport.scrollTop += shift.top * zoom;
     }
   }
 
-  /** Canvas coordinates (px from the canvas's top left) of a board point. */
-  const toCanvas = (x, y) => ({ left: canvasHalf.width + x, top: canvasHalf.height + y });
+  /** Draws the canvas at `zoom`, and gives the sizer the scaled size. */
+  function applyScale() {
+    canvas.style.transform = `scale(${zoom})`;
+    sizer.style.width = `${2 * canvasHalf.width * zoom}px`;
+    sizer.style.height = `${2 * canvasHalf.height * zoom}px`;
+  }
+
+  /** Scroll coordinates (px from the sizer's top left) of a board point. */
+  const toScroll = (x, y) => ({ left: (canvasHalf.width + x) * zoom, top: (canvasHalf.height + y) * zoom });
 
   function scrollToBoardPoint(x, y, behavior = "auto") {
-    const { left, top } = toCanvas(x, y);
+    const { left, top } = toScroll(x, y);
     viewport.scrollTo({ left: left - viewport.clientWidth / 2, top: top - viewport.clientHeight / 2, behavior });
   }
+
+  /**
+   * The part of the board the viewport shows, in board coordinates
+   * (`viewport.get()`): the scroll position and the viewport's inner size,
+   * divided by the zoom, less the canvas's half size (the canvas's middle
+   * is the board's centre). The sizer is the viewport's only content and
+   * always larger than it, so the scroll position is all there is to it.
+   */
+  function visibleRect() {
+    return {
+      x: viewport.scrollLeft / zoom - canvasHalf.width,
+      y: viewport.scrollTop / zoom - canvasHalf.height,
+      width: viewport.clientWidth / zoom,
+      height: viewport.clientHeight / zoom,
+    };
+  }
+
+  /**
+   * Zooms to `level` (kept within 10 % to 400 %) about the middle of the
+   * view: the board point in the middle stays there.
+   */
+  function setZoom(level) {
+    if (typeof level !== "number" || !Number.isFinite(level) || level <= 0) {
+      throw new Error(`setZoom: the zoom level must be a positive number, not ${String(level)}`);
+    }
+    const rect = visibleRect();
+    const middle = { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 };
+    zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, level));
+    sizeCanvas();
+    applyScale();
+    scrollToBoardPoint(middle.x, middle.y);
+    showZoom();
+  }
+
+  /** The next zoom step in `direction` (+1 in, -1 out) from the current zoom. */
+  function zoomStep(direction) {
+    const epsilon = 1e-6;
+    const next =
+      direction > 0
+        ? ZOOM_LEVELS.find((level) => level > zoom + epsilon)
+        : [...ZOOM_LEVELS].reverse().find((level) => level < zoom - epsilon);
+    setZoom(next ?? (direction > 0 ? MAX_ZOOM : MIN_ZOOM));
+  }
+
+  function showZoom() {
+    const percent = `${Math.round(zoom * 100)}%`;
+    zoomReadout.textContent = percent;
+    zoomReadout.setAttribute("aria-label", `Zoom ${percent}: reset to 100%`);
+    canvas.dataset.zoom = String(zoom);
+    // Far out, the dots would shrink below a pixel into a grey haze.
+    canvas.classList.toggle("is-far", zoom < 0.5);
+    zoomOutButton.disabled = zoom <= MIN_ZOOM + 1e-6;
+    zoomInButton.disabled = zoom >= MAX_ZOOM - 1e-6;
+  }
+
+  zoomOutButton.addEventListener("click", () => zoomStep(-1));
+  zoomInButton.addEventListener("click", () => zoomStep(1));
+  zoomReadout.addEventListener("click", () => setZoom(1));
+  // A wider or taller window needs a larger canvas to stay filled.
+  window.addEventListener("resize", () => sizeCanvas());
 
   /** Centre of the box around the given items (board coordinates). */
   function centreOf(list) {
@@ -445,11 +627,39 @@
   // ---- Selection -------------------------------------------------------------------
 
   function setSelected(id, on) {
+    if (selected.has(id) === on) return;
     if (on) selected.add(id);
     else selected.delete(id);
     const element = drawn.get(id);
     element?.setAttribute("aria-selected", String(on));
     element?.classList.toggle("is-selected", on);
+    selectionChanged();
+  }
+
+  let selectionTimer = null;
+  let selectionVersion = 0;
+
+  /**
+   * Tells the app's frames the new selection (`selection:update` with
+   * `{items}` in the SDK's shape), once per burst of changes: a click that
+   * replaces the selection deselects and selects, and sends one event.
+   */
+  function selectionChanged() {
+    if (selectionTimer !== null) return;
+    selectionTimer = setTimeout(async () => {
+      selectionTimer = null;
+      const version = ++selectionVersion;
+      let found = [];
+      try {
+        found = selected.size ? await host("board.get", [{ id: [...selected] }]) : [];
+      } catch (error) {
+        console.warn("sandbox: could not read the selection", error);
+        return;
+      }
+      // A later change is on its way with its own, newer, list.
+      if (version !== selectionVersion) return;
+      broadcastEvent("selection:update", { items: Array.isArray(found) ? found : [] });
+    }, 0);
   }
 
   function selectItem(id, { toggle = false } = {}) {
@@ -569,6 +779,12 @@
   async function sendEvent(event, payload) {
     await headlessLoaded;
     post(headless.contentWindow, { type: "miro-sandbox:event", event, payload });
+  }
+
+  /** Sends a board event to every app frame open now (headless, modal, panel). */
+  async function broadcastEvent(event, payload) {
+    await headlessLoaded;
+    for (const frame of frames) post(frame.contentWindow, { type: "miro-sandbox:event", event, payload });
   }
 
   appButton.addEventListener("click", () => sendEvent("icon:click", undefined));
@@ -775,6 +991,9 @@
     ["notifications.showInfo", (_frame, [message]) => notify("info", message)],
     ["notifications.showError", (_frame, [message]) => notify("error", message)],
     ["viewport.zoomTo", (_frame, [target]) => zoomTo(target)],
+    ["viewport.get", () => visibleRect()],
+    ["viewport.getZoom", () => zoom],
+    ["viewport.setZoom", (_frame, [level]) => setZoom(level)],
     ["board.getSelection", () => (selected.size ? host("board.get", [{ id: [...selected] }]) : [])],
   ]);
 
@@ -883,6 +1102,7 @@
   viewport.tabIndex = -1;
   for (const item of bootstrap.items ?? []) upsertItem(item);
   sizeCanvas();
+  showZoom();
   const start = centreOf([...items.values()]);
   scrollToBoardPoint(start.x, start.y);
   listen();

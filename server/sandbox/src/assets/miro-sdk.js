@@ -9,8 +9,9 @@
 // to `window.parent` and waits (at most 15 s) for
 //   {type: "miro-sandbox:reply", id, result} or {..., error: {message}}.
 // The board posts {type: "miro-sandbox:event", event, payload} for UI events
-// (`app_card:open`, `app_card:connect`, `icon:click`) and for the end of a
-// modal or panel this frame opened (`modal:closed`, `panel:closed`). The
+// (`app_card:open`, `app_card:connect`, `icon:click`, `selection:update`)
+// and for the end of a modal or panel this frame opened (`modal:closed`,
+// `panel:closed`). The
 // frame also tells the board when Escape is pressed inside it
 // ({type: "miro-sandbox:key", key: "Escape"}), so Esc closes a modal even
 // while the focus is in the modal's page.
@@ -30,6 +31,8 @@
   /** @typedef {Board["viewport"]} Viewport */
   /** @typedef {import("@mirohq/websdk-types").Item} Item */
   /** @typedef {import("@mirohq/websdk-types").AppCard} AppCard */
+  /** @typedef {import("@mirohq/websdk-types").StickyNote} StickyNote */
+  /** @typedef {Awaited<ReturnType<Viewport["get"]>>} Rect */
   /** @typedef {import("@mirohq/websdk-types").Unsupported} Unsupported */
   /** @typedef {import("@mirohq/websdk-types").BoardInfo} BoardInfo */
   /** @typedef {import("@mirohq/websdk-types").UserInfo} UserInfo */
@@ -48,11 +51,11 @@
   // checked against the official signature it stands for.
   /**
    * @typedef {Pick<Board, "getInfo" | "getUserInfo" | "getIdToken" | "getById" | "get"
-   *   | "getSelection" | "createAppCard" | "remove" | "sync">} SandboxBoardCalls
+   *   | "getSelection" | "createAppCard" | "createStickyNote" | "remove" | "sync">} SandboxBoardCalls
    * @typedef {Pick<BoardUI, "on" | "off" | "openModal" | "closeModal" | "canOpenModal"
    *   | "getModalData" | "openPanel" | "closePanel" | "canOpenPanel" | "getPanelData">} SandboxUI
    * @typedef {Pick<Notifications, "showInfo" | "showError" | "show">} SandboxNotifications
-   * @typedef {Pick<Viewport, "zoomTo">} SandboxViewport
+   * @typedef {Pick<Viewport, "get" | "zoomTo" | "getZoom" | "setZoom">} SandboxViewport
    * @typedef {SandboxBoardCalls & {
    *   readonly ui: SandboxUI,
    *   readonly notifications: SandboxNotifications,
@@ -72,7 +75,7 @@
   const KEY = "miro-sandbox:key";
   // The UI events the sandbox board fires; others may be registered but
   // never happen here.
-  const FIRED_EVENTS = ["app_card:open", "app_card:connect", "icon:click"];
+  const FIRED_EVENTS = ["app_card:open", "app_card:connect", "icon:click", "selection:update"];
 
   // The board page is served from the same place as this script; messages
   // go to, and are only accepted from, that origin.
@@ -239,6 +242,9 @@
     if (event === "app_card:open" || event === "app_card:connect") {
       const appCard = payload && typeof payload === "object" && "appCard" in payload ? payload.appCard : undefined;
       args = [{ appCard: toItem(appCard) }];
+    } else if (event === "selection:update") {
+      const items = payload && typeof payload === "object" && "items" in payload ? payload.items : [];
+      args = [{ items: toItems(items) }];
     } else if (payload !== undefined) {
       args = [payload];
     }
@@ -358,8 +364,19 @@
 
   /** @type {SandboxViewport} */
   const viewport = {
+    /** The visible part of the board, in board coordinates (the centre is 0, 0). */
+    async get() {
+      return /** @type {Rect} */ (await call("viewport.get", []));
+    },
     async zoomTo(items) {
       await call("viewport.zoomTo", [idsOf(items)]);
+    },
+    async getZoom() {
+      return Number(await call("viewport.getZoom", []));
+    },
+    /** The board keeps the level within its range (10 % to 400 %). */
+    async setZoom(zoomLevel) {
+      await call("viewport.setZoom", [zoomLevel]);
     },
   };
 
@@ -398,6 +415,9 @@
     },
     async createAppCard(props) {
       return /** @type {AppCard} */ (toItem(await call("board.createAppCard", props === undefined ? [] : [props])));
+    },
+    async createStickyNote(props) {
+      return /** @type {StickyNote} */ (toItem(await call("board.createStickyNote", props === undefined ? [] : [props])));
     },
     async remove(item) {
       await call("board.remove", [{ id: item.id }]);

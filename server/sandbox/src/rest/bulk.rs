@@ -1,7 +1,8 @@
 //! `POST /v2/boards/{board_id}/items/bulk`: 1 to 20 items in one
 //! transaction. Every item is checked first; one bad item fails the whole
 //! request with a `BulkOperationError` naming `index.field` for each
-//! problem, and nothing is created.
+//! problem, and nothing is created. The sandbox creates the types it holds:
+//! `app_card`, `card` and `sticky_note`.
 
 use axum::{
     body::Bytes,
@@ -13,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::{
     errors::{parse_body, ApiError, ApiResult, FieldError},
-    input::{AppCardInput, Author, CardInput},
+    input::{AppCardInput, Author, CardInput, StickyNoteInput},
     render,
     world::Item,
     Caller, Sandbox,
@@ -35,6 +36,7 @@ const CREATABLE: &[&str] = &[
 enum Entry {
     AppCard(AppCardInput),
     Card(CardInput),
+    StickyNote(StickyNoteInput),
 }
 
 fn parse_entry<T: serde::de::DeserializeOwned>(
@@ -80,9 +82,15 @@ pub async fn create(
                 errors.extend(input.validate(&prefix, |id| world.user(id).is_some()));
                 Entry::Card(input)
             }),
+            Some("sticky_note") => parse_entry::<StickyNoteInput>(index, value).map(|input| {
+                errors.extend(input.validate(&prefix));
+                Entry::StickyNote(input)
+            }),
             Some(other) if CREATABLE.contains(&other) => Err(FieldError {
                 field: format!("{index}.type"),
-                message: format!("the sandbox creates app_card and card items only, not {other}"),
+                message: format!(
+                    "the sandbox creates app_card, card and sticky_note items only, not {other}"
+                ),
             }),
             Some(other) => Err(FieldError {
                 field: format!("{index}.type"),
@@ -113,6 +121,7 @@ pub async fn create(
             match entry {
                 Entry::AppCard(input) => input.create(id, &author),
                 Entry::Card(input) => input.create(id, &author),
+                Entry::StickyNote(input) => input.create(id, &author),
             }
         })
         .collect();

@@ -21,7 +21,7 @@ use super::{
 
 /// The `/v2` routes (authentication is layered on by the caller).
 pub fn router() -> Router<Sandbox> {
-    use typed::{AppCards, Cards};
+    use typed::{AppCards, Cards, StickyNotes};
     Router::new()
         .route("/v2/boards", get(boards::list))
         .route("/v2/boards/{board_id}", get(boards::get))
@@ -41,6 +41,16 @@ pub fn router() -> Router<Sandbox> {
             get(typed::get::<Cards>)
                 .patch(typed::update::<Cards>)
                 .delete(typed::delete::<Cards>),
+        )
+        .route(
+            "/v2/boards/{board_id}/sticky_notes",
+            post(typed::create::<StickyNotes>),
+        )
+        .route(
+            "/v2/boards/{board_id}/sticky_notes/{item_id}",
+            get(typed::get::<StickyNotes>)
+                .patch(typed::update::<StickyNotes>)
+                .delete(typed::delete::<StickyNotes>),
         )
         .route("/v2/boards/{board_id}/items", get(items::list))
         .route("/v2/boards/{board_id}/items/bulk", post(bulk::create))

@@ -2,8 +2,10 @@
 //! every item), attach to and detach from an item, the tags of an item,
 //! and the items carrying a tag. Titles are unique per board and at most
 //! 120 characters; an item carries at most 8 tags. Through REST, Miro
-//! documents tags on cards and sticky notes only, so the sandbox refuses to
-//! attach one to an app card (the Web SDK's `tagIds` can).
+//! documents tags on cards and sticky notes only, so the sandbox attaches
+//! them to those two and refuses app cards (the Web SDK's `tagIds` can tag
+//! an app card). As on Miro, tag changes made through REST are not pushed
+//! to open boards.
 
 use std::collections::HashMap;
 
@@ -200,7 +202,7 @@ pub async fn attach(
     let board = world.board_mut(&board_id)?;
     board.tag(tag_id)?;
     let item = board.item_mut(&item_id)?;
-    if matches!(item.content, Content::AppCard(_)) {
+    if !matches!(item.content, Content::Card(_) | Content::StickyNote(_)) {
         return Err(ApiError::invalid_field(
             "item_id",
             "tags can be attached to cards and sticky notes only",

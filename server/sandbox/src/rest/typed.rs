@@ -1,6 +1,7 @@
-//! The typed item endpoints, `/app_cards` and `/cards`: create, get,
-//! update (partial), delete. One set of handlers serves both through
-//! [`CardType`]. Writes go through [`Item::check_writable_by`].
+//! The typed item endpoints, `/app_cards`, `/cards` and `/sticky_notes`:
+//! create, get, update (partial), delete. One set of handlers serves all
+//! three through [`ItemType`]. Writes go through
+//! [`Item::check_writable_by`] (which only restricts app cards).
 
 use axum::{
     body::Bytes,
@@ -13,16 +14,16 @@ use serde_json::Value;
 
 use crate::{
     errors::{parse_body, ApiError, ApiResult, FieldError},
-    input::{AppCardInput, Author, CardInput},
+    input::{AppCardInput, Author, CardInput, StickyNoteInput},
     render,
     world::{Content, Item, World},
     Caller, Sandbox,
 };
 
-/// What differs between app cards and cards.
-pub trait CardType: Send + Sync + 'static {
+/// What differs between app cards, cards and sticky notes.
+pub trait ItemType: Send + Sync + 'static {
     type Input: DeserializeOwned + Send;
-    /// For messages: "App card", "Card".
+    /// For messages: "App card", "Card", "Sticky note".
     const NAME: &'static str;
     fn is(item: &Item) -> bool;
     fn validate(input: &Self::Input, world: &World, prefix: &str) -> Vec<FieldError>;
@@ -32,8 +33,9 @@ pub trait CardType: Send + Sync + 'static {
 
 pub struct AppCards;
 pub struct Cards;
+pub struct StickyNotes;
 
-impl CardType for AppCards {
+impl ItemType for AppCards {
     type Input = AppCardInput;
     const NAME: &'static str = "App card";
     fn is(item: &Item) -> bool {
@@ -50,7 +52,7 @@ impl CardType for AppCards {
     }
 }
 
-impl CardType for Cards {
+impl ItemType for Cards {
     type Input = CardInput;
     const NAME: &'static str = "Card";
     fn is(item: &Item) -> bool {
@@ -67,7 +69,24 @@ impl CardType for Cards {
     }
 }
 
-fn validated<K: CardType>(body: &[u8], world: &World) -> ApiResult<K::Input> {
+impl ItemType for StickyNotes {
+    type Input = StickyNoteInput;
+    const NAME: &'static str = "Sticky note";
+    fn is(item: &Item) -> bool {
+        matches!(item.content, Content::StickyNote(_))
+    }
+    fn validate(input: &StickyNoteInput, _: &World, prefix: &str) -> Vec<FieldError> {
+        input.validate(prefix)
+    }
+    fn create(input: StickyNoteInput, id: String, author: &Author<'_>) -> Item {
+        input.create(id, author)
+    }
+    fn apply(input: StickyNoteInput, item: &mut Item, author: &Author<'_>) {
+        input.apply(item, author);
+    }
+}
+
+fn validated<K: ItemType>(body: &[u8], world: &World) -> ApiResult<K::Input> {
     let input: K::Input = parse_body(body)?;
     let errors = K::validate(&input, world, "");
     if errors.is_empty() {
@@ -77,7 +96,7 @@ fn validated<K: CardType>(body: &[u8], world: &World) -> ApiResult<K::Input> {
     }
 }
 
-fn find<'a, K: CardType>(
+fn find<'a, K: ItemType>(
     world: &'a mut World,
     board_id: &str,
     item_id: &str,
@@ -93,7 +112,7 @@ fn find<'a, K: CardType>(
     }
 }
 
-pub async fn create<K: CardType>(
+pub async fn create<K: ItemType>(
     State(sandbox): State<Sandbox>,
     Extension(caller): Extension<Caller>,
     Path(board_id): Path<String>,
@@ -116,7 +135,7 @@ pub async fn create<K: CardType>(
     Ok((StatusCode::CREATED, Json(json)))
 }
 
-pub async fn get<K: CardType>(
+pub async fn get<K: ItemType>(
     State(sandbox): State<Sandbox>,
     Extension(caller): Extension<Caller>,
     Path((board_id, item_id)): Path<(String, String)>,
@@ -131,7 +150,7 @@ pub async fn get<K: CardType>(
     )))
 }
 
-pub async fn update<K: CardType>(
+pub async fn update<K: ItemType>(
     State(sandbox): State<Sandbox>,
     Extension(caller): Extension<Caller>,
     Path((board_id, item_id)): Path<(String, String)>,
@@ -157,7 +176,7 @@ pub async fn update<K: CardType>(
     )))
 }
 
-pub async fn delete<K: CardType>(
+pub async fn delete<K: ItemType>(
     State(sandbox): State<Sandbox>,
     Extension(caller): Extension<Caller>,
     Path((board_id, item_id)): Path<(String, String)>,

@@ -17,8 +17,9 @@
 //! - A 204, or a status the spec gives no content, must have no body
 //!   (`Value::Null`).
 //! - `ItemData` (bulk create's answer) lists only document and image data,
-//!   though bulk create makes app cards and cards: `AppCardData` and
-//!   `CardData` are added to its branches on loading.
+//!   though bulk create makes app cards, cards and sticky notes:
+//!   `AppCardData`, `CardData` and `StickyNoteData` are added to its
+//!   branches on loading.
 
 mod schema;
 
@@ -67,6 +68,7 @@ impl OpenApi {
         if let Some(branches) = item_data.and_then(Value::as_array_mut) {
             branches.push(json!({ "$ref": "#/components/schemas/AppCardData" }));
             branches.push(json!({ "$ref": "#/components/schemas/CardData" }));
+            branches.push(json!({ "$ref": "#/components/schemas/StickyNoteData" }));
         }
         let patterns = Mutex::default();
         OpenApi { doc, patterns }
