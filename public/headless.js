@@ -32,3 +32,20 @@ miro.board.ui.on("app_card:connect", async ({ appCard }) => {
     await miro.board.notifications.showError(error.message);
   }
 });
+
+// The app's icon in the toolbar opens the panel on this board, with a
+// one-time ticket (never a token or card text in the URL).
+miro.board.ui.on("icon:click", async () => {
+  const board = await miro.board.getInfo();
+  try {
+    const url = await miroCards.panelUrl(board.id);
+    await miro.board.ui.openPanel({ url });
+  } catch (error) {
+    if (error.connect) {
+      const query = new URLSearchParams({ board_id: board.id });
+      await miro.board.ui.openPanel({ url: `/miro/connect?${query}` });
+      return;
+    }
+    await miro.board.notifications.showError(error.message);
+  }
+});

@@ -1,5 +1,5 @@
-// Tickets: how the app's pages open a card's detail view (and connect a
-// disconnected card). The page asks
+// Tickets: how the app's pages open a card's detail view or the panel (and
+// connect a disconnected card). The page asks
 // Miro's Web SDK for an ID token, trades it (in a header, never a URL) for
 // a one-time ticket bound to this user and card, and opens the view's URL
 // with that ticket. Loaded by the headless page and by the detail view
@@ -25,6 +25,24 @@ window.miroCards = {
     const path =
       `/cards/${encodeURIComponent(boardId)}/${encodeURIComponent(itemId)}` +
       `?ticket=${encodeURIComponent(body.ticket)}`;
+    return new URL(path, location.origin).href;
+  },
+
+  /** The panel's URL for a board, with a fresh ticket. */
+  async panelUrl(boardId) {
+    const idToken = await miro.board.getIdToken();
+    const response = await fetch("/miro/panel/tickets", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${idToken}` },
+      body: JSON.stringify({ board_id: boardId }),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = new Error(body.error || `The app could not open its panel (${response.status}).`);
+      error.connect = body.connect === true;
+      throw error;
+    }
+    const path = `/panel/${encodeURIComponent(boardId)}?ticket=${encodeURIComponent(body.ticket)}`;
     return new URL(path, location.origin).href;
   },
 

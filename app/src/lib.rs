@@ -8,9 +8,11 @@
 pub mod cards;
 pub mod detail;
 mod http_status;
+mod page_data;
+pub mod panel;
 mod routes;
 mod shell;
 pub mod typed_early;
 
 pub use http_status::HttpStatus;
-pub use shell::{card_shell, shell, App, PageSetup};
+pub use shell::{card_shell, panel_shell, shell, App, PageSetup};

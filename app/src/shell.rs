@@ -1,7 +1,9 @@
-//! The HTML documents the server sends. Two kinds of page:
+//! The HTML documents the server sends. Three kinds of page:
 //!
-//! - the card detail page ([`card_shell`]), the only page that runs in the
-//!   browser: it loads the WASM, which hydrates [`CardPage`] directly;
+//! - the card detail page ([`card_shell`]): it loads the WASM, which
+//!   hydrates [`CardPage`] directly;
+//! - the panel ([`panel_shell`]): it loads the panel's own WASM, which
+//!   hydrates [`PanelPage`], so neither page downloads the other's code;
 //! - the plain pages ([`shell`]: the landing page and "not found"),
 //!   rendered through the router and sent without any script.
 //!
@@ -17,6 +19,7 @@ use leptos_router::{
 
 use crate::{
     detail::{view::CardPage, OpenedCard},
+    panel::{view::PanelPage, OpenedPanel},
     routes::{Home, NotFound},
 };
 
@@ -63,6 +66,40 @@ pub fn card_shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body>
                 <CardPage />
+            </body>
+        </html>
+    }
+}
+
+/// The panel's document: like the detail page's, with the panel's data in
+/// the head and the panel's own bundle (`bundle`: where cargo-leptos's
+/// panel project put it) hydrating [`PanelPage`]. The stylesheet is the
+/// site's (`site`), shared with every page.
+pub fn panel_shell(site: LeptosOptions, bundle: LeptosOptions) -> impl IntoView {
+    let opened = use_context::<OpenedPanel>().map(|panel| panel.to_script_text());
+    let setup = use_context::<PageSetup>();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <CommonHead options=site />
+                <title>"Miro Cards"</title>
+                <HydrationScripts options=bundle />
+                {setup.map(|setup| {
+                    view! {
+                        <script src=setup.sdk_url></script>
+                        <script src="/tickets.js" defer></script>
+                        <script src="/panel.js" defer></script>
+                    }
+                })}
+                {opened.map(|json| {
+                    view! {
+                        <script type="application/json" id=crate::panel::OPENED_PANEL_ELEMENT inner_html=json></script>
+                    }
+                })}
+            </head>
+            <body class="panel-body">
+                <PanelPage />
             </body>
         </html>
     }

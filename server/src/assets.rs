@@ -75,6 +75,13 @@ impl HashedAssets {
         Self(Arc::new(names))
     }
 
+    /// These and `other`'s.
+    pub fn with(self, other: &Self) -> Self {
+        let mut names = (*self.0).clone();
+        names.extend(other.0.iter().cloned());
+        Self(Arc::new(names))
+    }
+
     /// Whether `path` is one of the hashed files.
     pub fn contains(&self, path: &str) -> bool {
         self.0.contains(path)
@@ -86,6 +93,45 @@ impl HashedAssets {
 pub fn hash_file_path(options: &LeptosOptions) -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     Some(exe.parent()?.join(options.hash_file.as_ref()))
+}
+
+/// Where the panel's bundle is: cargo-leptos's second project
+/// (`miro-cards-panel`) builds it into a site of its own beside the main
+/// one, `<site root>-panel`, under `panel-pkg/`, with its hash file
+/// `panel-hash.txt` beside the server binary. The page finds it with these
+/// options; the router serves that folder at `/panel-pkg/`.
+pub fn panel_options(site: &LeptosOptions) -> LeptosOptions {
+    let mut panel = site.clone();
+    panel.site_root = format!("{}-panel", site.site_root.trim_end_matches('/')).into();
+    panel.site_pkg_dir = PANEL_PKG_DIR.into();
+    panel.hash_file = "panel-hash.txt".into();
+    let built = hash_file_path(&panel).is_some_and(|path| path.is_file());
+    // Hashed names only where the build made them; a build without them
+    // serves plain names (a debug build without `hash-files`).
+    panel.hash_files = site.hash_files && built;
+    if site.hash_files && !built {
+        tracing::warn!(
+            "the panel's bundle is not built (no panel-hash.txt beside the server): \
+             `cargo leptos build` builds it"
+        );
+    }
+    panel
+}
+
+/// The panel bundle's folder, in its site and in URLs.
+pub const PANEL_PKG_DIR: &str = "panel-pkg";
+
+/// `/panel-pkg/*`: the panel's bundle, served as the site's own files are.
+pub fn panel_files(state: &AppState) -> MethodRouter<AppState> {
+    // Rooted at the panel's site: the path (`/panel-pkg/…`) is the file's
+    // place in it.
+    let files = ServeDir::new(&*state.panel_leptos.site_root)
+        .precompressed_br()
+        .precompressed_gzip();
+    axum::routing::any_service(files).layer(middleware::from_fn_with_state(
+        state.hashed_assets.clone(),
+        cache_policy,
+    ))
 }
 
 /// The router's fallback: a file of the site, or the app's 404 page.

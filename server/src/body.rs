@@ -23,6 +23,9 @@ pub const CARD_REQUEST_LIMIT: usize = 4 * 1024;
 /// at its longest, all non-ASCII) is under 128 KiB as the view sends it.
 pub const SAVE_LIMIT: usize = 256 * 1024;
 
+/// The panel's calls: a session, a query or up to 20 placements or ids.
+pub const PANEL_LIMIT: usize = 32 * 1024;
+
 const NOT_JSON: &str = "The body must be JSON, sent as Content-Type: application/json.";
 
 /// A refused body: its status and what was wrong.

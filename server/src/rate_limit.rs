@@ -38,6 +38,9 @@ pub enum Action {
     Save,
     /// `/oauth/install` and its callback: a code exchange at Miro.
     Install,
+    /// The panel's calls: searches, and writes that cost Miro calls (one
+    /// bulk create is one call however many cards it adds).
+    Panel,
 }
 
 /// A bucket's size and how fast it refills.
@@ -66,6 +69,10 @@ impl Action {
             Action::Install => Rule {
                 burst: 20,
                 per_second: 0.2,
+            },
+            Action::Panel => Rule {
+                burst: 120,
+                per_second: 2.0,
             },
         }
     }

@@ -19,13 +19,15 @@ use tower_http::{
 
 use crate::{
     assets,
-    body::{json_guard, CARD_REQUEST_LIMIT, SAVE_LIMIT},
+    body::{json_guard, CARD_REQUEST_LIMIT, PANEL_LIMIT, SAVE_LIMIT},
     config::OAUTH_CALLBACK_PATH,
     detail::{connect::connect_card, page::card_page, tickets::issue_ticket, Detail},
     headless::connect_page,
     headless::headless_page,
     health::healthz,
-    install, security,
+    install,
+    panel::{page::panel_page, tickets::issue_panel_ticket, Panel},
+    security,
     state::AppState,
 };
 
@@ -58,6 +60,18 @@ pub fn app_router(state: AppState) -> Router {
                 move |state, path, query, request| card_page(state, path, query, request, context)
             }),
         )
+        .route(
+            "/miro/panel/tickets",
+            post(issue_panel_ticket).layer(DefaultBodyLimit::max(CARD_REQUEST_LIMIT)),
+        )
+        .route(
+            "/panel/{board_id}",
+            get({
+                let context = context.clone();
+                move |state, path, query, request| panel_page(state, path, query, request, context)
+            }),
+        )
+        .route("/panel-pkg/{*file}", assets::panel_files(&state))
         .route("/miro/connect", get(connect_page))
         .route("/oauth/install", get(install::start))
         .route(OAUTH_CALLBACK_PATH, get(install::callback))
@@ -107,12 +121,26 @@ async fn server_fn_bodies(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use app::panel;
     use axum::response::IntoResponse;
     use leptos::server_fn::ServerFn;
-    if request.uri().path() == <app::detail::SaveCard as ServerFn>::PATH {
-        return json_guard::<app::detail::SaveCard>(SAVE_LIMIT, request, next)
-            .await
-            .into_response();
+    let path = request.uri().path();
+    macro_rules! guard {
+        ($($function:ty => $limit:expr),* $(,)?) => {
+            $(if path == <$function as ServerFn>::PATH {
+                return json_guard::<$function>($limit, request, next).await.into_response();
+            })*
+        };
+    }
+    guard! {
+        app::detail::SaveCard => SAVE_LIMIT,
+        panel::CreateRecord => SAVE_LIMIT,
+        panel::SearchRecords => PANEL_LIMIT,
+        panel::BoardHealthOf => PANEL_LIMIT,
+        panel::AddCards => PANEL_LIMIT,
+        panel::ConvertStickyNotes => PANEL_LIMIT,
+        panel::RetryFailed => PANEL_LIMIT,
+        panel::ResyncBoard => PANEL_LIMIT,
     }
     next.run(request).await
 }
@@ -122,6 +150,7 @@ async fn server_fn_bodies(
 /// surroundings, and its script nonce with the policy that admits it.
 fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let detail = Detail::service(state.clone());
+    let panel = Panel::service(state.clone());
     let sandbox_board = state.sandbox_board_origin();
     let page_setup = PageSetup {
         sdk_url: state.config.sdk_url.clone(),
@@ -130,6 +159,7 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         provide_http_status();
         provide_context(detail.clone());
+        provide_context(panel.clone());
         provide_context(page_setup.clone());
         provide_page_policy(
             &page_setup.sdk_url,

@@ -5,13 +5,94 @@
 //! while the store keeps its records, so on later starts the links exist
 //! already and one reconciliation pass rewrites the seeded cards from
 //! their records.
+//!
+//! The store also gets sample records that are on no board yet
+//! ([`SAMPLE_RECORDS`] of them, once), so the panel has records to find
+//! and put on a board.
+
+use app::cards::RecordFields;
 
 use crate::{
     miro::{AppCardStatus, ItemFilter, TokenKey},
-    store::CardKey,
+    store::{origin, CardKey, NewRecord, StoreError},
     sync::connector::BUILTIN,
     AppState,
 };
+
+/// How many sample records a sandbox store gets.
+pub const SAMPLE_RECORDS: usize = 60;
+/// How many of them carry the label `roadmap` (the others: `support`).
+pub const SAMPLE_ROADMAP: usize = 45;
+
+/// The sample records' fields: varied titles, statuses, labels and
+/// assignees, the same on every start.
+fn sample_fields(number: usize, statuses: &[String]) -> RecordFields {
+    const TOPICS: [&str; 12] = [
+        "Onboarding checklist",
+        "Billing export",
+        "Search speed",
+        "Dark mode",
+        "Invite flow",
+        "Audit log",
+        "Mobile layout",
+        "Webhook retries",
+        "Data import",
+        "Usage report",
+        "Access roles",
+        "Offline drafts",
+    ];
+    const PEOPLE: [&str; 3] = ["Ada", "Grace", "Linus"];
+    // Every fourth is a support request; the rest are on the roadmap.
+    let support = number.is_multiple_of(4);
+    let label = if support { "support" } else { "roadmap" };
+    RecordFields {
+        title: format!("{} #{number}", TOPICS[number % TOPICS.len()]),
+        description: format!("Sample record {number} of the sandbox: a **{label}** item."),
+        status: statuses[number % statuses.len().max(1)].clone(),
+        assignee: PEOPLE[number % PEOPLE.len()].to_owned(),
+        labels: vec![label.to_owned()],
+        ..RecordFields::default()
+    }
+}
+
+/// Creates the sample records the store does not have yet (each is keyed
+/// by its number, so a restart adds none twice); how many were made.
+pub async fn seed_sample_records(state: &AppState, actor: &str) -> Result<usize, String> {
+    let statuses: Vec<String> = state
+        .sync
+        .template()
+        .statuses
+        .iter()
+        .map(|s| s.key.clone())
+        .collect();
+    let statuses = if statuses.is_empty() {
+        vec![String::new()]
+    } else {
+        statuses
+    };
+    let mut made = 0;
+    for number in 1..=SAMPLE_RECORDS {
+        let fields = sample_fields(number, &statuses);
+        let external_id = format!("sample-{number:02}");
+        let created = state
+            .sync
+            .store()
+            .create_record(NewRecord {
+                connector: BUILTIN,
+                external_id: Some(&external_id),
+                fields: &fields,
+                origin: origin::MIRO,
+                actor,
+            })
+            .await;
+        match created {
+            Ok(_) => made += 1,
+            Err(StoreError::Duplicate { .. }) => {}
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+    Ok(made)
+}
 
 /// What the installation did.
 #[derive(Debug, Default)]
@@ -23,6 +104,7 @@ pub struct InstallReport {
 /// Installs the app for the sandbox user and links the seeded cards.
 pub async fn install_and_link(state: &AppState) -> Result<InstallReport, String> {
     let key = install(state).await?;
+    seed_sample_records(state, &key.user_id).await?;
     let engine = &state.sync;
     let access = engine
         .tokens()

@@ -37,6 +37,9 @@ pub struct AppState {
     pub board_access: BoardAccess,
     /// The site's files with content-hashed names, cached for a year.
     pub hashed_assets: HashedAssets,
+    /// Leptos's settings for the panel's page: its bundle is a site of its
+    /// own (see [`crate::assets::panel_options`]).
+    pub panel_leptos: LeptosOptions,
     /// Per-user limits on the calls that cost Miro calls.
     pub rate_limits: RateLimits,
 }
@@ -113,9 +116,12 @@ impl AppState {
             Arc::new(template),
             config.sync.clone(),
         );
-        let hashed_assets = HashedAssets::load(&config.leptos);
+        let panel_leptos = crate::assets::panel_options(&config.leptos);
+        let hashed_assets =
+            HashedAssets::load(&config.leptos).with(&HashedAssets::load(&panel_leptos));
         Ok(Self {
             hashed_assets,
+            panel_leptos,
             rate_limits: RateLimits::new(config.rate_limits),
             config: Arc::new(config),
             #[cfg(feature = "sandbox")]

@@ -26,7 +26,7 @@ impl OpenedCard {
     pub fn current() -> Option<Self> {
         #[cfg(feature = "hydrate")]
         {
-            Self::from_page()
+            crate::page_data::from_page(ELEMENT_ID)
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -34,21 +34,10 @@ impl OpenedCard {
         }
     }
 
-    /// The JSON to put inside a `<script>` element. JSON has `<` only
-    /// inside strings, where `\u003c` means the same, so no `</script>` or
-    /// `<!--` in a card's text can end the element early.
+    /// The JSON to put inside the page's `<script>` element
+    /// (`page_data::to_script_text`).
     pub fn to_script_text(&self) -> String {
-        serde_json::to_string(self)
-            .unwrap_or_else(|_| "null".to_owned())
-            .replace('<', "\\u003c")
-    }
-
-    #[cfg(feature = "hydrate")]
-    fn from_page() -> Option<Self> {
-        let text = leptos::prelude::document()
-            .get_element_by_id(ELEMENT_ID)?
-            .text_content()?;
-        serde_json::from_str(&text).ok()
+        crate::page_data::to_script_text(self)
     }
 }
 

@@ -35,7 +35,7 @@ mod tokens;
 use std::sync::Arc;
 
 pub use self::http::RetryPolicy;
-pub use api::{BulkFailure, ItemFilter, ItemPages, TagOnItem};
+pub use api::{BulkFailure, ItemFilter, ItemPages, TagOnItem, BULK_CHUNK, BULK_ITEM_CREDITS};
 pub use error::{ErrorDetail, FieldError, MiroError};
 pub use model::*;
 pub use oauth::{AuthorizeRequest, NamedRef, OAuthClient, TokenGrant, TokenInfo};

@@ -36,7 +36,14 @@ pub struct LoggedRequest {
     /// The index in the plan's `script` of the entry that answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script_entry: Option<usize>,
+    /// The rate-limit credits the request was charged (0 when it never
+    /// reached the charge: a fault, a refused token, a spent budget).
+    pub credits: u32,
 }
+
+/// What the rate-limit layer charged, carried on the response to the log.
+#[derive(Clone, Copy, Debug)]
+struct Charged(u32);
 
 /// Latency, injected faults, and the request log.
 pub async fn faults_and_log(
@@ -63,6 +70,7 @@ pub async fn faults_and_log(
             status: CLIENT_CLOSED_REQUEST,
             fault: Some("client_closed"),
             script_entry: decision.script_entry,
+            credits: 0,
         }),
     };
     if !decision.latency.is_zero() {
@@ -112,6 +120,7 @@ pub async fn faults_and_log(
     if let Some(logged) = entry.entry.as_mut() {
         logged.status = response.status().as_u16();
         logged.fault = label;
+        logged.credits = response.extensions().get::<Charged>().map_or(0, |c| c.0);
     }
     drop(entry);
     response
@@ -214,5 +223,6 @@ pub async fn authenticate(
     request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;
     budget.write(response.headers_mut());
+    response.extensions_mut().insert(Charged(cost));
     response
 }

@@ -1,6 +1,6 @@
 //! Who may use a card from the app's pages: the card must show a record
 //! of ours in the user's team, and the user's Miro connection must reach
-//! its board. The ticket endpoint and saves both ask here. A confirmed
+//! its board. The ticket endpoints, saves and the panel ask here. A confirmed
 //! board access is remembered, and each caller says how old a confirmation
 //! it accepts.
 
@@ -90,19 +90,31 @@ pub async fn card_access(
     max_age: Duration,
 ) -> Result<(CardLink, String), Denied> {
     let linked = linked_record(state, user, card).await?;
-    let key = (user.user_id.clone(), card.board_id.clone());
+    board_access(state, user, &card.board_id, max_age).await?;
+    Ok(linked)
+}
+
+/// Whether the user's connection reaches the board: asked of Miro unless
+/// it confirmed so less than `max_age` ago.
+pub async fn board_access(
+    state: &AppState,
+    user: &TokenKey,
+    board_id: &str,
+    max_age: Duration,
+) -> Result<(), Denied> {
+    let key = (user.user_id.clone(), board_id.to_owned());
     if state.board_access.confirmed_within(&key, max_age) {
-        return Ok(linked);
+        return Ok(());
     }
     let access = match state.sync.tokens().access(user).await {
         Ok(access) => access,
         Err(error) if needs_reconnect(&error) => return Err(Denied::ReconnectNeeded),
         Err(error) => return Err(unavailable(&error)),
     };
-    match state.oauth.client.board(&access, &card.board_id).await {
+    match state.oauth.client.board(&access, board_id).await {
         Ok(_) => {
             state.board_access.confirm(key);
-            Ok(linked)
+            Ok(())
         }
         Err(MiroError::NotFound(_) | MiroError::Forbidden(_)) => Err(Denied::NoBoardAccess),
         Err(MiroError::Unauthorized(_)) => Err(Denied::TokenRefused),

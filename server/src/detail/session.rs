@@ -2,20 +2,16 @@
 //! (never in a URL) and sends it with each save. It names the user, the
 //! card and an expiry, so the server needs no storage to check it.
 //!
-//! A session is an HS256 JWT made and checked by the `jsonwebtoken` crate,
-//! keyed by `SecretKey::derive("detail-view-session")`: the claims are the
-//! [`ViewSession`] fields, with the expiry in the registered `exp` claim.
-//! Only HS256 is accepted, so a token naming `none`, `HS512` or anything else
-//! is refused however it is signed. Two rules stay here: the expiry is
-//! checked against the `now` the caller passes, with no leeway (jsonwebtoken
-//! would read the system clock and allow 60 s), and the session must be for
-//! the card being saved.
+//! A session is signed claims (`signed.rs`) for the purpose
+//! `detail-view-session`: the [`ViewSession`] fields, with the expiry in
+//! the registered `exp` claim. One rule is added here: the session must be
+//! for the card being saved.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     miro::TokenKey,
+    signed::{self, Expiring},
     store::{CardKey, SecretKey},
 };
 
@@ -35,6 +31,12 @@ pub struct ViewSession {
     /// Unix seconds; the JWT's `exp` claim.
     #[serde(rename = "exp")]
     pub expires_at: i64,
+}
+
+impl Expiring for ViewSession {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
 }
 
 impl ViewSession {
@@ -58,32 +60,20 @@ impl ViewSession {
 
 /// An HS256 JWT whose claims are `session`'s fields.
 pub fn sign(session: &ViewSession, key: &SecretKey) -> String {
-    let key = EncodingKey::from_secret(&key.derive(KEY_PURPOSE));
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), session, &key)
-        .expect("an HMAC key signs any serializable session")
+    signed::sign(session, key, KEY_PURPOSE)
 }
 
-/// The session `token` carries, if it is an HS256 JWT signed with our key,
-/// it has not expired at `now` and it is for `card`.
+/// The session `token` carries, if it is ours, it has not expired at `now`
+/// and it is for `card`.
 pub fn verify(token: &str, key: &SecretKey, card: &CardKey, now: i64) -> Option<ViewSession> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    // `exp` is a required field of `ViewSession` and checked below, at `now`.
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    validation.leeway = 0;
-    let key = DecodingKey::from_secret(&key.derive(KEY_PURPOSE));
-    let session = jsonwebtoken::decode::<ViewSession>(token, &key, &validation)
-        .ok()?
-        .claims;
-    (session.expires_at >= now
-        && session.board_id == card.board_id
-        && session.item_id == card.item_id)
-        .then_some(session)
+    signed::verify::<ViewSession>(token, key, KEY_PURPOSE, now)
+        .filter(|s| s.board_id == card.board_id && s.item_id == card.item_id)
 }
 
 #[cfg(test)]
 mod tests {
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
     use super::*;
 

@@ -9,7 +9,10 @@
 mod seal;
 mod sqlite;
 
-use app::cards::{CardStatus, RecordFields, RecordSnapshot};
+use app::{
+    cards::{CardStatus, RecordFields, RecordSnapshot},
+    panel::RecordQuery,
+};
 use async_trait::async_trait;
 
 pub use seal::{SealError, SecretKey};
@@ -25,6 +28,8 @@ pub mod origin {
     pub const RECONCILE: &str = "reconcile";
     /// The outbox worker.
     pub const WORKER: &str = "worker";
+    /// The app's panel on a board.
+    pub const PANEL: &str = "panel";
 }
 
 /// One card on one board.
@@ -66,6 +71,31 @@ pub struct CardLink {
     pub status: CardStatus,
     /// Hash of the preview last written to Miro.
     pub last_hash: Option<String>,
+}
+
+/// A page of records found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordMatches {
+    pub records: Vec<RecordRow>,
+    /// How many match in all.
+    pub total: u64,
+    /// The cursor of the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
+/// A card on a board and its pending writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardState {
+    pub card: CardKey,
+    pub record_id: Option<String>,
+    /// The record's title ("" without a record).
+    pub title: String,
+    pub status: CardStatus,
+    /// Writes queued for the card.
+    pub pending: u64,
+    /// Failed attempts of the oldest of them.
+    pub attempts: i64,
+    pub last_error: Option<String>,
 }
 
 /// A pending card write.
@@ -244,6 +274,21 @@ pub trait Store: Send + Sync + 'static {
         connector: &str,
         external_id: &str,
     ) -> StoreResult<Option<RecordRow>>;
+    /// One page of the records matching `query` (not source-deleted),
+    /// newest change first, after the cursor `after` (a page's `next`).
+    async fn find_records(
+        &self,
+        query: &RecordQuery,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<RecordMatches>;
+    /// The labels and the assignees records have, sorted.
+    async fn record_facets(&self) -> StoreResult<(Vec<String>, Vec<String>)>;
+    /// For each record, the boards showing one of its cards.
+    async fn boards_of_records(
+        &self,
+        record_ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, Vec<String>>>;
     /// The fields a record had at `version`, if kept.
     async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>>;
     /// Records whose title contains `query` (case-insensitive), newest first.
@@ -266,6 +311,18 @@ pub trait Store: Send + Sync + 'static {
     /// write so the card shows the record.
     async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()>;
     async fn unlink_card(&self, card: &CardKey, how: Unlink, origin: &str) -> StoreResult<()>;
+    /// Links cards the app just created, each showing its record's
+    /// current rendering with the given hash: no write is queued.
+    async fn link_written_cards(&self, links: &[(NewLink<'_>, String)]) -> StoreResult<()>;
+    /// Creates a record and links the card just created for it (showing
+    /// the rendering with `written_hash`), in one transaction.
+    async fn create_linked_record(
+        &self,
+        new: NewRecord<'_>,
+        card: &CardKey,
+        owner: &TokenKey,
+        written_hash: &str,
+    ) -> StoreResult<RecordRow>;
     async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>>;
     async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>>;
     async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>>;
@@ -302,6 +359,12 @@ pub trait Store: Send + Sync + 'static {
         error: &str,
     ) -> StoreResult<()>;
     async fn pending_count(&self) -> StoreResult<u64>;
+    /// Every card on a board and how it stands with its record.
+    async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>>;
+    /// Makes the board's failed writes due now; how many.
+    async fn retry_board_now(&self, board_id: &str) -> StoreResult<u64>;
+    /// Queues a rewrite of every linked card on the board; how many.
+    async fn rewrite_board(&self, board_id: &str, origin: &str) -> StoreResult<u64>;
 
     // --- tickets -----------------------------------------------------
     /// Keeps a ticket (by its hash) until `expires_at`.

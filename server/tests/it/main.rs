@@ -15,6 +15,7 @@ mod miro_client;
 mod miro_client_resilience;
 mod miro_oauth;
 mod openapi_validator;
+mod panel;
 mod properties;
 mod router;
 mod sandbox_contract;

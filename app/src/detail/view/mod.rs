@@ -47,7 +47,7 @@ pub fn CardPage() -> impl IntoView {
 /// Sets `data-hydrated="true"` on `<body>` once the browser has hydrated the
 /// page. Effects never run on the server, so the attribute is absent from
 /// the server's HTML: scripts and tests wait for it before touching the page.
-fn mark_hydrated() {
+pub(crate) fn mark_hydrated() {
     Effect::new(|_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");

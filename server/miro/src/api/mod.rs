@@ -7,12 +7,14 @@ mod cards;
 mod items;
 mod tags;
 
-pub use bulk::BulkFailure;
+pub use bulk::{BulkFailure, CHUNK as BULK_CHUNK};
 pub use items::{ItemFilter, ItemPages};
 pub use tags::TagOnItem;
 
 pub(crate) const LEVEL_1: u64 = 50;
 pub(crate) const LEVEL_2: u64 = 100;
+/// What one item of a bulk create costs (Miro charges Level 2 per item).
+pub const BULK_ITEM_CREDITS: u64 = LEVEL_2;
 pub(crate) const LEVEL_3: u64 = 500;
 
 use reqwest::Method;

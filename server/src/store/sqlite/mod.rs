@@ -7,9 +7,11 @@
 //! FULL` makes a commit durable before it returns, so an acknowledged save
 //! survives a crash or a power cut.
 
+mod board;
 mod links;
 mod outbox;
 mod records;
+mod search;
 mod tokens;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -25,8 +27,8 @@ use sqlx::{
 use tokio::sync::Mutex;
 
 use super::{
-    CardKey, CardLink, LogEntry, NewLink, NewRecord, OutboxEntry, RecordRow, RecordSave, Saved,
-    SecretKey, Store, StoreError, StoreResult, TicketGrant, Unlink,
+    CardKey, CardLink, CardState, LogEntry, NewLink, NewRecord, OutboxEntry, RecordMatches,
+    RecordRow, RecordSave, Saved, SecretKey, Store, StoreError, StoreResult, TicketGrant, Unlink,
 };
 use crate::miro::{StoredTokens, TokenKey};
 
@@ -173,6 +175,26 @@ impl Store for SqliteStore {
         records::by_external(&self.pool, connector, external_id).await
     }
 
+    async fn find_records(
+        &self,
+        query: &app::panel::RecordQuery,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<RecordMatches> {
+        search::find(&self.pool, query, after, limit).await
+    }
+
+    async fn record_facets(&self) -> StoreResult<(Vec<String>, Vec<String>)> {
+        search::facets(&self.pool).await
+    }
+
+    async fn boards_of_records(
+        &self,
+        record_ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
+        search::boards_of(&self.pool, record_ids).await
+    }
+
     async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>> {
         records::version(&self.pool, id, version).await
     }
@@ -204,6 +226,22 @@ impl Store for SqliteStore {
     async fn unlink_card(&self, card: &CardKey, how: Unlink, origin: &str) -> StoreResult<()> {
         let _write = self.write.lock().await;
         links::unlink(&self.pool, card, how, origin).await
+    }
+
+    async fn link_written_cards(&self, links: &[(NewLink<'_>, String)]) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        board::link_written(&self.pool, links).await
+    }
+
+    async fn create_linked_record(
+        &self,
+        new: NewRecord<'_>,
+        card: &CardKey,
+        owner: &TokenKey,
+        written_hash: &str,
+    ) -> StoreResult<RecordRow> {
+        let _write = self.write.lock().await;
+        board::create_linked(&self.pool, new, card, owner, written_hash).await
     }
 
     async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
@@ -271,6 +309,20 @@ impl Store for SqliteStore {
 
     async fn pending_count(&self) -> StoreResult<u64> {
         outbox::count(&self.pool).await
+    }
+
+    async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>> {
+        board::states(&self.pool, board_id).await
+    }
+
+    async fn retry_board_now(&self, board_id: &str) -> StoreResult<u64> {
+        let _write = self.write.lock().await;
+        board::retry_now(&self.pool, board_id).await
+    }
+
+    async fn rewrite_board(&self, board_id: &str, origin: &str) -> StoreResult<u64> {
+        let _write = self.write.lock().await;
+        board::rewrite_all(&self.pool, board_id, origin).await
     }
 
     async fn create_ticket(

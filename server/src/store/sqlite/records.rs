@@ -12,10 +12,17 @@ use crate::store::{
 };
 
 pub async fn create(pool: &SqlitePool, new: NewRecord<'_>) -> StoreResult<RecordRow> {
+    let mut tx = pool.begin().await?;
+    let row = create_on(&mut tx, new).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Creates a record inside the caller's transaction.
+pub async fn create_on(tx: &mut SqliteConnection, new: NewRecord<'_>) -> StoreResult<RecordRow> {
     let id = new_id("rec");
     let external_id = new.external_id.unwrap_or(&id).to_owned();
     let at = now();
-    let mut tx = pool.begin().await?;
     let inserted = sqlx::query(
         "insert into records (id, connector, external_id, version, fields, created_at, updated_at)
          values ($1, $2, $3, 1, $4, $5, $5)
@@ -34,17 +41,13 @@ pub async fn create(pool: &SqlitePool, new: NewRecord<'_>) -> StoreResult<Record
             external_id,
         });
     }
-    insert_version(&mut tx, &id, 1, new.fields, new.origin, new.actor).await?;
+    insert_version(tx, &id, 1, new.fields, new.origin, new.actor).await?;
     insert_log(
-        &mut tx,
+        tx,
         &LogEntry::record(&id, new.origin, new.actor, "create", "version 1"),
     )
     .await?;
-    let row = get_on(&mut tx, &id)
-        .await?
-        .ok_or(StoreError::NoRecord(id))?;
-    tx.commit().await?;
-    Ok(row)
+    get_on(tx, &id).await?.ok_or(StoreError::NoRecord(id))
 }
 
 async fn insert_version(

@@ -2,6 +2,7 @@
 
 pub mod detail;
 pub mod openapi;
+pub mod panel;
 pub mod sandbox;
 pub mod sync;
 

@@ -1,0 +1,118 @@
+//! The board's sync health: how many cards are in sync, syncing, failed
+//! (with the reason), disconnected and disabled, with "Retry failed" and
+//! "Re-sync this board". While writes are queued, it looks again every two
+//! seconds until they settle.
+
+use leptos::prelude::*;
+
+use super::{spawn, PanelState};
+use crate::panel::{board_health, resync_board, retry_failed, BoardHealth, PanelError};
+
+/// How often the view looks again while cards are syncing, in ms.
+const POLL_MS: u64 = 2_000;
+
+#[component]
+pub(super) fn Health(state: PanelState, first: BoardHealth) -> impl IntoView {
+    let health = RwSignal::new(first);
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    // Bumped to look again; a poll only goes on while this is the latest.
+    let generation = RwSignal::new(0u64);
+
+    let show = move |answer: Result<BoardHealth, PanelError>| match answer {
+        Ok(now) => {
+            health.set(now);
+            message.set(None);
+        }
+        Err(error) => message.set(Some(error.to_string())),
+    };
+    // Refreshes, then keeps refreshing while anything is queued.
+    let watch = move || {
+        let mine = generation.get_untracked() + 1;
+        generation.set(mine);
+        spawn(async move {
+            loop {
+                show(board_health(state.session.get_value()).await);
+                let settled = health.with_untracked(|h| h.syncing == 0 && h.failed.is_empty());
+                if settled || generation.get_untracked() != mine {
+                    break;
+                }
+                sleep(POLL_MS).await;
+                if generation.get_untracked() != mine {
+                    break;
+                }
+            }
+        });
+    };
+    Effect::new(move |previous: Option<()>| {
+        state.board_changed.track();
+        if previous.is_some() {
+            watch();
+        }
+    });
+
+    let act = move |retry: bool| {
+        busy.set(true);
+        spawn(async move {
+            let session = state.session.get_value();
+            let answer = if retry {
+                retry_failed(session).await
+            } else {
+                resync_board(session).await
+            };
+            show(answer);
+            busy.set(false);
+            watch();
+        });
+    };
+
+    view! {
+        <section class="panel-section" aria-labelledby="health-title" data-testid="health">
+            <h2 id="health-title">"This board's sync"</h2>
+            <dl class="panel-health">
+                <dt>"In sync"</dt><dd data-testid="health-in-sync">{move || health.with(|h| h.in_sync)}</dd>
+                <dt>"Syncing"</dt><dd data-testid="health-syncing">{move || health.with(|h| h.syncing)}</dd>
+                <dt>"Failed"</dt><dd data-testid="health-failed">{move || health.with(|h| h.failed.len())}</dd>
+                <dt>"Disconnected"</dt><dd data-testid="health-disconnected">{move || health.with(|h| h.disconnected)}</dd>
+                <dt>"Disabled"</dt><dd data-testid="health-disabled">{move || health.with(|h| h.disabled)}</dd>
+            </dl>
+            <ul class="panel-outcomes" data-testid="health-failures">
+                {move || health.with(|h| h.failed.iter().map(|card| view! {
+                    <li class="panel-outcome panel-outcome--failed" data-testid="health-failure" data-item-id=card.item_id.clone()>
+                        <span class="panel-outcome__title">{card.title.clone()}</span>
+                        <span class="panel-outcome__text">{format!("{} (after {} attempts)", card.reason, card.attempts)}</span>
+                    </li>
+                }).collect_view())}
+            </ul>
+            <div class="panel-row">
+                <button type="button" class="button button--secondary" data-testid="health-retry"
+                    disabled=move || busy.get() || health.with(|h| h.failed.is_empty()) on:click=move |_| act(true)>
+                    "Retry failed"
+                </button>
+                <button type="button" class="button button--secondary" data-testid="health-resync" disabled=move || busy.get() on:click=move |_| act(false)>
+                    "Re-sync this board"
+                </button>
+                <button type="button" class="button button--tertiary" data-testid="health-refresh" on:click=move |_| watch()>
+                    "Refresh"
+                </button>
+            </div>
+            <p class="panel-message panel-message--error" role="alert" data-testid="health-error">{move || message.get()}</p>
+        </section>
+    }
+}
+
+/// Waits `ms` milliseconds in the browser (a timer promise).
+async fn sleep(ms: u64) {
+    #[cfg(feature = "hydrate")]
+    {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = leptos::prelude::window()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ms;
+    }
+}
