@@ -1,7 +1,8 @@
-// The connect page (/miro/connect), shown in the card's modal when the user
-// has no working connection to Miro. "Connect" runs the install in a new
-// window (/oauth/install); meanwhile this page keeps asking for a ticket
-// for the card, and opens the card as soon as one is granted.
+// The connect page (/miro/connect), shown in the card's modal (or in the
+// panel) when the user has no working connection to Miro. "Connect" runs
+// the install in a new window (/oauth/install); meanwhile this page keeps
+// asking for a ticket for the card (or the panel, when it names no card),
+// and opens it as soon as one is granted.
 "use strict";
 
 (() => {
@@ -15,7 +16,8 @@
 
   async function openWhenConnected(started) {
     try {
-      location.replace(await miroCards.ticketUrl(boardId, itemId));
+      const url = itemId ? await miroCards.ticketUrl(boardId, itemId) : await miroCards.panelUrl(boardId);
+      location.replace(url);
       return;
     } catch (error) {
       if (Date.now() - started > GIVE_UP_MS) {

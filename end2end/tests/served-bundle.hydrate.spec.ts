@@ -119,3 +119,50 @@ async function downloadedBundle(page: Page): Promise<string[]> {
       .map((entry) => entry.name),
   );
 }
+
+/** A panel ticket, got as the headless page gets one when the icon is clicked. */
+async function panelPage(request: APIRequestContext, boardId: string): Promise<string> {
+  const sdk = await request.post(`/sandbox/host/boards/${encodeURIComponent(boardId)}/sdk`, {
+    data: { method: "board.getIdToken", args: [] },
+  });
+  const { result: idToken } = (await sdk.json()) as { result?: string };
+  const ticket = await request.post("/miro/panel/tickets", {
+    headers: { authorization: `Bearer ${idToken}` },
+    data: { board_id: boardId },
+  });
+  expect(ticket.status(), await ticket.text()).toBe(200);
+  const { ticket: value } = (await ticket.json()) as { ticket: string };
+  const page = await request.get(`/panel/${encodeURIComponent(boardId)}?ticket=${encodeURIComponent(value)}`);
+  expect(page.status()).toBe(200);
+  return page.text();
+}
+
+test("the detail view and the panel each download only their own bundle", async ({ baseURL, request }) => {
+  // The detail page names no file of the panel's bundle.
+  const detail = await bundlePaths(request);
+  expect(detail.filter((p) => /\.(js|wasm)$/.test(p)).length).toBe(2);
+  const itemId = await seededCard(request, ROADMAP, "Payment provider migration");
+  const detailHtml = await (await request.get(cardPath(ROADMAP, itemId, await issueTicket(request, ROADMAP, itemId)))).text();
+  expect(detailHtml).not.toContain("/panel-pkg/");
+
+  // The panel's page names its own JS and WASM, and none of the detail view's.
+  const html = await panelPage(request, ROADMAP);
+  const own = [...new Set([...html.matchAll(/\/panel-pkg\/[^"'\s>]+\.(?:js|wasm)/g)].map((m) => m[0]))];
+  expect(own.map((p) => p.split(".").pop()).sort()).toEqual(["js", "wasm"]);
+  for (const path of detail.filter((p) => /\.(js|wasm)$/.test(p))) expect(html).not.toContain(path);
+
+  let brotliTotal = 0;
+  for (const path of own) {
+    expect(path).toMatch(/^\/panel-pkg\/miro-cards\.[A-Za-z0-9_-]{6,}\.(js|wasm)$/);
+    const br = await rawGet(baseURL!, path, "gzip, deflate, br");
+    expect(br.status, path).toBe(200);
+    expect(br.headers["content-encoding"], path).toBe("br");
+    expect(br.headers["cache-control"], path).toBe("public, max-age=31536000, immutable");
+    brotliTotal += br.bytes;
+  }
+  console.log(`the panel's JS + WASM as sent with brotli: ${brotliTotal} B (${release ? "release" : "debug"} build)`);
+  if (release) expect(brotliTotal, "the panel's JS + WASM budget").toBeLessThanOrEqual(BUDGET_BROTLI_BYTES);
+  // A path that is no file of the bundle answers 404, never another file.
+  expect((await rawGet(baseURL!, "/panel-pkg/../Cargo.toml")).status).toBe(404);
+  expect((await rawGet(baseURL!, "/panel-pkg/miro-cards.nope.wasm")).status).toBe(404);
+});

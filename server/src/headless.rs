@@ -49,11 +49,11 @@ pub async fn connect_page(State(state): State<AppState>, RawQuery(query): RawQue
          <script src=\"/connect.js\" defer></script></head>\
          <body data-board-id=\"{board}\" data-item-id=\"{item}\"><main class=\"page connect\">\
          <h1>Connect Miro Cards to Miro</h1>\
-         <p>To open and edit this card, Miro Cards needs your permission to read and write the \
-         boards you can reach. You have not given it yet, or it was taken back.</p>\
+         <p>To open and edit cards, or its panel, Miro Cards needs your permission to read and \
+         write the boards you can reach. You have not given it yet, or it was taken back.</p>\
          <p><button type=\"button\" id=\"connect\" data-testid=\"connect\">Connect</button></p>\
          <p id=\"connect-status\" role=\"status\" aria-live=\"polite\" data-testid=\"connect-status\">\
-         Connecting opens Miro in a new window; this card opens here once you have allowed it.</p>\
+         Connecting opens Miro in a new window; this opens here once you have allowed it.</p>\
          </main></body></html>",
         sdk = escape(&state.config.sdk_url),
         board = escape(&param("board_id")),

@@ -141,7 +141,11 @@ async fn bad_save_bodies_get_clear_refusals_and_write_nothing() {
 #[tokio::test]
 async fn bad_bodies_to_the_headless_pages_calls_are_refused_by_kind() {
     let server = TestServer::start().await;
-    for path in ["/miro/tickets", "/miro/cards/connect"] {
+    for path in [
+        "/miro/tickets",
+        "/miro/cards/connect",
+        "/miro/panel/tickets",
+    ] {
         for (body, content_type, expected) in [
             (b"{".to_vec(), "application/json", 400),
             (br#"{"board_id": 7}"#.to_vec(), "application/json", 422),
@@ -349,4 +353,52 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
         .unwrap();
     assert_eq!(status, 200);
     drop(second);
+}
+
+#[tokio::test]
+async fn bad_bodies_to_the_panels_functions_are_refused_by_kind_and_deep_json_too() {
+    let server = TestServer::start().await;
+    let functions = [
+        "search_records",
+        "board_health",
+        "add_cards",
+        "create_record",
+        "convert_sticky_notes",
+        "retry_failed",
+        "resync_board",
+    ];
+    // JSON nested far deeper than any request: refused, and the process stays up.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    for function in functions {
+        let path = format!("/api/panel/{function}");
+        for (body, content_type, expected) in [
+            (b"{".to_vec(), "application/json", 400),
+            (br#"{"session": 7}"#.to_vec(), "application/json", 422),
+            (br#"{"session":"x"}"#.to_vec(), "text/plain", 415),
+            (vec![b' '; 300 * 1024], "application/json", 413),
+        ] {
+            let (status, answer) = post_raw(&server, &path, content_type, body).await;
+            assert_eq!(status, expected, "{path}: {answer}");
+            assert!(answer["error"].is_string(), "{path}: {answer}");
+        }
+        let (status, _) = post_raw(
+            &server,
+            &path,
+            "application/json",
+            deep.clone().into_bytes(),
+        )
+        .await;
+        assert!((400..500).contains(&status), "{path}: {status}");
+    }
+    // A panel page with a made-up ticket, or none: refused, rendered.
+    for query in ["", "?ticket=", "?ticket=%00%ff", "?ticket=aaaa&ticket=bbbb"] {
+        let response = server
+            .client
+            .get(format!("{}/panel/uXjVSandbox1%3D{query}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{query}");
+    }
+    healthy(&server).await;
 }
