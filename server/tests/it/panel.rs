@@ -260,18 +260,9 @@ async fn forty_five_records_land_in_the_viewport_in_three_bulk_calls_as_the_dry_
 
 /// The credits the sandbox charged for bulk creates, by its request log.
 async fn bulk_credits(server: &TestServer) -> u64 {
-    let log: Value = server
-        .client
-        .get(format!("{}/sandbox/admin/requests", server.base))
-        .send()
+    server
+        .request_entries()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    log["requests"]
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|r| r["method"] == "POST" && r["path"].as_str().unwrap().ends_with("/items/bulk"))
         .map(|r| r["credits"].as_u64().unwrap())

@@ -355,20 +355,6 @@ async fn a_plan_with_impossible_shares_is_refused() {
     assert_eq!(response.status(), 400);
 }
 
-/// The request log as JSON entries.
-async fn log_entries(server: &TestServer) -> Vec<Value> {
-    let log: Value = server
-        .client
-        .get(format!("{}/sandbox/admin/requests", server.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    log["requests"].as_array().unwrap().clone()
-}
-
 async fn create_app_card(server: &TestServer, token: &str, board: &str) -> Response {
     server
         .rest(Method::POST, &format!("{board}/app_cards"), token)
@@ -424,7 +410,7 @@ async fn a_scripted_fault_answers_the_nth_matching_request_once_without_applying
     assert_eq!(app_card_count(&server, &token).await, before + 2);
 
     // The log records it like any injected fault, and says which entry.
-    let log = log_entries(&server).await;
+    let log = server.request_entries().await;
     let injected: Vec<&Value> = log.iter().filter(|r| !r["fault"].is_null()).collect();
     assert_eq!(injected.len(), 1, "{log:?}");
     assert_eq!(

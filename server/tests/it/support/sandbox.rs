@@ -259,8 +259,9 @@ impl TestServer {
         }
     }
 
-    /// The REST requests the sandbox served, as `(method, path, status)`.
-    pub async fn request_log(&self) -> Vec<(String, String, u16)> {
+    /// The REST requests the sandbox served, as its log's JSON entries
+    /// (method, path, status, fault, credits).
+    pub async fn request_entries(&self) -> Vec<Value> {
         let log: Value = self
             .client
             .get(format!("{}/sandbox/admin/requests", self.base))
@@ -270,9 +271,13 @@ impl TestServer {
             .json()
             .await
             .unwrap();
-        log["requests"]
-            .as_array()
-            .unwrap()
+        log["requests"].as_array().unwrap().clone()
+    }
+
+    /// The REST requests the sandbox served, as `(method, path, status)`.
+    pub async fn request_log(&self) -> Vec<(String, String, u16)> {
+        self.request_entries()
+            .await
             .iter()
             .map(|r| {
                 (
