@@ -151,7 +151,7 @@ test("the toolbar opens the panel, and 45 records land in the viewport as the dr
       expect(y - 100 >= viewport.y && y + 100 <= viewport.y + viewport.height, `${title} y ${y}`).toBe(true);
     }
     // And the board page draws them.
-    await expect(page.locator(".item", { hasText: titles[0] })).toHaveCount(1);
+    await expect(page.getByText(titles[0], { exact: true })).toHaveCount(1);
   } finally {
     await miro.removeCards(SPRINT, titles);
   }

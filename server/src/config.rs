@@ -139,7 +139,7 @@ pub struct Settings {
     /// The Web SDK script the app's pages load [default: Miro's, or the sandbox's]
     #[arg(long, global = true, env = "MIRO_SDK_URL", value_name = "URL")]
     pub sdk_url: Option<String>,
-    /// The store, `sqlite://path` (created on first start) [default: sqlite://data/app.db]
+    /// The store, `sqlite://path` (created on first start) or `postgres://user:password@host/database` [default: sqlite://data/app.db]
     #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
     /// Seals stored tokens and signs sessions: 32 random bytes in base64 (required with Miro credentials)
@@ -160,6 +160,9 @@ pub struct Settings {
     /// REST credits one reconciliation pass may spend per board [default: 2000]
     #[arg(long, global = true, env = "RECONCILE_CREDITS", value_name = "CREDITS", value_parser = whole_number)]
     pub reconcile_credits: Option<Blankable<u64>>,
+    /// How long one process may hold a card's write lease; a process that dies holding it delays that card this long [default: 60]
+    #[arg(long, global = true, env = "WRITE_LEASE_SECONDS", value_name = "SECONDS", value_parser = whole_number)]
+    pub write_lease_seconds: Option<Blankable<u64>>,
     /// A sandbox running as its own process (`server sandbox`): the app uses it instead of the built-in one; the command line signs in to it [default for the command line: http://127.0.0.1:3000]
     #[arg(long, global = true, env = "MIRO_SANDBOX_URL", value_name = "URL")]
     pub sandbox_url: Option<String>,
@@ -329,6 +332,9 @@ impl Config {
         }
         if let Some(credits) = Blankable::of(settings.reconcile_credits) {
             sync.reconcile_credits = credits;
+        }
+        if let Some(seconds) = Blankable::of(settings.write_lease_seconds) {
+            sync.write_lease = std::time::Duration::from_secs(seconds.max(1));
         }
         let rate_limits = match given(&settings.rate_limits).as_deref() {
             None | Some("on") => true,

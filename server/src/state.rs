@@ -14,7 +14,7 @@ use crate::{
     detail::access::BoardAccess,
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
     rate_limit::RateLimits,
-    store::{SecretKey, SqliteStore, Store},
+    store::{PgStore, SecretKey, SqliteStore, Store},
     sync::SyncEngine,
     ServerError,
 };
@@ -160,20 +160,43 @@ async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, SecretKey), Serv
 }
 
 /// Opens (and migrates) the store at `url`, with the key that seals its
-/// tokens: `secret_key`, or the one generated beside the database.
+/// tokens: `secret_key`, or (SQLite only) the one generated beside the
+/// database.
 pub async fn open_store_at(
     url: &str,
     secret_key: Option<&Secret>,
 ) -> Result<(Arc<dyn Store>, SecretKey), ServerError> {
+    let given_key = secret_key
+        .map(|text| {
+            SecretKey::from_base64(text.expose()).map_err(|e| ServerError::Config(e.to_string()))
+        })
+        .transpose()?;
+    if is_postgres(url) {
+        // A network database has no folder of ours to keep a generated key
+        // in, and every instance on it must seal with the same key.
+        let key = given_key.ok_or_else(|| {
+            ServerError::Config(
+                "with DATABASE_URL naming a PostgreSQL database, also set APP_SECRET_KEY \
+                 (32 random bytes in base64, e.g. `openssl rand -base64 32`): it seals the \
+                 stored Miro tokens and signs sessions, and every instance on the database \
+                 must use the same one"
+                    .to_owned(),
+            )
+        })?;
+        let store = PgStore::open(url, key.clone())
+            .await
+            .map_err(|e| ServerError::Store(e.to_string()))?;
+        return Ok((Arc::new(store), key));
+    }
     let Some(path) = sqlite_path(url) else {
         return Err(ServerError::Config(format!(
-            "DATABASE_URL '{url}' is not supported: use sqlite://path/to/app.db"
+            "DATABASE_URL '{}' is not supported: use sqlite://path/to/app.db or \
+             postgres://user:password@host/database",
+            redact_password(url)
         )));
     };
-    let key = match secret_key {
-        Some(text) => {
-            SecretKey::from_base64(text.expose()).map_err(|e| ServerError::Config(e.to_string()))?
-        }
+    let key = match given_key {
+        Some(key) => key,
         None => {
             let folder = std::path::Path::new(path)
                 .parent()
@@ -186,6 +209,23 @@ pub async fn open_store_at(
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
     Ok((Arc::new(store), key))
+}
+
+/// Whether `url` names a PostgreSQL database (both schemes libpq takes).
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// `url` with any password replaced, for messages: a URL that is not
+/// supported may still carry one.
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.into()
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// The file of a `sqlite:` URL, without its query.

@@ -5,10 +5,11 @@
 //! token at once would leave the loser holding a dead refresh token and
 //! log the user out. Refreshes of one key therefore run one at a time: the
 //! second caller waits for the first, then finds the fresh token in the
-//! store and uses it. This holds within one process only: two processes on
-//! one database (a server and `server sync`) can still refresh the same
-//! token at once; a lock in the store is what would prevent that. A
-//! refresh token Miro rejects
+//! store and uses it. Within a process a mutex serialises them; across
+//! processes on one database (a server and `server sync`, or several
+//! instances) the store's refresh lease does ([`TokenStore::claim_refresh`]):
+//! the refresh runs under it, and a process that finds it held waits for
+//! the fresh token to appear in the store. A refresh token Miro rejects
 //! means the user must connect the app again: the tokens are forgotten and
 //! [`TokenError::ReconnectNeeded`] is returned.
 
@@ -71,7 +72,33 @@ pub trait TokenStore: Send + Sync {
         tokens: &StoredTokens,
     ) -> impl Future<Output = Result<(), String>> + Send;
     fn forget(&self, key: &TokenKey) -> impl Future<Output = Result<(), String>> + Send;
+    /// Takes the right to refresh `key`'s tokens, across every process
+    /// that shares the store, for `lease`: false while `holder` is not the
+    /// one holding it. A store that only one process uses needs nothing
+    /// more than the manager's own mutex.
+    fn claim_refresh(
+        &self,
+        key: &TokenKey,
+        holder: &str,
+        lease: Duration,
+    ) -> impl Future<Output = Result<bool, String>> + Send {
+        let _ = (key, holder, lease);
+        async { Ok(true) }
+    }
+    /// Gives the right back.
+    fn release_refresh(
+        &self,
+        key: &TokenKey,
+        holder: &str,
+    ) -> impl Future<Output = Result<(), String>> + Send {
+        let _ = (key, holder);
+        async { Ok(()) }
+    }
 }
+
+/// How long a refresh may hold its lease: a refresh is one call to Miro,
+/// and a holder that died is waited for no longer than this.
+pub const REFRESH_LEASE: Duration = Duration::from_secs(30);
 
 /// Why no usable access token could be had.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +117,8 @@ pub enum TokenError {
 pub struct TokenManager<S> {
     oauth: OAuthClient,
     store: S,
+    /// Names this manager's refresh leases in the store.
+    holder: String,
     /// Refresh when the token expires within this margin.
     pub refresh_margin: Duration,
     locks: Mutex<HashMap<TokenKey, Arc<tokio::sync::Mutex<()>>>>,
@@ -100,6 +129,7 @@ impl<S: TokenStore> TokenManager<S> {
         Self {
             oauth,
             store,
+            holder: holder_id(),
             refresh_margin: Duration::from_secs(120),
             locks: Mutex::default(),
         }
@@ -140,6 +170,56 @@ impl<S: TokenStore> TokenManager<S> {
         if !tokens.expires_within(self.refresh_margin) {
             return Ok(self.to_access(key, tokens));
         }
+        // Then the lease across processes; whoever held it may have
+        // refreshed meanwhile too.
+        let Some(tokens) = self.hold_refresh_lease(key).await? else {
+            let tokens = self.load(key).await?;
+            return Ok(self.to_access(key, tokens));
+        };
+        let result = self.refresh_now(key, tokens).await;
+        if let Err(error) = self.store.release_refresh(key, &self.holder).await {
+            tracing::warn!(%error, "could not release the token refresh lease; it ends by itself");
+        }
+        result
+    }
+
+    /// Waits for the store's refresh lease and takes it. Answers the tokens
+    /// to refresh, or `None` when another process refreshed them meanwhile.
+    async fn hold_refresh_lease(&self, key: &TokenKey) -> Result<Option<StoredTokens>, TokenError> {
+        let started = std::time::Instant::now();
+        loop {
+            let claimed = self
+                .store
+                .claim_refresh(key, &self.holder, REFRESH_LEASE)
+                .await
+                .map_err(TokenError::Store)?;
+            let tokens = self.load(key).await?;
+            if !tokens.expires_within(self.refresh_margin) {
+                if claimed {
+                    let _ = self.store.release_refresh(key, &self.holder).await;
+                }
+                return Ok(None);
+            }
+            if claimed {
+                return Ok(Some(tokens));
+            }
+            // Another process is refreshing: its lease ends by
+            // REFRESH_LEASE at the latest, and then ours can be taken.
+            if started.elapsed() > REFRESH_LEASE * 2 {
+                return Err(TokenError::Store(
+                    "another process holds the token refresh lease".to_owned(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Refreshes `tokens` with Miro and stores the new ones.
+    async fn refresh_now(
+        &self,
+        key: &TokenKey,
+        tokens: StoredTokens,
+    ) -> Result<Access, TokenError> {
         let Some(refresh_token) = tokens.refresh_token.clone() else {
             return Err(TokenError::ReconnectNeeded);
         };
@@ -185,6 +265,15 @@ impl<S: TokenStore> TokenManager<S> {
             token: tokens.access_token,
         }
     }
+}
+
+/// A name for this process's manager: its process id and random bits.
+fn holder_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 6];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hex}", std::process::id())
 }
 
 /// Tokens kept in memory: for tests and single-process tools.

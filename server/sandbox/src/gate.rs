@@ -16,6 +16,7 @@ use axum::{
 };
 use http::{header::AUTHORIZATION, StatusCode};
 use serde::Serialize;
+use sha2::Digest as _;
 
 use super::{
     errors::ApiError,
@@ -39,6 +40,10 @@ pub struct LoggedRequest {
     /// The rate-limit credits the request was charged (0 when it never
     /// reached the charge: a fault, a refused token, a spent budget).
     pub credits: u32,
+    /// For a request with a body: the first 16 hex digits of its SHA-256,
+    /// so tests can tell whether the same content was sent twice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
 }
 
 /// What the rate-limit layer charged, carried on the response to the log.
@@ -53,6 +58,10 @@ pub async fn faults_and_log(
 ) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
+    let (request, body_sha256) = match body_digest(request).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
     // The PATCH operations whose spec lists 409.
     let can_conflict = request.method() == http::Method::PATCH
         && ["/app_cards/", "/cards/", "/sticky_notes/"]
@@ -71,6 +80,7 @@ pub async fn faults_and_log(
             fault: Some("client_closed"),
             script_entry: decision.script_entry,
             credits: 0,
+            body_sha256,
         }),
     };
     if !decision.latency.is_zero() {
@@ -124,6 +134,29 @@ pub async fn faults_and_log(
     }
     drop(entry);
     response
+}
+
+/// The largest body a request may have (Miro's own limit is lower).
+const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Reads a body-carrying request's body to hash it, and puts it back.
+async fn body_digest(request: Request) -> Result<(Request, Option<String>), Response> {
+    if !matches!(
+        *request.method(),
+        http::Method::POST | http::Method::PATCH | http::Method::PUT
+    ) {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+        return Err(ApiError::bad_request("Request body is too large").into_response());
+    };
+    let digest: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((Request::from_parts(parts, Body::from(bytes)), Some(digest)))
 }
 
 /// The status the log gives a request whose client hung up first (nginx's

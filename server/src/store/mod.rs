@@ -1,11 +1,16 @@
 //! The store: installations (sealed tokens), records and their versions,
 //! card links, the outbox of card writes, and the sync log.
 //!
-//! It is a trait so that backends can be swapped; SQLite
-//! ([`SqliteStore`]) is the only one so far. Every method that changes more than one table does so in
-//! one transaction: a save, its sync-log row and its outbox rows commit
+//! It is a trait with two backends: SQLite ([`SqliteStore`], one process
+//! or a few on one machine) and PostgreSQL ([`PgStore`], several
+//! instances); `server/tests/it/store_suite.rs` holds both to one contract.
+//! Every method that changes more than one table does so in one
+//! transaction: a save, its sync-log row and its outbox rows commit
 //! together or not at all, so an acknowledged edit is never half-stored.
+//! Leases (a card's write, a token's refresh) keep processes sharing a
+//! database from doing one thing twice.
 
+mod postgres;
 mod seal;
 mod sqlite;
 
@@ -15,6 +20,7 @@ use app::{
 };
 use async_trait::async_trait;
 
+pub use postgres::PgStore;
 pub use seal::{SealError, SecretKey};
 pub use sqlite::SqliteStore;
 
@@ -105,6 +111,11 @@ pub struct OutboxEntry {
     pub card: CardKey,
     pub origin: String,
     pub attempts: i64,
+    /// The board may not show what the store last wrote: a PATCH was sent
+    /// with no known outcome ([`Store::mark_in_flight`]), or the write was
+    /// queued to check a card ([`Store::enqueue_write`]). Its writer reads
+    /// the card first.
+    pub in_flight: bool,
 }
 
 /// A row of the sync log.
@@ -331,9 +342,10 @@ pub trait Store: Send + Sync + 'static {
     async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>>;
 
     // --- outbox ------------------------------------------------------
-    /// Queues a rewrite of a card, forgetting the hash of what was last
-    /// written, so the write is sent even if it repeats the last one
-    /// (reconciliation uses this for a card that drifted on the board).
+    /// Queues a checked rewrite of a card: its writer reads the card from
+    /// Miro first and writes it only if it differs from its record
+    /// (reconciliation uses this for a card that drifted on the board; a
+    /// concurrent save may have fixed it already).
     async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()>;
     /// Cards with a write due at `now`, oldest first.
     async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>>;
@@ -359,12 +371,41 @@ pub trait Store: Send + Sync + 'static {
         error: &str,
     ) -> StoreResult<()>;
     async fn pending_count(&self) -> StoreResult<u64>;
+    /// Takes the lease on writing a card until `until` (UNIX seconds), for
+    /// `holder`: false while another holder's lease runs. A lease past its
+    /// end is taken over: its holder died.
+    async fn claim_card(
+        &self,
+        card: &CardKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool>;
+    /// Gives up `holder`'s lease on a card.
+    async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()>;
+    /// Marks a card's pending writes up to `upto_id` as being sent now. Only
+    /// [`Store::finish_writes`] clears it: after a failed or unanswered
+    /// PATCH the next writer cannot know whether it landed.
+    async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()>;
     /// Every card on a board and how it stands with its record.
     async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>>;
     /// Makes the board's failed writes due now; how many.
     async fn retry_board_now(&self, board_id: &str) -> StoreResult<u64>;
-    /// Queues a rewrite of every linked card on the board; how many.
+    /// Queues a checked rewrite (see [`Store::enqueue_write`]) of every
+    /// linked card on the board; how many.
     async fn rewrite_board(&self, board_id: &str, origin: &str) -> StoreResult<u64>;
+
+    // --- token refreshes across processes -----------------------------
+    /// Takes the lease on refreshing `key`'s tokens until `until`, for
+    /// `holder`: false while another holder's lease runs.
+    async fn claim_refresh(
+        &self,
+        key: &TokenKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool>;
+    async fn release_refresh(&self, key: &TokenKey, holder: &str) -> StoreResult<()>;
 
     // --- tickets -----------------------------------------------------
     /// Keeps a ticket (by its hash) until `expires_at`.

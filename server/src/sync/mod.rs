@@ -37,7 +37,7 @@ pub use push::PushOutcome;
 use crate::{
     miro::{MiroClient, OAuthClient, StoredTokens, TokenError, TokenKey, TokenManager, TokenStore},
     store::{
-        origin, CardKey, LogEntry, NewLink, NewRecord, RecordRow, RecordSave, Saved, Store,
+        now, origin, CardKey, LogEntry, NewLink, NewRecord, RecordRow, RecordSave, Saved, Store,
         StoreError, Unlink,
     },
 };
@@ -58,6 +58,10 @@ pub struct SyncSettings {
     /// board (listing a page of items costs 100).
     pub reconcile_interval: Duration,
     pub reconcile_credits: u64,
+    /// How long a process may hold a card's write lease: longer than any
+    /// one write takes (the Miro client's deadline); a process that died
+    /// holding it is waited for this long.
+    pub write_lease: Duration,
 }
 
 impl Default for SyncSettings {
@@ -70,6 +74,7 @@ impl Default for SyncSettings {
             batch: 50,
             reconcile_interval: Duration::from_secs(600),
             reconcile_credits: 2_000,
+            write_lease: Duration::from_secs(60),
         }
     }
 }
@@ -98,6 +103,8 @@ struct Inner {
     tokens: TokenManager<StoreTokens>,
     template: Arc<CardTemplate>,
     settings: SyncSettings,
+    /// Names this engine's card leases in the store.
+    holder: String,
     /// One push per card at a time, so two pushes never send the same
     /// write twice.
     card_locks: Mutex<HashMap<CardKey, Arc<tokio::sync::Mutex<()>>>>,
@@ -119,6 +126,7 @@ impl SyncEngine {
                 miro,
                 template,
                 settings,
+                holder: crate::store::new_id("writer"),
                 card_locks: Mutex::default(),
                 wake: tokio::sync::Notify::new(),
             }),
@@ -292,6 +300,26 @@ impl TokenStore for StoreTokens {
 
     async fn forget(&self, key: &TokenKey) -> Result<(), String> {
         self.0.forget_tokens(key).await.map_err(|e| e.to_string())
+    }
+
+    async fn claim_refresh(
+        &self,
+        key: &TokenKey,
+        holder: &str,
+        lease: Duration,
+    ) -> Result<bool, String> {
+        let now = now();
+        self.0
+            .claim_refresh(key, holder, now, now + lease.as_secs() as i64)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn release_refresh(&self, key: &TokenKey, holder: &str) -> Result<(), String> {
+        self.0
+            .release_refresh(key, holder)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 

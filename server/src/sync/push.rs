@@ -55,6 +55,32 @@ impl SyncEngine {
             },
             None => lock.lock().await,
         };
+        // Across processes: one writer per card at a time.
+        let store = &self.inner.store;
+        let at = now();
+        let lease = self.inner.settings.write_lease.as_secs() as i64;
+        if !store
+            .claim_card(card, &self.inner.holder, at, at + lease)
+            .await?
+        {
+            return Ok(PushOutcome::Deferred {
+                retry_at: at,
+                reason: "another process is writing this card".to_owned(),
+            });
+        }
+        let outcome = self.push_claimed(card, deadline).await;
+        if let Err(error) = store.release_card(card, &self.inner.holder).await {
+            tracing::warn!(%error, board = %card.board_id, item = %card.item_id, "could not release a card's lease; it ends by itself");
+        }
+        outcome
+    }
+
+    /// [`SyncEngine::push`] once this process holds the card's lease.
+    async fn push_claimed(
+        &self,
+        card: &CardKey,
+        deadline: Option<Instant>,
+    ) -> Result<PushOutcome, SyncError> {
         let store = &self.inner.store;
         let pending = store.pending_writes(card).await?;
         let Some(last) = pending.last() else {
@@ -73,8 +99,10 @@ impl SyncEngine {
                 .await?;
             return Ok(PushOutcome::Unchanged);
         };
-        if link.last_hash.as_deref() == Some(hash.as_str()) {
-            // Our own previous write (or a repeat of it): not worth a call.
+        // Unless the board may differ from what was last written, a write
+        // of the same content is not worth a call.
+        let check_first = pending.iter().any(|e| e.in_flight);
+        if !check_first && link.last_hash.as_deref() == Some(hash.as_str()) {
             store
                 .finish_writes(card, upto, None, &log(card, "skip", "unchanged"))
                 .await?;
@@ -92,6 +120,42 @@ impl SyncEngine {
                 return self.defer(card, upto, delay, &error.to_string()).await;
             }
         };
+        // A PATCH that may have landed (it failed, went unanswered, or its
+        // writer died), or a card that may have drifted: if the card shows
+        // this content already, there is nothing to send.
+        if check_first {
+            match self
+                .inner
+                .miro
+                .app_card(&access, &card.board_id, &card.item_id)
+                .await
+            {
+                Ok(on_board) if self.already_shows(&on_board, &link).await? => {
+                    store
+                        .finish_writes(
+                            card,
+                            upto,
+                            Some(&hash),
+                            &log(card, "skip", "the board shows it"),
+                        )
+                        .await?;
+                    return Ok(PushOutcome::Unchanged);
+                }
+                Ok(_) => {}
+                Err(MiroError::NotFound(_)) => {
+                    store
+                        .unlink_card(card, Unlink::Gone, origin::WORKER)
+                        .await?;
+                    return Ok(PushOutcome::CardGone);
+                }
+                Err(error) => {
+                    return self
+                        .defer(card, upto, self.backoff(attempts), &error.to_string())
+                        .await;
+                }
+            }
+        }
+        store.mark_in_flight(card, upto).await?;
         let call = self
             .inner
             .miro
@@ -150,6 +214,21 @@ impl SyncEngine {
                     .await
             }
         }
+    }
+
+    /// Whether the card on the board shows what `link` says it should.
+    async fn already_shows(
+        &self,
+        on_board: &crate::miro::AppCard,
+        link: &CardLink,
+    ) -> Result<bool, StoreError> {
+        if link.record_id.is_none() {
+            return Ok(on_board.data.status == Some(crate::miro::AppCardStatus::Disconnected));
+        }
+        Ok(self
+            .preview(link)
+            .await?
+            .is_some_and(|preview| !card::drifted(on_board, &preview)))
     }
 
     /// The write that makes the card show its link's state, and its hash.

@@ -13,8 +13,6 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
-    net::TcpListener,
-    process::{Child, Command, Stdio},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -22,113 +20,21 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::detail::{CardViewData, OpenedCard, SaveOutcome, ViewError};
-use reqwest::Client;
-use serde_json::{json, Value};
+use app::detail::{SaveOutcome, ViewError};
+use serde_json::json;
 use server::store::{CardKey, SecretKey, SqliteStore, Store};
+
+use crate::support::fleet::Fleet;
 
 /// 30 % of REST requests: 8 % 429, 5 % 500, 5 % 503, 4 % dropped before
 /// and 4 % after the write took effect, and 4 % answered 1.5 s late.
 const FAULTS: &str = "429=0.08,500=0.05,503=0.05,drop=0.04,drop_after=0.04,slow=0.04,slow_ms=1500";
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A child process, killed when dropped (also when the test fails).
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The two processes and where they are.
-struct Soak {
-    folder: tempfile::TempDir,
-    _sandbox: Process,
-    sandbox_url: String,
-    app_port: u16,
-    app_url: String,
-    http: Client,
-}
-
-impl Soak {
-    fn database_url(&self) -> String {
-        format!("sqlite://{}", self.folder.path().join("app.db").display())
-    }
-
-    fn log(&self, name: &str) -> std::fs::File {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.folder.path().join(name))
-            .unwrap()
-    }
-
-    fn start_app(&self) -> Process {
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .current_dir(self.folder.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("MIRO_SANDBOX_URL", &self.sandbox_url)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", self.app_port))
-            .env("LEPTOS_OUTPUT_NAME", "miro-cards")
-            .env("DATABASE_URL", self.database_url())
-            // Durability is under test here, not the per-user limits.
-            .env("RATE_LIMITS", "off")
-            .env("RUST_LOG", "warn")
-            .stdout(self.log("app.log"))
-            .stderr(self.log("app.log"))
-            .spawn()
-            .unwrap();
-        Process(child)
-    }
-
-    async fn wait_until_up(&self, url: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.http.get(url).send().await.is_err() {
-            assert!(Instant::now() < deadline, "{url} did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// A Web SDK call as a page on `board` makes it.
-    async fn sdk(&self, board: &str, method: &str, args: Value) -> Value {
-        let url = format!(
-            "{}/sandbox/host/boards/{}/sdk",
-            self.sandbox_url,
-            encode(board)
-        );
-        let answer: Value = self
-            .http
-            .post(url)
-            .json(&json!({"method": method, "args": args}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["result"].clone()
-    }
 }
 
 /// What one simulated user did.
@@ -139,51 +45,13 @@ struct Tally {
     retried: usize,
 }
 
-/// Opens `card` the way Miro's modal does: an ID token buys a ticket, the
-/// ticket opens the page, whose head holds the view's data.
-async fn open_view(soak: &Soak, card: &CardKey) -> Option<CardViewData> {
-    let token = soak
-        .sdk(&card.board_id, "board.getIdToken", json!([]))
-        .await;
-    let ticket: Value = soak
-        .http
-        .post(format!("{}/miro/tickets", soak.app_url))
-        .bearer_auth(token.as_str()?)
-        .json(&json!({"board_id": card.board_id, "item_id": card.item_id}))
-        .send()
-        .await
-        .ok()?
-        .json()
-        .await
-        .ok()?;
-    let page = soak
-        .http
-        .get(format!(
-            "{}/cards/{}/{}?ticket={}",
-            soak.app_url,
-            encode(&card.board_id),
-            card.item_id,
-            ticket["ticket"].as_str()?
-        ))
-        .send()
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    let start = page.find("id=\"card-view-data\">")? + "id=\"card-view-data\">".len();
-    let end = start + page[start..].find("</script>")?;
-    let opened: OpenedCard = serde_json::from_str(&page[start..end]).ok()?;
-    opened.result.ok()
-}
-
 /// One user editing one card until `stop`: each edit a new title, sent
 /// until the app acknowledges it (a 409 showing our own title means an
 /// earlier attempt landed unheard).
-async fn user(soak: Arc<Soak>, card: CardKey, number: usize, stop: Arc<AtomicBool>) -> Tally {
+async fn user(soak: Arc<Fleet>, card: CardKey, number: usize, stop: Arc<AtomicBool>) -> Tally {
     let mut tally = Tally::default();
     let mut view = loop {
-        if let Some(view) = open_view(&soak, &card).await {
+        if let Some(view) = soak.open_view(&card, 0, 0).await {
             break view;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -204,7 +72,7 @@ async fn user(soak: Arc<Soak>, card: CardKey, number: usize, stop: Arc<AtomicBoo
             }});
             let answer = soak
                 .http
-                .post(format!("{}/api/save_card", soak.app_url))
+                .post(format!("{}/api/save_card", soak.app_url(0)))
                 .json(&body)
                 .timeout(Duration::from_secs(20))
                 .send()
@@ -228,7 +96,7 @@ async fn user(soak: Arc<Soak>, card: CardKey, number: usize, stop: Arc<AtomicBoo
                     break;
                 }
                 Ok(ViewError::SessionExpired) => {
-                    if let Some(reopened) = open_view(&soak, &card).await {
+                    if let Some(reopened) = soak.open_view(&card, 0, 0).await {
                         view.session = reopened.session;
                     }
                 }
@@ -265,40 +133,11 @@ async fn record_history(store: &SqliteStore, card: &CardKey) -> Vec<String> {
 async fn fault_soak_loses_no_acknowledged_edit() {
     let seconds = setting("SOAK_SECONDS", 12);
     let users = setting("SOAK_USERS", 4) as usize;
-    let folder = tempfile::tempdir().unwrap();
-    let (sandbox_port, app_port) = (free_port(), free_port());
-    let sandbox_url = format!("http://127.0.0.1:{sandbox_port}");
-    let app_url = format!("http://127.0.0.1:{app_port}");
-    let sandbox = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["sandbox", "--addr", &format!("127.0.0.1:{sandbox_port}")])
-        .args(["--app-url", &app_url])
-        .current_dir(folder.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let soak = Arc::new(Soak {
-        folder,
-        _sandbox: Process(sandbox),
-        sandbox_url,
-        app_port,
-        app_url,
-        http: Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap(),
-    });
-    soak.wait_until_up(&format!("{}/.well-known/miro-sandbox", soak.sandbox_url))
-        .await;
-    let mut app = soak.start_app();
-    soak.wait_until_up(&format!("{}/healthz", soak.app_url))
-        .await;
+    let soak = Arc::new(Fleet::new(1, None, &[]).await);
+    let mut app = soak.start_app(0).await;
 
     // The app installs itself and links the seeded cards; one user each.
-    let database = soak.database_url();
+    let database = soak.database_url.clone();
     let cards: Vec<CardKey> = {
         let deadline = Instant::now() + Duration::from_secs(30);
         // Linking goes card by card: wait until the count holds for 1 s.
@@ -324,19 +163,14 @@ async fn fault_soak_loses_no_acknowledged_edit() {
             assert!(
                 Instant::now() < deadline,
                 "the app did not link the seeded cards:\n{}",
-                std::fs::read_to_string(soak.folder.path().join("app.log")).unwrap_or_default()
+                soak.logs()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     };
 
-    let faults = || {
-        soak.http
-            .put(format!("{}/sandbox/admin/faults", soak.sandbox_url))
-            .json(&FAULTS.parse::<sandbox::FaultPlan>().unwrap())
-            .send()
-    };
-    assert_eq!(faults().await.unwrap().status(), 200);
+    let plan = FAULTS.parse::<sandbox::FaultPlan>().unwrap();
+    soak.set_faults(serde_json::to_value(plan).unwrap()).await;
     soak.http
         .delete(format!("{}/sandbox/admin/requests", soak.sandbox_url))
         .send()
@@ -357,7 +191,7 @@ async fn fault_soak_loses_no_acknowledged_edit() {
         tokio::time::sleep(at.saturating_sub(started.elapsed())).await;
         drop(app);
         tokio::time::sleep(Duration::from_millis(300)).await;
-        app = soak.start_app();
+        app = soak.start_app(0).await;
         restarts += 1;
     }
     tokio::time::sleep(Duration::from_secs(seconds).saturating_sub(started.elapsed())).await;
@@ -368,12 +202,7 @@ async fn fault_soak_loses_no_acknowledged_edit() {
     }
 
     // Miro recovers; the outbox drains; every card must show its newest.
-    soak.http
-        .put(format!("{}/sandbox/admin/faults", soak.sandbox_url))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    soak.set_faults(json!({})).await;
     let key = SecretKey::load_or_create(&soak.folder.path().join("secret.key")).unwrap();
     let store = SqliteStore::open(&database, key).await.unwrap();
     let mut latest: BTreeMap<String, String> = BTreeMap::new();
@@ -422,16 +251,7 @@ async fn fault_soak_loses_no_acknowledged_edit() {
         }
     }
     store.close().await;
-    let log: Value = soak
-        .http
-        .get(format!("{}/sandbox/admin/requests", soak.sandbox_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let requests = log["requests"].as_array().cloned().unwrap_or_default();
+    let requests = soak.requests().await;
     let faulted = requests.iter().filter(|r| !r["fault"].is_null()).count();
     let patches = requests
         .iter()

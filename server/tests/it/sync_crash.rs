@@ -26,6 +26,8 @@ fn drain_process(h: &SyncHarness) -> Child {
         .env("MIRO_API_BASE", h.server.rest_base())
         .env("DATABASE_URL", h.database_url())
         .env("APP_SECRET_KEY", h.key.to_base64())
+        // The killed drain's card leases end soon, so the next takes over.
+        .env("WRITE_LEASE_SECONDS", "2")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

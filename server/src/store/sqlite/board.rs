@@ -50,7 +50,7 @@ async fn link_written_on(
 /// Links cards just created, each with the hash of what it shows, in one
 /// transaction.
 pub async fn link_written(pool: &SqlitePool, links: &[(NewLink<'_>, String)]) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write_tx(pool).await?;
     for (link, hash) in links {
         link_written_on(&mut tx, link, "connected", hash).await?;
     }
@@ -67,7 +67,7 @@ pub async fn create_linked(
     owner: &TokenKey,
     written_hash: &str,
 ) -> StoreResult<RecordRow> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write_tx(pool).await?;
     let record = records::create_on(&mut tx, new.clone()).await?;
     let link = NewLink {
         card,
@@ -129,19 +129,11 @@ pub async fn retry_now(pool: &SqlitePool, board_id: &str) -> StoreResult<u64> {
     Ok(done.rows_affected())
 }
 
-/// Queues a rewrite of every linked card on the board, forgetting what was
-/// last written, in one transaction; how many cards.
+/// Queues a checked rewrite of every linked card on the board (each card is
+/// read first and written when it differs), in one transaction; how many
+/// cards.
 pub async fn rewrite_all(pool: &SqlitePool, board_id: &str, origin: &str) -> StoreResult<u64> {
-    let mut tx = pool.begin().await?;
-    let at = now();
-    sqlx::query(
-        "update card_links set last_hash = null, updated_at = $1
-         where board_id = $2 and record_id is not null",
-    )
-    .bind(at)
-    .bind(board_id)
-    .execute(&mut *tx)
-    .await?;
+    let mut tx = super::write_tx(pool).await?;
     let cards: Vec<String> =
         sqlx::query("select item_id from card_links where board_id = $1 and record_id is not null")
             .bind(board_id)
@@ -151,7 +143,7 @@ pub async fn rewrite_all(pool: &SqlitePool, board_id: &str, origin: &str) -> Sto
             .map(|row| row.try_get("item_id"))
             .collect::<Result<_, _>>()?;
     for item_id in &cards {
-        outbox::enqueue(&mut tx, &CardKey::new(board_id, item_id.as_str()), origin).await?;
+        outbox::enqueue_checked(&mut tx, &CardKey::new(board_id, item_id.as_str()), origin).await?;
     }
     insert_log(
         &mut tx,

@@ -19,7 +19,7 @@ pub async fn link(pool: &SqlitePool, link: NewLink<'_>) -> StoreResult<()> {
         "connected"
     };
     let at = now();
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write_tx(pool).await?;
     // A new link forgets the hash: the card must be written once to show
     // this record, whatever it showed before. A card linked by someone else
     // keeps its link (the `where`): only its owner links it again, or
@@ -77,7 +77,7 @@ pub async fn unlink(
     how: Unlink,
     origin: &str,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write_tx(pool).await?;
     let record_id: Option<String> =
         sqlx::query("select record_id from card_links where board_id = $1 and item_id = $2")
             .bind(&card.board_id)

@@ -1,13 +1,17 @@
 //! The SQLite store: one database file (WAL mode), migrated at start-up.
 //!
-//! Writes in this process go through one lock, so a transaction never
-//! meets another writer halfway (SQLite would refuse a deferred
-//! transaction's upgrade to a write rather than wait). Readers are not
-//! held up: WAL lets them read while a write is under way. `synchronous =
+//! Writes in this process go through one lock, and every write
+//! transaction begins `IMMEDIATE`, taking the database's write lock first
+//! (waiting up to the busy timeout for another process, such as `server
+//! sync` beside a running server): a deferred transaction that read first
+//! would be refused its upgrade to a write (`SQLITE_BUSY_SNAPSHOT`) rather
+//! than wait. Readers are not held up: WAL lets them read while a write is
+//! under way. `synchronous =
 //! FULL` makes a commit durable before it returns, so an acknowledged save
 //! survives a crash or a power cut.
 
 mod board;
+mod leases;
 mod links;
 mod outbox;
 mod records;
@@ -76,6 +80,11 @@ impl SqliteStore {
     }
 }
 
+/// A write transaction, holding the database's write lock from its start.
+async fn write_tx(pool: &SqlitePool) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
 fn fields_json(fields: &RecordFields) -> String {
     serde_json::to_string(fields).expect("record fields always serialize")
 }
@@ -113,6 +122,20 @@ fn link_row(row: &SqliteRow) -> StoreResult<CardLink> {
             .ok_or_else(|| StoreError::Corrupt(format!("card status {status}")))?,
         last_hash: row.try_get("last_hash")?,
     })
+}
+
+fn card_lease(card: &CardKey) -> leases::Lease<'_> {
+    leases::Lease {
+        table: "card_leases",
+        key: [("board_id", &card.board_id), ("item_id", &card.item_id)],
+    }
+}
+
+fn refresh_lease(key: &TokenKey) -> leases::Lease<'_> {
+    leases::Lease {
+        table: "refresh_leases",
+        key: [("user_id", &key.user_id), ("team_id", &key.team_id)],
+    }
 }
 
 /// Inserts a sync-log row on `conn` (inside the caller's transaction).
@@ -262,17 +285,8 @@ impl Store for SqliteStore {
 
     async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()> {
         let _write = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "update card_links set last_hash = null, updated_at = $1
-             where board_id = $2 and item_id = $3",
-        )
-        .bind(super::now())
-        .bind(&card.board_id)
-        .bind(&card.item_id)
-        .execute(&mut *tx)
-        .await?;
-        outbox::enqueue(&mut tx, card, origin).await?;
+        let mut tx = write_tx(&self.pool).await?;
+        outbox::enqueue_checked(&mut tx, card, origin).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -309,6 +323,43 @@ impl Store for SqliteStore {
 
     async fn pending_count(&self) -> StoreResult<u64> {
         outbox::count(&self.pool).await
+    }
+
+    async fn claim_card(
+        &self,
+        card: &CardKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        let _write = self.write.lock().await;
+        leases::claim(&self.pool, &card_lease(card), holder, now, until).await
+    }
+
+    async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        leases::release(&self.pool, &card_lease(card), holder).await
+    }
+
+    async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        outbox::mark_in_flight(&self.pool, card, upto_id).await
+    }
+
+    async fn claim_refresh(
+        &self,
+        key: &TokenKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        let _write = self.write.lock().await;
+        leases::claim(&self.pool, &refresh_lease(key), holder, now, until).await
+    }
+
+    async fn release_refresh(&self, key: &TokenKey, holder: &str) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        leases::release(&self.pool, &refresh_lease(key), holder).await
     }
 
     async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>> {

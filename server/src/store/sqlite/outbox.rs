@@ -8,15 +8,36 @@ use super::insert_log;
 use crate::store::{now, CardKey, LogEntry, OutboxEntry, StoreResult};
 
 pub async fn enqueue(conn: &mut SqliteConnection, card: &CardKey, origin: &str) -> StoreResult<()> {
+    insert(conn, card, origin, false).await
+}
+
+/// Queues a write whose writer reads the card first (`in_flight`): the
+/// board may not show what was last written to it.
+pub async fn enqueue_checked(
+    conn: &mut SqliteConnection,
+    card: &CardKey,
+    origin: &str,
+) -> StoreResult<()> {
+    insert(conn, card, origin, true).await
+}
+
+async fn insert(
+    conn: &mut SqliteConnection,
+    card: &CardKey,
+    origin: &str,
+    check_first: bool,
+) -> StoreResult<()> {
     let at = now();
     sqlx::query(
-        "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at, updated_at)
-         values ($1, $2, $3, $4, $4, $4)",
+        "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at, updated_at,
+             in_flight)
+         values ($1, $2, $3, $4, $4, $4, $5)",
     )
     .bind(&card.board_id)
     .bind(&card.item_id)
     .bind(origin)
     .bind(at)
+    .bind(i64::from(check_first))
     .execute(conn)
     .await?;
     Ok(())
@@ -64,7 +85,7 @@ pub async fn due(pool: &SqlitePool, now: i64, limit: u32) -> StoreResult<Vec<Car
 
 pub async fn pending(pool: &SqlitePool, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
     let rows = sqlx::query(
-        "select id, origin, attempts from outbox
+        "select id, origin, attempts, in_flight from outbox
          where board_id = $1 and item_id = $2 and state = 'pending' order by id",
     )
     .bind(&card.board_id)
@@ -78,6 +99,7 @@ pub async fn pending(pool: &SqlitePool, card: &CardKey) -> StoreResult<Vec<Outbo
                 card: card.clone(),
                 origin: row.try_get("origin")?,
                 attempts: row.try_get("attempts")?,
+                in_flight: row.try_get::<i64, _>("in_flight")? != 0,
             })
         })
         .collect()
@@ -90,9 +112,9 @@ pub async fn finish(
     written_hash: Option<&str>,
     log: &LogEntry,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write_tx(pool).await?;
     sqlx::query(
-        "update outbox set state = 'done', updated_at = $1
+        "update outbox set state = 'done', in_flight = 0, updated_at = $1
          where board_id = $2 and item_id = $3 and state = 'pending' and id <= $4",
     )
     .bind(now())
@@ -146,4 +168,18 @@ pub async fn count(pool: &SqlitePool) -> StoreResult<u64> {
         .fetch_one(pool)
         .await?;
     Ok(row.try_get::<i64, _>("n")?.max(0) as u64)
+}
+
+/// Marks a card's pending writes up to `upto_id` as being sent.
+pub async fn mark_in_flight(pool: &SqlitePool, card: &CardKey, upto_id: i64) -> StoreResult<()> {
+    sqlx::query(
+        "update outbox set in_flight = 1
+         where board_id = $1 and item_id = $2 and state = 'pending' and id <= $3",
+    )
+    .bind(&card.board_id)
+    .bind(&card.item_id)
+    .bind(upto_id)
+    .execute(pool)
+    .await?;
+    Ok(())
 }

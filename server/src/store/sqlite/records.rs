@@ -12,7 +12,7 @@ use crate::store::{
 };
 
 pub async fn create(pool: &SqlitePool, new: NewRecord<'_>) -> StoreResult<RecordRow> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write_tx(pool).await?;
     let row = create_on(&mut tx, new).await?;
     tx.commit().await?;
     Ok(row)
@@ -136,7 +136,7 @@ pub async fn search(pool: &SqlitePool, query: &str, limit: u32) -> StoreResult<V
 }
 
 pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write_tx(pool).await?;
     let current = get_on(&mut tx, save.record_id)
         .await?
         .ok_or_else(|| StoreError::NoRecord(save.record_id.to_owned()))?;
@@ -238,7 +238,7 @@ pub async fn set_source_deleted(
     deleted: bool,
     origin: &str,
 ) -> StoreResult<Vec<CardKey>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::write_tx(pool).await?;
     let changed = sqlx::query(
         "update records set source_deleted = $1, updated_at = $2
          where id = $3 and source_deleted <> $1",

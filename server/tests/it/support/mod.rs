@@ -1,8 +1,10 @@
 //! Shared test support for the integration tests (`tests/it`).
 
 pub mod detail;
+pub mod fleet;
 pub mod openapi;
 pub mod panel;
+pub mod postgres;
 pub mod sandbox;
 pub mod sync;
 

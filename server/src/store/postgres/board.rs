@@ -1,0 +1,166 @@
+//! A board's cards as the panel sees them: linking cards the app has just
+//! written (so nothing is written twice), a record created together with
+//! its card, how each card stands with its record, and retrying or
+//! rewriting the board's cards.
+
+use sqlx::{PgConnection, PgPool, Row};
+
+use super::{insert_log, outbox, records};
+use crate::{
+    miro::TokenKey,
+    store::{now, CardKey, CardState, LogEntry, NewLink, NewRecord, RecordRow, StoreResult},
+};
+
+/// Links a card that was just created showing its record's current
+/// rendering, whose hash is `written_hash`: no write is queued, since the
+/// card already shows what a write would send. A plain insert: the card is
+/// new, so a link already there (another instance's) is an error, as in
+/// SQLite.
+async fn link_written_on(
+    conn: &mut PgConnection,
+    link: &NewLink<'_>,
+    status: &str,
+    written_hash: &str,
+) -> StoreResult<()> {
+    let at = now();
+    sqlx::query(
+        "insert into card_links
+             (board_id, item_id, record_id, user_id, team_id, status, last_hash, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(&link.card.board_id)
+    .bind(&link.card.item_id)
+    .bind(link.record_id)
+    .bind(&link.owner.user_id)
+    .bind(&link.owner.team_id)
+    .bind(status)
+    .bind(written_hash)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    insert_log(
+        conn,
+        &LogEntry {
+            actor: link.actor.to_owned(),
+            record_id: Some(link.record_id.to_owned()),
+            ..LogEntry::card(link.card, link.origin, "link", status)
+        },
+    )
+    .await
+}
+
+/// Links cards just created, each with the hash of what it shows, in one
+/// transaction.
+pub async fn link_written(pool: &PgPool, links: &[(NewLink<'_>, String)]) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    for (link, hash) in links {
+        link_written_on(&mut tx, link, "connected", hash).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new record and the card just created for it, linked, in one
+/// transaction: both are stored or neither.
+pub async fn create_linked(
+    pool: &PgPool,
+    new: NewRecord<'_>,
+    card: &CardKey,
+    owner: &TokenKey,
+    written_hash: &str,
+) -> StoreResult<RecordRow> {
+    let mut tx = pool.begin().await?;
+    let record = records::create_on(&mut tx, new.clone()).await?;
+    let link = NewLink {
+        card,
+        record_id: &record.snapshot.id,
+        owner,
+        origin: new.origin,
+        actor: new.actor,
+    };
+    link_written_on(&mut tx, &link, "connected", written_hash).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Every card on the board, with its record's title and its pending
+/// writes (how many attempts failed, and the last error). One statement,
+/// so it reads one snapshot of the links and the outbox.
+pub async fn states(pool: &PgPool, board_id: &str) -> StoreResult<Vec<CardState>> {
+    let rows = sqlx::query(
+        "select l.item_id, l.record_id, l.status,
+                coalesce(r.fields->>'title', '') as title,
+                (select count(*) from outbox o where o.board_id = l.board_id
+                    and o.item_id = l.item_id and o.state = 'pending') as pending,
+                (select coalesce(max(attempts), 0) from outbox o where o.board_id = l.board_id
+                    and o.item_id = l.item_id and o.state = 'pending') as attempts,
+                (select last_error from outbox o where o.board_id = l.board_id
+                    and o.item_id = l.item_id and o.state = 'pending' and last_error is not null
+                    order by o.updated_at desc, o.id desc limit 1) as last_error
+         from card_links l left join records r on r.id = l.record_id
+         where l.board_id = $1 order by l.created_at, l.item_id",
+    )
+    .bind(board_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let status: String = row.try_get("status")?;
+            Ok(CardState {
+                card: CardKey::new(board_id, row.try_get::<String, _>("item_id")?),
+                record_id: row.try_get("record_id")?,
+                title: row.try_get("title")?,
+                status: app::cards::CardStatus::parse(&status).unwrap_or_default(),
+                pending: row.try_get::<i64, _>("pending")?.max(0) as u64,
+                attempts: row.try_get("attempts")?,
+                last_error: row.try_get("last_error")?,
+            })
+        })
+        .collect()
+}
+
+/// Makes the board's failed writes due now; how many rows.
+pub async fn retry_now(pool: &PgPool, board_id: &str) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "update outbox set next_attempt_at = $1, updated_at = $1
+         where board_id = $2 and state = 'pending' and attempts > 0",
+    )
+    .bind(now())
+    .bind(board_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Queues a checked rewrite of every linked card on the board (each card is
+/// read first and written when it differs), in one transaction; how many
+/// cards. A card linked by another instance after the read queues a write
+/// of its own, so none is left out.
+pub async fn rewrite_all(pool: &PgPool, board_id: &str, origin: &str) -> StoreResult<u64> {
+    let mut tx = pool.begin().await?;
+    let cards: Vec<String> = sqlx::query(
+        "select item_id from card_links where board_id = $1 and record_id is not null
+         order by item_id",
+    )
+    .bind(board_id)
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|row| row.try_get("item_id"))
+    .collect::<Result<_, _>>()?;
+    for item_id in &cards {
+        outbox::enqueue_checked(&mut tx, &CardKey::new(board_id, item_id.as_str()), origin).await?;
+    }
+    insert_log(
+        &mut tx,
+        &LogEntry::board(
+            board_id,
+            origin,
+            "re-sync",
+            format!("{} cards", cards.len()),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(cards.len() as u64)
+}

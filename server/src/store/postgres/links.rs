@@ -1,0 +1,184 @@
+//! Card links: which card shows which record, whose token writes it, its
+//! status, and the hash of what was last written to it.
+
+use sqlx::{PgPool, Row};
+
+use super::{insert_log, link_row, outbox};
+use crate::{
+    miro::TokenKey,
+    store::{now, CardKey, CardLink, LogEntry, NewLink, StoreError, StoreResult, Unlink},
+};
+
+pub async fn link(pool: &PgPool, link: NewLink<'_>) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    // The link's status follows the record's `source_deleted`. A share
+    // lock on the record keeps the flag as read until this link commits:
+    // `set_source_deleted` elsewhere waits, then updates this link too.
+    let source_deleted: bool =
+        sqlx::query_scalar("select source_deleted from records where id = $1 for share")
+            .bind(link.record_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NoRecord(link.record_id.to_owned()))?;
+    let status = if source_deleted {
+        "disabled"
+    } else {
+        "connected"
+    };
+    let at = now();
+    // A new link forgets the hash: the card must be written once to show
+    // this record, whatever it showed before. A card linked by someone else
+    // keeps its link (the `where`): only its owner links it again, or
+    // anyone once it was disconnected. PostgreSQL locks the existing row
+    // and checks the `where` against its newest version, so the check and
+    // the write cannot be split by another instance.
+    let linked = sqlx::query(
+        "insert into card_links
+             (board_id, item_id, record_id, user_id, team_id, status, last_hash, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, null, $7, $7)
+         on conflict (board_id, item_id) do update set
+             record_id = excluded.record_id,
+             user_id = excluded.user_id,
+             team_id = excluded.team_id,
+             status = excluded.status,
+             last_hash = null,
+             updated_at = excluded.updated_at
+         where card_links.record_id is null
+            or (card_links.user_id = excluded.user_id and card_links.team_id = excluded.team_id)",
+    )
+    .bind(&link.card.board_id)
+    .bind(&link.card.item_id)
+    .bind(link.record_id)
+    .bind(&link.owner.user_id)
+    .bind(&link.owner.team_id)
+    .bind(status)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    if linked.rows_affected() == 0 {
+        let current = sqlx::query("select * from card_links where board_id = $1 and item_id = $2")
+            .bind(&link.card.board_id)
+            .bind(&link.card.item_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        return Err(StoreError::LinkedByOther {
+            owner: link_row(&current)?.owner,
+        });
+    }
+    outbox::enqueue(&mut tx, link.card, link.origin).await?;
+    insert_log(
+        &mut tx,
+        &LogEntry {
+            actor: link.actor.to_owned(),
+            record_id: Some(link.record_id.to_owned()),
+            ..LogEntry::card(link.card, link.origin, "link", status)
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn unlink(pool: &PgPool, card: &CardKey, how: Unlink, origin: &str) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    // Locked, so the record the log names is the one this unlink took the
+    // card from, not one a concurrent link put there after the read.
+    let record_id: Option<String> = sqlx::query(
+        "select record_id from card_links where board_id = $1 and item_id = $2 for update",
+    )
+    .bind(&card.board_id)
+    .bind(&card.item_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|row| row.try_get("record_id"))
+    .transpose()?
+    .flatten();
+    match how {
+        Unlink::Gone => {
+            sqlx::query("delete from card_links where board_id = $1 and item_id = $2")
+                .bind(&card.board_id)
+                .bind(&card.item_id)
+                .execute(&mut *tx)
+                .await?;
+            // Writes still queued for a card that no longer exists can
+            // never be applied.
+            outbox::drop_pending(&mut tx, card, "card deleted on the board").await?;
+        }
+        Unlink::Disconnect => {
+            sqlx::query(
+                "update card_links set record_id = null, status = 'disconnected',
+                     last_hash = null, updated_at = $1
+                 where board_id = $2 and item_id = $3",
+            )
+            .bind(now())
+            .bind(&card.board_id)
+            .bind(&card.item_id)
+            .execute(&mut *tx)
+            .await?;
+            outbox::enqueue(&mut tx, card, origin).await?;
+        }
+    }
+    let action = match how {
+        Unlink::Gone => "unlink: card deleted on the board",
+        Unlink::Disconnect => "unlink: disconnected",
+    };
+    insert_log(
+        &mut tx,
+        &LogEntry {
+            record_id,
+            ..LogEntry::card(card, origin, action, "ok")
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn get(pool: &PgPool, card: &CardKey) -> StoreResult<Option<CardLink>> {
+    let row = sqlx::query("select * from card_links where board_id = $1 and item_id = $2")
+        .bind(&card.board_id)
+        .bind(&card.item_id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(link_row).transpose()
+}
+
+pub async fn for_record(pool: &PgPool, record_id: &str) -> StoreResult<Vec<CardLink>> {
+    let rows =
+        sqlx::query("select * from card_links where record_id = $1 order by board_id, item_id")
+            .bind(record_id)
+            .fetch_all(pool)
+            .await?;
+    rows.iter().map(link_row).collect()
+}
+
+pub async fn on_board(pool: &PgPool, board_id: &str) -> StoreResult<Vec<CardLink>> {
+    let rows = sqlx::query("select * from card_links where board_id = $1 order by item_id")
+        .bind(board_id)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(link_row).collect()
+}
+
+pub async fn boards(pool: &PgPool) -> StoreResult<Vec<(String, TokenKey)>> {
+    // One installation per board is enough to list its cards: the one
+    // that linked the board's first card.
+    let rows = sqlx::query(
+        "select board_id, user_id, team_id from card_links c
+         where item_id = (select min(item_id) from card_links where board_id = c.board_id)
+         order by board_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("board_id")?,
+                TokenKey {
+                    user_id: row.try_get("user_id")?,
+                    team_id: row.try_get("team_id")?,
+                },
+            ))
+        })
+        .collect()
+}
