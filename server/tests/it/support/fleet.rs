@@ -188,16 +188,7 @@ impl Fleet {
 
     /// The sandbox's request log.
     pub async fn requests(&self) -> Vec<Value> {
-        let log: Value = self
-            .http
-            .get(format!("{}/sandbox/admin/requests", self.sandbox_url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        log["requests"].as_array().cloned().unwrap_or_default()
+        super::sandbox::sandbox_requests(&self.http, &self.sandbox_url).await
     }
 
     /// Forgets the sandbox's request log.

@@ -262,16 +262,7 @@ impl TestServer {
     /// The REST requests the sandbox served, as its log's JSON entries
     /// (method, path, status, fault, credits).
     pub async fn request_entries(&self) -> Vec<Value> {
-        let log: Value = self
-            .client
-            .get(format!("{}/sandbox/admin/requests", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        log["requests"].as_array().unwrap().clone()
+        sandbox_requests(&self.client, &self.base).await
     }
 
     /// The REST requests the sandbox served, as `(method, path, status)`.
@@ -297,6 +288,19 @@ impl TestServer {
             .await
             .unwrap();
     }
+}
+
+/// The request log of the sandbox served at `base`, as JSON entries.
+pub async fn sandbox_requests(client: &Client, base: &str) -> Vec<Value> {
+    let log: Value = client
+        .get(format!("{base}/sandbox/admin/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    log["requests"].as_array().cloned().unwrap_or_default()
 }
 
 /// An app card body that sets only the title.
