@@ -13,6 +13,9 @@ use crate::{
     store::{now, origin, CardKey, CardLink, LogEntry, StoreError, Unlink},
 };
 
+/// Why a write was given up on while its PATCH was under way.
+const ABANDONED: &str = "Miro is slow; the outbox retries";
+
 /// What pushing a card did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PushOutcome {
@@ -68,7 +71,22 @@ impl SyncEngine {
                 reason: "another process is writing this card".to_owned(),
             });
         }
+        // The write must end while the lease holds: past it another process
+        // may take the card and send the same content again.
+        let lease_left = self
+            .inner
+            .settings
+            .write_lease
+            .saturating_sub(Duration::from_secs(1))
+            .max(Duration::from_millis(500));
+        let lease_end = Instant::now() + lease_left;
+        let deadline = Some(deadline.map_or(lease_end, |at| at.min(lease_end)));
         let outcome = self.push_claimed(card, deadline).await;
+        // A PATCH given up on may still land at Miro: the lease is kept until
+        // it ends, so no other process reads the card before it has.
+        if matches!(&outcome, Ok(PushOutcome::Deferred { reason, .. }) if reason == ABANDONED) {
+            return outcome;
+        }
         if let Err(error) = store.release_card(card, &self.inner.holder).await {
             tracing::warn!(%error, board = %card.board_id, item = %card.item_id, "could not release a card's lease; it ends by itself");
         }
@@ -155,6 +173,18 @@ impl SyncEngine {
                 }
             }
         }
+        if deadline.is_some_and(|at| Instant::now() >= at) {
+            // No time left under the lease (or the caller's deadline): a PATCH
+            // started now could land after another process took the card.
+            return self
+                .defer(
+                    card,
+                    upto,
+                    Duration::ZERO,
+                    "out of time for this write; the outbox retries",
+                )
+                .await;
+        }
         store.mark_in_flight(card, upto).await?;
         let call = self
             .inner
@@ -164,16 +194,9 @@ impl SyncEngine {
             Some(at) => match tokio::time::timeout_at(at.into(), call).await {
                 Ok(result) => result,
                 Err(_) => {
-                    // The write may still land; the worker repeats it,
-                    // which is harmless (the same whole preview).
-                    return self
-                        .defer(
-                            card,
-                            upto,
-                            Duration::ZERO,
-                            "Miro is slow; the outbox retries",
-                        )
-                        .await;
+                    // The write may still land: its rows stay in flight, so
+                    // the next writer reads the card before writing again.
+                    return self.defer(card, upto, Duration::ZERO, ABANDONED).await;
                 }
             },
             None => call.await,

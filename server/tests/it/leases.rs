@@ -218,15 +218,15 @@ async fn a_server_and_server_sync_on_one_sqlite_file_refresh_an_expiring_token_o
         assert!(std::time::Instant::now() < deadline, "{}", fleet.logs());
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    // Every request takes a second, the refresh too: both processes want
+    // one while the other's is under way.
+    fleet.set_faults(json!({"latency_ms": 1000})).await;
+    fleet.clear_requests().await;
     let owner = store.installations().await.unwrap()[0].clone();
     let mut tokens = store.load_tokens(&owner).await.unwrap().unwrap();
     tokens.expires_at = Some(unix_now() + 30);
     store.save_tokens(&owner, &tokens).await.unwrap();
     store.rewrite_board(&card.board_id, "test").await.unwrap();
-    // Every request takes a second, the refresh too: both processes want
-    // one while the other's is under way.
-    fleet.set_faults(json!({"latency_ms": 1000})).await;
-    fleet.clear_requests().await;
 
     let sync = fleet
         .command("sync.log")
