@@ -53,9 +53,18 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// GET, PATCH, PUT and DELETE may be sent twice with the same effect.
+    /// GET, PATCH, PUT and DELETE may be sent twice with the same effect:
+    /// retried when Miro answered that it failed (a 5xx).
     fn idempotent(&self) -> bool {
         self.method != Method::POST
+    }
+
+    /// Only a read is sent again when it may have reached Miro unanswered
+    /// (a timeout, an answer cut off): a write twice is the same effect but
+    /// two writes at Miro (two charges, two updates on every board open),
+    /// and its caller can read first to see whether it landed.
+    fn resend_when_unanswered(&self) -> bool {
+        self.method == Method::GET
     }
 }
 
@@ -153,7 +162,7 @@ impl MiroClient {
                         None,
                         maybe_applied,
                     );
-                    if maybe_applied && !call.idempotent() {
+                    if maybe_applied && !call.resend_when_unanswered() {
                         return Err(failure);
                     }
                     last_failure = Some(failure);
@@ -166,7 +175,7 @@ impl MiroClient {
             let reset_at = budget::reset_from(response.headers());
             let body = match response.text().await {
                 Ok(body) => body,
-                Err(error) if call.idempotent() => {
+                Err(error) if call.resend_when_unanswered() => {
                     tracing::debug!(%error, attempt, "reading Miro's answer failed");
                     last_failure = Some(MiroError::transient(
                         format!("answer lost: {error}"),
@@ -200,8 +209,8 @@ impl MiroClient {
             }
             return Err(error);
         }
-        // Non-idempotent calls returned at their first ambiguous failure, so only
-        // a retried idempotent call can have been applied here.
+        // Writes returned at their first unanswered send; one here was
+        // answered with a failure every time it was sent, or never sent.
         Err(last_failure.unwrap_or_else(|| {
             MiroError::transient(
                 "deadline passed before Miro answered",

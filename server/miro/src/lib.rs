@@ -8,16 +8,16 @@
 //! send a request Miro would refuse; a 429 marks the budget spent and the
 //! call waits for the reset and tries again (Miro did not apply it). If a
 //! wait would pass the deadline the call fails with
-//! [`MiroError::RateLimited`]. Failures that leave the outcome unknown (a
-//! 5xx, a timeout, a connection dropped after sending) are retried with
-//! capped, jittered exponential backoff only for GET, PATCH and DELETE,
-//! which have the same effect when sent twice. A POST that creates
-//! something is never retried after such a failure: it returns
+//! [`MiroError::RateLimited`]. Retries use capped, jittered exponential
+//! backoff. A GET is retried after any transient failure (a 5xx, a timeout,
+//! a connection dropped). PATCH, PUT and DELETE are retried after a 5xx
+//! answer, but not once sent and unanswered (a timeout, a connection
+//! dropped after sending): the same content written twice is two writes at
+//! Miro. Such a write, and a POST after a 5xx as well, returns
 //! [`MiroError::Transient`] with `maybe_applied: true`, and the caller
-//! decides, typically by listing the board's items to see whether the item
-//! exists (the sync engine reconciles this way). A POST is retried only
-//! when nothing reached Miro: the connection was refused or Miro answered
-//! 429.
+//! decides, typically by reading the item to see whether it landed (the
+//! sync engine's checked writes do this). Anything is retried when nothing
+//! reached Miro: the connection was refused or Miro answered 429.
 //!
 //! **Secrets.** Tokens and the client secret are [`Secret`]s: their
 //! `Debug` and `Display` print `<redacted>`, so neither logs nor errors
@@ -82,6 +82,7 @@ impl MiroClient {
         let http = reqwest::Client::builder()
             .user_agent(concat!("miro-cards/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(5))
+            .pool_idle_timeout(idle_connection_limit(&config.rest_base))
             .build()
             .expect("the HTTP client's settings are valid");
         Self {
@@ -100,6 +101,26 @@ impl MiroClient {
     }
 }
 
+/// How long an unused connection is kept for the next call. It must end
+/// before the server closes it, or a request sent as the server hangs up
+/// fails unanswered (and a write is then not sent again). Load balancers
+/// in front of APIs close idle connections after about 60 s; the sandbox,
+/// served by this app's own listener, after 10 s (its header timeout),
+/// and a loopback connection costs nothing to open again.
+fn idle_connection_limit(rest_base: &str) -> std::time::Duration {
+    let loopback = url::Url::parse(rest_base)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .is_some_and(|host| {
+            host == "localhost"
+                || host
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+    std::time::Duration::from_secs(if loopback { 5 } else { 50 })
+}
+
 /// Percent-encodes one path segment (board ids contain `=`).
 fn segment(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
@@ -108,4 +129,29 @@ fn segment(id: &str) -> String {
 /// The current UNIX time in seconds, as the rate-limit headers count it.
 pub fn unix_now_for_tests() -> u64 {
     budget::unix_now()
+}
+
+#[cfg(test)]
+mod idle_tests {
+    use super::idle_connection_limit;
+    use std::time::Duration;
+
+    #[test]
+    fn loopback_connections_are_dropped_before_the_sandbox_closes_them() {
+        for base in [
+            "http://127.0.0.1:3000",
+            "http://localhost:8/",
+            "http://[::1]:9",
+        ] {
+            assert_eq!(
+                idle_connection_limit(base),
+                Duration::from_secs(5),
+                "{base}"
+            );
+        }
+        assert_eq!(
+            idle_connection_limit("https://api.miro.com"),
+            Duration::from_secs(50)
+        );
+    }
 }

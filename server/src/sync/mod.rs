@@ -32,7 +32,7 @@ use std::{
 
 use app::cards::{CardTemplate, RecordFields};
 
-pub use push::PushOutcome;
+pub use push::{PushOutcome, STILL_WRITING};
 
 use crate::{
     miro::{MiroClient, OAuthClient, StoredTokens, TokenError, TokenKey, TokenManager, TokenStore},
@@ -89,6 +89,9 @@ pub enum SyncError {
         field: &'static str,
         error: app::cards::markdown::HtmlTooDeep,
     },
+    /// A write running in the background ended abnormally (it panicked).
+    #[error("a card write failed: {0}")]
+    Task(String),
 }
 
 /// The engine. Cheap to clone; clones share everything.

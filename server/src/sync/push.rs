@@ -13,8 +13,18 @@ use crate::{
     store::{now, origin, CardKey, CardLink, LogEntry, StoreError, Unlink},
 };
 
-/// Why a write was given up on while its PATCH was under way.
-const ABANDONED: &str = "Miro is slow; the outbox retries";
+/// Why a save's push returned before its write ended.
+pub const STILL_WRITING: &str = "Miro is slow; the card follows when it answers";
+
+/// Why a write was given up on at its lease's end, its PATCH unanswered.
+const GIVEN_UP: &str = "Miro did not answer in time; the outbox retries";
+
+/// How a claimed push ended.
+enum Pushed {
+    Done(PushOutcome),
+    /// The PATCH was sent and given up on at the lease's end: it may land.
+    GivenUp(PushOutcome),
+}
 
 /// What pushing a card did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,38 +44,45 @@ pub enum PushOutcome {
 }
 
 impl SyncEngine {
-    /// Writes the card if writes are queued for it, within `deadline` if
-    /// one is given (a save pushes with a short one; past it the write is
-    /// left to the worker and this returns `Deferred`).
+    /// Writes the card if writes are queued for it. With a `deadline` (a
+    /// save waits a short while for its card) the write goes on in the
+    /// background past it, and this returns `Deferred`: a PATCH is never
+    /// dropped half-way because someone stopped waiting, since one given up
+    /// on may still land while the next writer sends the same content.
     pub async fn push(
         &self,
         card: &CardKey,
         deadline: Option<Duration>,
     ) -> Result<PushOutcome, SyncError> {
-        // The deadline covers waiting for another push of this card too
-        // (the worker may be writing it): past it, that push finishes the job.
-        let deadline = deadline.map(|limit| Instant::now() + limit);
-        let lock = self.card_lock(card);
-        let _one_push_per_card = match deadline {
-            Some(at) => match tokio::time::timeout_at(at.into(), lock.lock()).await {
-                Ok(guard) => guard,
-                Err(_) => {
-                    return Ok(PushOutcome::Deferred {
-                        retry_at: now(),
-                        reason: "another write of this card is under way".to_owned(),
-                    })
-                }
-            },
-            None => lock.lock().await,
+        let Some(limit) = deadline else {
+            return self.push_now(card).await;
         };
-        // Across processes: one writer per card at a time.
+        let engine = self.clone();
+        let key = card.clone();
+        let write = tokio::spawn(async move { engine.push_now(&key).await });
+        match tokio::time::timeout(limit, write).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(join)) => Err(SyncError::Task(join.to_string())),
+            Err(_) => Ok(PushOutcome::Deferred {
+                retry_at: now(),
+                reason: STILL_WRITING.to_owned(),
+            }),
+        }
+    }
+
+    /// Writes the card, waiting for any other push of it in this process.
+    async fn push_now(&self, card: &CardKey) -> Result<PushOutcome, SyncError> {
+        let lock = self.card_lock(card);
+        let _one_push_per_card = lock.lock().await;
+        // Across processes, and across pushes of this one: one writer per
+        // card at a time. Each claim has its own holder name, so a lease
+        // kept for a write that may still land (below) keeps this process's
+        // next push off the card as well.
         let store = &self.inner.store;
+        let holder = format!("{}.{}", self.inner.holder, crate::store::new_id("push"));
         let at = now();
         let lease = self.inner.settings.write_lease.as_secs() as i64;
-        if !store
-            .claim_card(card, &self.inner.holder, at, at + lease)
-            .await?
-        {
+        if !store.claim_card(card, &holder, at, at + lease).await? {
             return Ok(PushOutcome::Deferred {
                 retry_at: at,
                 reason: "another process is writing this card".to_owned(),
@@ -79,43 +96,46 @@ impl SyncEngine {
             .write_lease
             .saturating_sub(Duration::from_secs(1))
             .max(Duration::from_millis(500));
-        let lease_end = Instant::now() + lease_left;
-        let deadline = Some(deadline.map_or(lease_end, |at| at.min(lease_end)));
-        let outcome = self.push_claimed(card, deadline).await;
+        let (outcome, may_still_land) =
+            match self.push_claimed(card, Instant::now() + lease_left).await {
+                Ok(Pushed::Done(outcome)) => (Ok(outcome), false),
+                Ok(Pushed::GivenUp(outcome)) => (Ok(outcome), true),
+                Err(error) => (Err(error), false),
+            };
         // A PATCH given up on may still land at Miro: the lease is kept until
-        // it ends, so no other process reads the card before it has.
-        if matches!(&outcome, Ok(PushOutcome::Deferred { reason, .. }) if reason == ABANDONED) {
-            return outcome;
-        }
-        if let Err(error) = store.release_card(card, &self.inner.holder).await {
-            tracing::warn!(%error, board = %card.board_id, item = %card.item_id, "could not release a card's lease; it ends by itself");
+        // it ends, so no writer reads the card before it has.
+        if !may_still_land {
+            if let Err(error) = store.release_card(card, &holder).await {
+                tracing::warn!(%error, board = %card.board_id, item = %card.item_id, "could not release a card's lease; it ends by itself");
+            }
         }
         outcome
     }
 
     /// [`SyncEngine::push`] once this process holds the card's lease.
-    async fn push_claimed(
-        &self,
-        card: &CardKey,
-        deadline: Option<Instant>,
-    ) -> Result<PushOutcome, SyncError> {
+    async fn push_claimed(&self, card: &CardKey, deadline: Instant) -> Result<Pushed, SyncError> {
         let store = &self.inner.store;
         let pending = store.pending_writes(card).await?;
         let Some(last) = pending.last() else {
-            return Ok(PushOutcome::NothingQueued);
+            return Ok(Pushed::Done(PushOutcome::NothingQueued));
         };
         let upto = last.id;
         let Some(link) = store.link(card).await? else {
             store
                 .finish_writes(card, upto, None, &log(card, "skip", "card not linked"))
                 .await?;
-            return Ok(PushOutcome::Unchanged);
+            return Ok(Pushed::Done(PushOutcome::Unchanged));
         };
-        let Some((write, hash)) = self.rendering(&link).await? else {
+        let Some(Rendering {
+            write,
+            hash,
+            preview,
+        }) = self.rendering(&link).await?
+        else {
             store
                 .finish_writes(card, upto, None, &log(card, "skip", "record missing"))
                 .await?;
-            return Ok(PushOutcome::Unchanged);
+            return Ok(Pushed::Done(PushOutcome::Unchanged));
         };
         // Unless the board may differ from what was last written, a write
         // of the same content is not worth a call.
@@ -124,7 +144,7 @@ impl SyncEngine {
             store
                 .finish_writes(card, upto, None, &log(card, "skip", "unchanged"))
                 .await?;
-            return Ok(PushOutcome::Unchanged);
+            return Ok(Pushed::Done(PushOutcome::Unchanged));
         }
         let attempts = pending.iter().map(|e| e.attempts).max().unwrap_or(0);
         let access = match self.inner.tokens.access(&link.owner).await {
@@ -135,7 +155,10 @@ impl SyncEngine {
                 } else {
                     self.backoff(attempts)
                 };
-                return self.defer(card, upto, delay, &error.to_string()).await;
+                return self
+                    .defer(card, upto, delay, &error.to_string())
+                    .await
+                    .map(Pushed::Done);
             }
         };
         // A PATCH that may have landed (it failed, went unanswered, or its
@@ -148,7 +171,7 @@ impl SyncEngine {
                 .app_card(&access, &card.board_id, &card.item_id)
                 .await
             {
-                Ok(on_board) if self.already_shows(&on_board, &link).await? => {
+                Ok(on_board) if shows(&on_board, preview.as_ref()) => {
                     store
                         .finish_writes(
                             card,
@@ -157,25 +180,26 @@ impl SyncEngine {
                             &log(card, "skip", "the board shows it"),
                         )
                         .await?;
-                    return Ok(PushOutcome::Unchanged);
+                    return Ok(Pushed::Done(PushOutcome::Unchanged));
                 }
                 Ok(_) => {}
                 Err(MiroError::NotFound(_)) => {
                     store
                         .unlink_card(card, Unlink::Gone, origin::WORKER)
                         .await?;
-                    return Ok(PushOutcome::CardGone);
+                    return Ok(Pushed::Done(PushOutcome::CardGone));
                 }
                 Err(error) => {
                     return self
                         .defer(card, upto, self.backoff(attempts), &error.to_string())
-                        .await;
+                        .await
+                        .map(Pushed::Done);
                 }
             }
         }
-        if deadline.is_some_and(|at| Instant::now() >= at) {
-            // No time left under the lease (or the caller's deadline): a PATCH
-            // started now could land after another process took the card.
+        if Instant::now() >= deadline {
+            // No time left under the lease: a PATCH started now could land
+            // after another process took the card.
             return self
                 .defer(
                     card,
@@ -183,36 +207,32 @@ impl SyncEngine {
                     Duration::ZERO,
                     "out of time for this write; the outbox retries",
                 )
-                .await;
+                .await
+                .map(Pushed::Done);
         }
         store.mark_in_flight(card, upto).await?;
         let call = self
             .inner
             .miro
             .update_app_card(&access, &card.board_id, &card.item_id, &write);
-        let result = match deadline {
-            Some(at) => match tokio::time::timeout_at(at.into(), call).await {
-                Ok(result) => result,
-                Err(_) => {
-                    // The write may still land: its rows stay in flight, so
-                    // the next writer reads the card before writing again.
-                    return self.defer(card, upto, Duration::ZERO, ABANDONED).await;
-                }
-            },
-            None => call.await,
+        let Ok(result) = tokio::time::timeout_at(deadline.into(), call).await else {
+            // The write may still land: its rows stay in flight, so the
+            // next writer reads the card before writing again.
+            let outcome = self.defer(card, upto, Duration::ZERO, GIVEN_UP).await?;
+            return Ok(Pushed::GivenUp(outcome));
         };
         match result {
             Ok(_) => {
                 store
                     .finish_writes(card, upto, Some(&hash), &log(card, "write", "ok"))
                     .await?;
-                Ok(PushOutcome::Written)
+                Ok(Pushed::Done(PushOutcome::Written))
             }
             Err(MiroError::NotFound(_)) => {
                 store
                     .unlink_card(card, Unlink::Gone, origin::WORKER)
                     .await?;
-                Ok(PushOutcome::CardGone)
+                Ok(Pushed::Done(PushOutcome::CardGone))
             }
             Err(error @ (MiroError::Forbidden(_) | MiroError::InvalidInput { .. })) => {
                 let reason = error.to_string();
@@ -225,51 +245,39 @@ impl SyncEngine {
                         &log(card, "write", &format!("refused: {reason}")),
                     )
                     .await?;
-                Ok(PushOutcome::Refused(reason))
+                Ok(Pushed::Done(PushOutcome::Refused(reason)))
             }
             Err(MiroError::RateLimited { reset_at, .. }) => {
                 let wait = (reset_at as i64 - now()).max(1) as u64;
                 self.defer(card, upto, Duration::from_secs(wait), "rate limited")
                     .await
+                    .map(Pushed::Done)
             }
-            Err(error) => {
-                self.defer(card, upto, self.backoff(attempts), &error.to_string())
-                    .await
-            }
+            Err(error) => self
+                .defer(card, upto, self.backoff(attempts), &error.to_string())
+                .await
+                .map(Pushed::Done),
         }
     }
 
-    /// Whether the card on the board shows what `link` says it should.
-    async fn already_shows(
-        &self,
-        on_board: &crate::miro::AppCard,
-        link: &CardLink,
-    ) -> Result<bool, StoreError> {
-        if link.record_id.is_none() {
-            return Ok(on_board.data.status == Some(crate::miro::AppCardStatus::Disconnected));
-        }
-        Ok(self
-            .preview(link)
-            .await?
-            .is_some_and(|preview| !card::drifted(on_board, &preview)))
-    }
-
-    /// The write that makes the card show its link's state, and its hash.
+    /// The write that makes the card show its link's state now, read once:
+    /// the check before a write compares the board with this same
+    /// rendering, never with a newer one (a save landing in between would
+    /// make the card look out of date and the older content be sent again).
     /// `None` when the record behind the link is gone.
-    async fn rendering(
-        &self,
-        link: &CardLink,
-    ) -> Result<Option<(AppCardWrite, String)>, StoreError> {
+    async fn rendering(&self, link: &CardLink) -> Result<Option<Rendering>, StoreError> {
         if link.record_id.is_none() {
-            return Ok(Some((
-                card::disconnect_write(),
-                card::DISCONNECTED_HASH.to_owned(),
-            )));
+            return Ok(Some(Rendering {
+                write: card::disconnect_write(),
+                hash: card::DISCONNECTED_HASH.to_owned(),
+                preview: None,
+            }));
         }
-        Ok(self
-            .preview(link)
-            .await?
-            .map(|preview| (card::write_for(&preview), card::hash(&preview))))
+        Ok(self.preview(link).await?.map(|preview| Rendering {
+            write: card::write_for(&preview),
+            hash: card::hash(&preview),
+            preview: Some(preview),
+        }))
     }
 
     /// What the card of `link` should show: its record rendered in the
@@ -305,6 +313,22 @@ impl SyncEngine {
             retry_at,
             reason: reason.to_owned(),
         })
+    }
+}
+
+/// A card's content as one push writes it.
+struct Rendering {
+    write: AppCardWrite,
+    hash: String,
+    /// What the write shows; `None` for a disconnected card.
+    preview: Option<CardPreview>,
+}
+
+/// Whether the card on the board shows `preview` (`None`: disconnected).
+fn shows(on_board: &crate::miro::AppCard, preview: Option<&CardPreview>) -> bool {
+    match preview {
+        None => on_board.data.status == Some(crate::miro::AppCardStatus::Disconnected),
+        Some(preview) => !card::drifted(on_board, preview),
     }
 }
 

@@ -103,25 +103,36 @@ async fn transient_failures_are_retried_for_reads_and_updates() {
         server.access().await,
         server.board(),
     );
-    server
-        .set_faults(json!({"rate_503": 0.15, "rate_500": 0.1, "drop_before": 0.05, "seed": 5}))
-        .await;
-    for i in 0..10 {
-        client.board(&access, &board).await.unwrap();
-        client
-            .update_app_card(
-                &access,
-                &board,
-                "3458764517517852417",
-                &titled(&format!("try {i}")),
-            )
-            .await
-            .unwrap();
+    // Reads through anything; updates through 5xx answers.
+    for (plan, update) in [
+        (
+            json!({"rate_503": 0.15, "rate_500": 0.1, "drop_before": 0.05, "seed": 5}),
+            false,
+        ),
+        (json!({"rate_503": 0.15, "rate_500": 0.1, "seed": 5}), true),
+    ] {
+        server.set_faults(plan.clone()).await;
+        server.clear_request_log().await;
+        for i in 0..10 {
+            if update {
+                client
+                    .update_app_card(
+                        &access,
+                        &board,
+                        "3458764517517852417",
+                        &titled(&format!("try {i}")),
+                    )
+                    .await
+                    .unwrap();
+            } else {
+                client.board(&access, &board).await.unwrap();
+            }
+        }
+        let log = server.request_log().await;
+        let failed = log.iter().filter(|(_, _, s)| *s >= 500).count();
+        assert!(failed > 0, "{plan} injected nothing: {log:?}");
     }
     server.set_faults(json!({})).await;
-    let log = server.request_log().await;
-    let failed = log.iter().filter(|(_, _, s)| *s >= 500).count();
-    assert!(failed > 0, "the fault plan injected nothing: {log:?}");
     assert_eq!(
         client
             .app_card(&access, &board, "3458764517517852417")
@@ -131,6 +142,48 @@ async fn transient_failures_are_retried_for_reads_and_updates() {
             .title,
         "try 9"
     );
+}
+
+#[tokio::test]
+async fn an_update_sent_and_unanswered_is_not_sent_again() {
+    let server = TestServer::start().await;
+    let (client, access, board) = (
+        server.miro_client(Duration::from_secs(5)),
+        server.access().await,
+        server.board(),
+    );
+    server.set_faults(json!({"drop_after": 1.0})).await;
+    server.clear_request_log().await;
+    let error = client
+        .update_app_card(&access, &board, "3458764517517852417", &titled("once"))
+        .await
+        .unwrap_err();
+    server.set_faults(json!({})).await;
+    assert!(
+        matches!(
+            error,
+            MiroError::Transient {
+                maybe_applied: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let patches = server
+        .request_log()
+        .await
+        .iter()
+        .filter(|(method, _, _)| method == "PATCH")
+        .count();
+    assert_eq!(
+        patches, 1,
+        "sent once; the caller reads to see if it landed"
+    );
+    let card = client
+        .app_card(&access, &board, "3458764517517852417")
+        .await
+        .unwrap();
+    assert_eq!(card.data.title, "once", "it did land");
 }
 
 #[tokio::test]

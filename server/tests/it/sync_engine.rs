@@ -471,3 +471,87 @@ async fn a_push_with_a_deadline_leaves_the_card_to_a_write_under_way() {
         "linking, then one write of v2"
     );
 }
+
+#[tokio::test]
+async fn a_save_that_stops_waiting_lets_its_write_finish_and_frees_the_card() {
+    let h = SyncHarness::start().await;
+    let (record, cards) = h.record_on("Slow", &h.boards()[..1]).await;
+    h.drain().await;
+    save_title(&h, &record.snapshot.id, 1, "Slow v2").await;
+    h.server.set_faults(json!({ "latency_ms": 800 })).await;
+
+    // The save stops waiting after 100 ms; its PATCH is not dropped.
+    let outcome = h
+        .engine
+        .push(&cards[0], Some(Duration::from_millis(100)))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        server::sync::PushOutcome::Deferred {
+            retry_at: match outcome {
+                server::sync::PushOutcome::Deferred { retry_at, .. } => retry_at,
+                _ => 0,
+            },
+            reason: server::sync::STILL_WRITING.to_owned(),
+        }
+    );
+    // With no worker running, the write lands and settles its outbox row,
+    // and the card's lease is given back (not kept for a write that might
+    // still land).
+    let store = h.engine.store();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !store.pending_writes(&cards[0]).await.unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the write never settled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    h.server.set_faults(json!({})).await;
+    assert_eq!(h.card(&cards[0]).await.data.title, "Slow v2");
+    let now = server::store::now();
+    assert!(store
+        .claim_card(&cards[0], "another process", now, now + 60)
+        .await
+        .unwrap());
+    assert_eq!(
+        h.patches(&cards[0]).await,
+        2,
+        "linking, then one write of v2"
+    );
+}
+
+#[tokio::test]
+async fn a_save_during_the_check_before_a_write_does_not_resend_what_the_card_shows() {
+    let h = SyncHarness::start().await;
+    let (record, cards) = h.record_on("Checked", &h.boards()[..1]).await;
+    h.drain().await;
+    let card = &cards[0];
+    // v2 reaches the card, but its outcome was not recorded: the next push
+    // reads the card before writing.
+    store_title(&h, &record.snapshot.id, 1, "Checked v2").await;
+    h.drain().await;
+    let store = h.engine.store();
+    store.enqueue_write(card, "test").await.unwrap();
+    let upto = store.pending_writes(card).await.unwrap().last().unwrap().id;
+    store.mark_in_flight(card, upto).await.unwrap();
+    let patches_before = h.patches(card).await;
+
+    // While that read is on its way, the user saves v3.
+    h.server.set_faults(json!({ "latency_ms": 600 })).await;
+    let push = {
+        let (engine, card) = (h.engine.clone(), card.clone());
+        tokio::spawn(async move { engine.push(&card, None).await.unwrap() })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    store_title(&h, &record.snapshot.id, 2, "Checked v3").await;
+    // The card shows what this push would write: nothing is sent, and v3
+    // is left to the next push.
+    assert_eq!(push.await.unwrap(), server::sync::PushOutcome::Unchanged);
+    assert_eq!(h.patches(card).await, patches_before, "v2 sent again");
+    h.server.set_faults(json!({})).await;
+    h.drain().await;
+    assert_eq!(h.card(card).await.data.title, "Checked v3");
+    assert_eq!(h.patches(card).await, patches_before + 1);
+}
