@@ -9,10 +9,14 @@ pub mod cards;
 pub mod detail;
 mod http_status;
 mod page_data;
+// A browser build carries the panel only for the panel's own bundle.
+#[cfg(any(feature = "panel", not(feature = "hydrate")))]
 pub mod panel;
 mod routes;
 mod shell;
 pub mod typed_early;
 
 pub use http_status::HttpStatus;
-pub use shell::{card_shell, panel_shell, shell, App, PageSetup};
+#[cfg(any(feature = "panel", not(feature = "hydrate")))]
+pub use shell::panel_shell;
+pub use shell::{card_shell, shell, App, PageSetup};

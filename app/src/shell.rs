@@ -17,9 +17,10 @@ use leptos_router::{
     path,
 };
 
+#[cfg(any(feature = "panel", not(feature = "hydrate")))]
+use crate::panel::{view::PanelPage, OpenedPanel};
 use crate::{
     detail::{view::CardPage, OpenedCard},
-    panel::{view::PanelPage, OpenedPanel},
     routes::{Home, NotFound},
 };
 
@@ -75,6 +76,7 @@ pub fn card_shell(options: LeptosOptions) -> impl IntoView {
 /// the head and the panel's own bundle (`bundle`: where cargo-leptos's
 /// panel project put it) hydrating [`PanelPage`]. The stylesheet is the
 /// site's (`site`), shared with every page.
+#[cfg(any(feature = "panel", not(feature = "hydrate")))]
 pub fn panel_shell(site: LeptosOptions, bundle: LeptosOptions) -> impl IntoView {
     let opened = use_context::<OpenedPanel>().map(|panel| panel.to_script_text());
     let setup = use_context::<PageSetup>();
