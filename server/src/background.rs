@@ -1,6 +1,6 @@
 //! The work that runs beside request handling: the outbox worker, the
-//! reconciliation pass and, in sandbox mode, the app's own installation
-//! into the sandbox.
+//! reconciliation pass, the GitHub connector's poll and, in sandbox mode,
+//! the app's own installation into the sandbox.
 
 use crate::AppState;
 
@@ -8,7 +8,17 @@ use crate::AppState;
 pub fn start(state: &AppState) {
     let engine = state.sync.clone();
     tokio::spawn(engine.clone().run_worker());
-    tokio::spawn(engine.run_reconciler());
+    tokio::spawn(engine.clone().run_reconciler());
+    if let Some(github) = &state.github {
+        if let Some(interval) = github.poll_interval {
+            let poll = crate::sync::connector::github::poll::run(
+                engine,
+                github.connector.clone(),
+                interval,
+            );
+            tokio::spawn(poll);
+        }
+    }
     #[cfg(feature = "sandbox")]
     if state.is_sandbox() {
         let state = state.clone();

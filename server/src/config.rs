@@ -7,7 +7,11 @@ use leptos::config::{get_configuration, LeptosOptions};
 #[cfg(feature = "sandbox")]
 use sandbox::{FaultPlan, LimitSettings, SandboxSettings};
 
-use crate::{miro::Secret, ServerError};
+use crate::{
+    miro::Secret,
+    sync::connector::github::{GitHubConfig, Repo, DEFAULT_API_URL as GITHUB_API_URL},
+    ServerError,
+};
 
 /// Miro's Web SDK script.
 const MIRO_SDK_URL: &str = "https://miro.com/app/static/sdk/v2/miro.js";
@@ -88,6 +92,8 @@ pub struct Config {
     /// Sandbox mode may listen beyond loopback (`SANDBOX_PUBLIC`).
     #[cfg(feature = "sandbox")]
     pub sandbox_public: bool,
+    /// The GitHub Issues connector (`GITHUB_*`); `None`: off.
+    pub github: Option<GitHubConfig>,
 }
 
 /// The sandbox's Web SDK stand-in, for a sandbox served at `base`.
@@ -169,6 +175,40 @@ pub struct Settings {
     /// Limits per user on calls that cost Miro calls: on, or off for load benchmarks only [default: on]
     #[arg(long, global = true, env = "RATE_LIMITS", value_name = "on|off")]
     pub rate_limits: Option<String>,
+    /// GitHub repositories whose issues are records, comma-separated owner/name (unset: the GitHub connector is off)
+    #[arg(
+        long,
+        global = true,
+        env = "GITHUB_REPOSITORIES",
+        value_name = "OWNER/NAME,..."
+    )]
+    pub github_repositories: Option<String>,
+    /// A GitHub token that can read and write those repositories' issues (fine-grained personal token or GitHub App installation token)
+    #[arg(
+        long,
+        global = true,
+        env = "GITHUB_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        value_parser = secret
+    )]
+    pub github_token: Option<Secret>,
+    /// The secret GitHub signs webhook deliveries with (at least 16 characters)
+    #[arg(
+        long,
+        global = true,
+        env = "GITHUB_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET",
+        value_parser = secret
+    )]
+    pub github_webhook_secret: Option<Secret>,
+    /// GitHub's REST API (GitHub Enterprise: `https://HOST/api/v3`) [default: `https://api.github.com`]
+    #[arg(long, global = true, env = "GITHUB_API_URL", value_name = "URL")]
+    pub github_api_url: Option<String>,
+    /// How often the GitHub connector polls for changes whose webhook was missed; 0 turns polling off [default: 300]
+    #[arg(long, global = true, env = "GITHUB_POLL_SECONDS", value_name = "SECONDS", value_parser = whole_number)]
+    pub github_poll_seconds: Option<Blankable<u64>>,
     /// Sandbox mode: listen beyond loopback too (anyone who reaches it can use its admin endpoints)
     #[cfg(feature = "sandbox")]
     #[arg(long, global = true, env = "SANDBOX_PUBLIC", value_parser = clap::builder::FalseyValueParser::new())]
@@ -222,6 +262,108 @@ fn boolean(text: &str) -> Result<Blankable<bool>, String> {
         "false" => Ok(Blankable(Some(false))),
         _ => Err(format!("'{text}' is neither true nor false")),
     }
+}
+
+/// A secret setting: printed as `<redacted>`, even in `Settings`' Debug.
+fn secret(text: &str) -> Result<Secret, String> {
+    Ok(Secret::new(text))
+}
+
+/// A secret setting, trimmed, unless it is blank.
+fn given_secret(value: &Option<Secret>) -> Option<Secret> {
+    value
+        .as_ref()
+        .map(|s| s.expose().trim())
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+}
+
+/// The shortest webhook secret taken: a short one can be guessed from a
+/// signed delivery.
+const MIN_WEBHOOK_SECRET_CHARS: usize = 16;
+
+/// The GitHub connector's settings: all of them or none (off).
+fn github_config(settings: &Settings) -> Result<Option<GitHubConfig>, ServerError> {
+    let repositories = given(&settings.github_repositories);
+    let token = given_secret(&settings.github_token);
+    let webhook_secret = given_secret(&settings.github_webhook_secret);
+    let api_url = given(&settings.github_api_url);
+    let set = [
+        ("GITHUB_REPOSITORIES", repositories.is_some()),
+        ("GITHUB_TOKEN", token.is_some()),
+        ("GITHUB_WEBHOOK_SECRET", webhook_secret.is_some()),
+        ("GITHUB_API_URL", api_url.is_some()),
+    ];
+    if set.iter().all(|(_, is_set)| !is_set) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = set[..3]
+        .iter()
+        .filter(|(_, is_set)| !is_set)
+        .map(|(name, _)| *name)
+        .collect();
+    let (Some(repositories), Some(token), Some(webhook_secret)) =
+        (repositories, token, webhook_secret)
+    else {
+        let named: Vec<&str> = set.iter().filter(|(_, s)| *s).map(|(n, _)| *n).collect();
+        return Err(ServerError::Config(format!(
+            "the GitHub connector is half-configured: {} set, {} missing. Set \
+             GITHUB_REPOSITORIES (owner/name, comma-separated), GITHUB_TOKEN and \
+             GITHUB_WEBHOOK_SECRET together, or none of them to leave the connector off",
+            named.join(", "),
+            missing.join(", ")
+        )));
+    };
+    let mut repos: Vec<Repo> = Vec::new();
+    for entry in repositories
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let repo = Repo::parse(entry)
+            .map_err(|e| ServerError::Config(format!("GITHUB_REPOSITORIES: {e}")))?;
+        if !repos.iter().any(|r| r.is(&repo.full_name())) {
+            repos.push(repo);
+        }
+    }
+    if repos.is_empty() {
+        return Err(ServerError::Config(
+            "GITHUB_REPOSITORIES names no repository: give owner/name, comma-separated".to_owned(),
+        ));
+    }
+    if webhook_secret.expose().chars().count() < MIN_WEBHOOK_SECRET_CHARS {
+        return Err(ServerError::Config(format!(
+            "GITHUB_WEBHOOK_SECRET is too short: use at least {MIN_WEBHOOK_SECRET_CHARS} \
+             random characters (e.g. `openssl rand -hex 32`), and the same in the webhook's \
+             settings on GitHub"
+        )));
+    }
+    let api_url = api_url.unwrap_or_else(|| GITHUB_API_URL.to_owned());
+    let parsed = url::Url::parse(&api_url).map_err(|e| {
+        ServerError::Config(format!("GITHUB_API_URL '{api_url}' is not a URL: {e}"))
+    })?;
+    let loopback = matches!(
+        parsed.host(),
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+    ) || matches!(parsed.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+        || parsed.host_str() == Some("localhost");
+    // The token goes to this address with every call.
+    if !(parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback)) {
+        return Err(ServerError::Config(format!(
+            "GITHUB_API_URL '{api_url}' must be https (http only on this machine, for a \
+             stand-in): the token is sent with every request"
+        )));
+    }
+    Ok(Some(GitHubConfig {
+        repositories: repos,
+        token,
+        webhook_secret,
+        api_url: api_url.trim_end_matches('/').to_owned(),
+        poll_interval: match Blankable::of(settings.github_poll_seconds).unwrap_or(300) {
+            0 => None,
+            seconds => Some(std::time::Duration::from_secs(seconds)),
+        },
+    }))
 }
 
 /// The value, trimmed, unless it is blank.
@@ -345,10 +487,12 @@ impl Config {
                 )))
             }
         };
+        let github = github_config(settings)?;
         Ok(Self {
             leptos,
             public_url,
             rate_limits,
+            github,
             sdk_url,
             miro_api_base: given(&settings.api_base).unwrap_or_else(|| MIRO_API_BASE.to_owned()),
             install_completed_url,
@@ -376,6 +520,7 @@ impl Config {
             sync: crate::sync::SyncSettings::default(),
             rate_limits: true,
             sandbox_public: false,
+            github: None,
             leptos,
             sdk_url: sandbox_sdk_url(&public_url),
             miro_api_base: MIRO_API_BASE.to_owned(),
@@ -454,4 +599,85 @@ pub(crate) fn sandbox_settings(
         limits,
         faults,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn github(pairs: &[(&str, &str)]) -> Result<Option<GitHubConfig>, String> {
+        let mut settings = Settings::default();
+        for (name, value) in pairs {
+            let value = (*value).to_owned();
+            match *name {
+                "GITHUB_REPOSITORIES" => settings.github_repositories = Some(value),
+                "GITHUB_TOKEN" => settings.github_token = Some(Secret::new(value)),
+                "GITHUB_WEBHOOK_SECRET" => {
+                    settings.github_webhook_secret = Some(Secret::new(value));
+                }
+                "GITHUB_API_URL" => settings.github_api_url = Some(value),
+                other => panic!("{other}"),
+            }
+        }
+        github_config(&settings).map_err(|e| e.to_string())
+    }
+
+    const FULL: [(&str, &str); 3] = [
+        ("GITHUB_REPOSITORIES", "octo/one, octo/two,Octo/One"),
+        ("GITHUB_TOKEN", "ghp_secret_token"),
+        ("GITHUB_WEBHOOK_SECRET", "0123456789abcdef0123"),
+    ];
+
+    #[test]
+    fn github_is_off_unless_configured_and_then_complete() {
+        assert!(github(&[]).unwrap().is_none());
+        assert!(
+            github(&[("GITHUB_TOKEN", "  ")]).unwrap().is_none(),
+            "blank is unset"
+        );
+        let config = github(&FULL).unwrap().unwrap();
+        let names: Vec<String> = config.repositories.iter().map(Repo::full_name).collect();
+        assert_eq!(names, ["octo/one", "octo/two"]);
+        assert_eq!(config.api_url, "https://api.github.com");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("ghp_secret_token"), "{printed}");
+        assert!(!printed.contains("0123456789abcdef"), "{printed}");
+    }
+
+    #[test]
+    fn a_half_configured_github_is_refused_with_what_is_missing() {
+        let error = github(&FULL[..1]).unwrap_err();
+        assert!(error.contains("half-configured"), "{error}");
+        assert!(
+            error.contains("GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET missing"),
+            "{error}"
+        );
+        let error = github(&FULL[..2]).unwrap_err();
+        assert!(error.contains("GITHUB_WEBHOOK_SECRET missing"), "{error}");
+        assert!(!error.contains("ghp_secret_token"), "{error}");
+        let error = github(&[("GITHUB_API_URL", "https://ghe.example.com/api/v3")]).unwrap_err();
+        assert!(error.contains("GITHUB_API_URL set"), "{error}");
+    }
+
+    #[test]
+    fn bad_github_values_are_refused() {
+        let with = |name: &str, value: &str| {
+            let mut pairs = FULL.to_vec();
+            pairs.retain(|(n, _)| *n != name);
+            pairs.push((name, value));
+            github(&pairs).unwrap_err()
+        };
+        assert!(with("GITHUB_REPOSITORIES", "octo").contains("not owner/name"));
+        assert!(with("GITHUB_REPOSITORIES", "a/b/../c").contains("not a GitHub repository"));
+        assert!(with("GITHUB_REPOSITORIES", " , ").contains("names no repository"));
+        assert!(with("GITHUB_WEBHOOK_SECRET", "short").contains("too short"));
+        assert!(with("GITHUB_API_URL", "http://ghe.example.com").contains("must be https"));
+        assert!(with("GITHUB_API_URL", "nonsense").contains("not a URL"));
+        let mut pairs = FULL.to_vec();
+        pairs.push(("GITHUB_API_URL", "http://127.0.0.1:4000/"));
+        assert_eq!(
+            github(&pairs).unwrap().unwrap().api_url,
+            "http://127.0.0.1:4000"
+        );
+    }
 }

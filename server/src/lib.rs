@@ -56,6 +56,15 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
             sandbox::first_board_path(sandbox)
         );
     }
+    if let Some(github) = &state.config.github {
+        let names: Vec<String> = github.repositories.iter().map(|r| r.full_name()).collect();
+        tracing::info!(
+            "GitHub connector on for {}; webhooks to {}{}",
+            names.join(", "),
+            state.config.public_url,
+            sync::connector::github::webhook::WEBHOOK_PATH
+        );
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;

@@ -29,6 +29,7 @@ use crate::{
     panel::{page::panel_page, tickets::issue_panel_ticket, Panel},
     security,
     state::AppState,
+    sync::connector::github::webhook as github_webhook,
 };
 
 /// The router: health check, the app's headless page, Leptos pages and
@@ -73,6 +74,7 @@ pub fn app_router(state: AppState) -> Router {
         )
         .route("/panel-pkg/{*file}", assets::panel_files(&state))
         .route("/miro/connect", get(connect_page))
+        .route(github_webhook::WEBHOOK_PATH, post(github_webhook::receive))
         .route("/oauth/install", get(install::start))
         .route(OAUTH_CALLBACK_PATH, get(install::callback))
         .leptos_routes_with_context(&state, routes, context, move || {

@@ -15,7 +15,7 @@ use crate::{
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
     rate_limit::RateLimits,
     store::{PgStore, SecretKey, SqliteStore, Store},
-    sync::SyncEngine,
+    sync::{connector::github::GitHub, SyncEngine},
     ServerError,
 };
 
@@ -42,6 +42,8 @@ pub struct AppState {
     pub panel_leptos: LeptosOptions,
     /// Per-user limits on the calls that cost Miro calls.
     pub rate_limits: RateLimits,
+    /// The GitHub Issues connector, when `GITHUB_*` configure it.
+    pub github: Option<GitHub>,
 }
 
 impl AppState {
@@ -110,6 +112,15 @@ impl AppState {
         let _: Option<()> = sandbox;
         let (store, secret_key) = open_store(&config).await?;
         let template = load_template(config.card_template.as_deref())?;
+        let github = config
+            .github
+            .as_ref()
+            .map(|github| {
+                let statuses = template.statuses.iter().map(|s| s.key.clone()).collect();
+                GitHub::new(github, statuses)
+                    .map_err(|e| ServerError::Config(format!("the GitHub connector: {e}")))
+            })
+            .transpose()?;
         let sync = SyncEngine::new(
             store,
             oauth.clone(),
@@ -130,6 +141,7 @@ impl AppState {
             sync,
             secret_key,
             board_access: BoardAccess::default(),
+            github,
         })
     }
 }

@@ -426,6 +426,15 @@ pub trait Store: Send + Sync + 'static {
     /// deleted either way, so it works once.
     async fn take_oauth_state(&self, hash: &str, now: i64) -> StoreResult<bool>;
 
+    // --- GitHub webhook deliveries ------------------------------------
+    /// Takes a GitHub delivery id for handling at `now`: false if it was
+    /// taken before (a repeated delivery). Ids older than
+    /// [`DELIVERY_MEMORY_SECONDS`] are forgotten.
+    async fn claim_github_delivery(&self, delivery_id: &str, now: i64) -> StoreResult<bool>;
+    /// Gives a delivery id back after its handling failed, so that a
+    /// redelivery is handled.
+    async fn release_github_delivery(&self, delivery_id: &str) -> StoreResult<()>;
+
     // --- sync log ----------------------------------------------------
     async fn append_log(&self, entry: &LogEntry) -> StoreResult<()>;
     /// The newest entries first.
@@ -444,6 +453,10 @@ pub struct Installation {
     /// Whether a refresh token is kept (expiring tokens only).
     pub refreshable: bool,
 }
+
+/// How long a GitHub delivery id is remembered (30 days): GitHub lets a
+/// delivery be redelivered for about that long.
+pub const DELIVERY_MEMORY_SECONDS: i64 = 30 * 24 * 3600;
 
 /// UNIX seconds now.
 pub fn now() -> i64 {

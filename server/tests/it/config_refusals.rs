@@ -102,3 +102,26 @@ fn a_complete_miro_configuration_starts() {
     ]);
     assert!(run_server(&env).is_none(), "it serves");
 }
+
+#[test]
+fn a_half_configured_github_connector_does_not_start() {
+    let (code, text) =
+        run_server(&[("GITHUB_REPOSITORIES", "octo-org/roadmap")]).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("half-configured"), "{text}");
+    assert!(
+        text.contains("GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET missing"),
+        "{text}"
+    );
+
+    let (code, text) = run_server(&[
+        ("GITHUB_REPOSITORIES", "octo-org/roadmap"),
+        ("GITHUB_TOKEN", "ghp_never_printed"),
+        ("GITHUB_WEBHOOK_SECRET", "0123456789abcdef0123"),
+        ("GITHUB_API_URL", "http://github.example.com/api/v3"),
+    ])
+    .expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("must be https"), "{text}");
+    assert!(!text.contains("ghp_never_printed"), "{text}");
+}

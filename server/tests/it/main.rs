@@ -8,6 +8,7 @@ mod support;
 mod cli_import;
 mod config_refusals;
 mod detail_view;
+mod github;
 mod hostile;
 mod id_token;
 mod install;

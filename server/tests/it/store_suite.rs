@@ -127,6 +127,7 @@ on_both_backends!(
     the_outbox_queues_retries_and_finishes_writes,
     tickets_work_once_and_expire,
     oauth_states_work_once_and_expire,
+    github_deliveries_are_handled_once_until_given_back,
     tokens_are_sealed_listed_and_forgotten,
     find_records_filters_by_text_status_label_and_assignee,
     find_records_pages_to_the_end_without_repeats,
@@ -855,6 +856,25 @@ async fn oauth_states_work_once_and_expire(db: &TestDb) {
     store.create_oauth_state("state-4", at + 600).await.unwrap();
     assert!(!store.take_oauth_state("state-3", at - 20).await.unwrap());
     assert!(store.take_oauth_state("state-4", at).await.unwrap());
+}
+
+async fn github_deliveries_are_handled_once_until_given_back(db: &TestDb) {
+    let store = &db.store;
+    let at = now();
+    assert!(store.claim_github_delivery("d-1", at).await.unwrap());
+    assert!(
+        !store.claim_github_delivery("d-1", at).await.unwrap(),
+        "a repeat"
+    );
+    assert!(store.claim_github_delivery("d-2", at).await.unwrap());
+    // Handling failed: given back, the redelivery is handled.
+    store.release_github_delivery("d-2").await.unwrap();
+    assert!(store.claim_github_delivery("d-2", at).await.unwrap());
+    // Forgotten once older than the memory: a claim that late is new.
+    let later = at + server::store::DELIVERY_MEMORY_SECONDS + 1;
+    assert!(store.claim_github_delivery("d-3", later).await.unwrap());
+    assert!(store.claim_github_delivery("d-1", later).await.unwrap());
+    assert!(!store.claim_github_delivery("d-3", later).await.unwrap());
 }
 
 // --- installations ---------------------------------------------------------

@@ -456,6 +456,31 @@ impl Store for PgStore {
         Ok(expires_at.is_some_and(|at| at >= now))
     }
 
+    async fn claim_github_delivery(&self, delivery_id: &str, now: i64) -> StoreResult<bool> {
+        sqlx::query("delete from github_deliveries where received_at < $1")
+            .bind(now - super::DELIVERY_MEMORY_SECONDS)
+            .execute(&self.pool)
+            .await?;
+        // The insert is the check: of two deliveries with one id, one wins.
+        let taken = sqlx::query(
+            "insert into github_deliveries (delivery_id, received_at) values ($1, $2)
+             on conflict do nothing",
+        )
+        .bind(delivery_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(taken.rows_affected() == 1)
+    }
+
+    async fn release_github_delivery(&self, delivery_id: &str) -> StoreResult<()> {
+        sqlx::query("delete from github_deliveries where delivery_id = $1")
+            .bind(delivery_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {
         let mut conn = self.pool.acquire().await?;
         insert_log(&mut conn, entry).await

@@ -1,7 +1,8 @@
 //! The conformance suite every connector must pass: what the sync engine
 //! relies on, checked against a real instance of the connector's tool (the
-//! built-in one, the only connector so far, against SQLite). Call
-//! [`run`] from a test; it panics with the rule that failed.
+//! built-in connector against SQLite, the GitHub connector against the
+//! GitHub stand-in over HTTP). Call [`run`] from a test; it panics with the
+//! rule that failed.
 
 use app::cards::{CustomField, IconShape, PreviewField, RecordFields};
 

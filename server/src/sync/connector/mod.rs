@@ -1,7 +1,7 @@
-//! Connectors: where records' items live. The built-in connector, the only
-//! one so far, keeps them in our own database; a connector for an external
-//! tool would implement the same trait, and every connector must pass the
-//! shared [`conformance`] suite.
+//! Connectors: where records' items live. The built-in connector keeps
+//! them in our own database; the [`github`] connector keeps them as issues
+//! in GitHub repositories. Every connector must pass the shared
+//! [`conformance`] suite.
 //!
 //! A connector speaks in [`RecordFields`]: it maps its tool's items to
 //! them and back. The sync engine calls it for edits made in Miro and
@@ -11,6 +11,7 @@
 
 mod builtin;
 pub mod conformance;
+pub mod github;
 
 use app::cards::RecordFields;
 use async_trait::async_trait;

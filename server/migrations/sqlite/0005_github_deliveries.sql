@@ -1,0 +1,10 @@
+-- The GitHub webhook deliveries the app has handled, by GitHub's delivery
+-- id (`X-GitHub-Delivery`), so a repeated delivery (GitHub's redeliver
+-- button, or a sender retrying) is not applied twice. A delivery whose
+-- handling failed is removed again, so its redelivery is applied. Rows
+-- older than 30 days are cleared as new ones come in.
+create table github_deliveries (
+    delivery_id text primary key,
+    received_at integer not null
+);
+create index github_deliveries_by_age on github_deliveries (received_at);

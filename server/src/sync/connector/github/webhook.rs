@@ -1,0 +1,376 @@
+//! `POST /github/webhook`: GitHub's deliveries of `issues` and `label`
+//! events (and `ping`).
+//!
+//! In order, and nothing is applied before every check passed:
+//! 1. the connector must be on (404 otherwise);
+//! 2. the body is read, at most [`WEBHOOK_LIMIT`] bytes (413);
+//! 3. `X-Hub-Signature-256` must be the HMAC-SHA256 of those exact bytes
+//!    under `GITHUB_WEBHOOK_SECRET`, compared in constant time
+//!    (`signature.rs`; 401 when missing or wrong);
+//! 4. a delivery id (`X-GitHub-Delivery`) seen before is answered 200
+//!    "already handled" and not applied again (the ids are kept in the
+//!    store, so this holds across restarts and instances);
+//! 5. the body is only a hint: the issue it names is read again through
+//!    the REST API, and what GitHub says now is applied with
+//!    [`SyncEngine::apply_source_change`], which drops our own writes
+//!    coming back (no new version, no card write, no Miro call).
+//!
+//! Only issues already imported are followed: an event about an issue no
+//! record shows is answered 202 and ignored (the panel's import brings
+//! issues in). An issue that is gone (deleted, transferred, or deleted by
+//! the app, see [`super`]) disables its record's cards; one that comes
+//! back enables them again. Nothing is ever deleted on Miro.
+//!
+//! The work runs in a task of its own, so GitHub hanging up (it waits
+//! 10 s) never stops a change half-applied; a failure gives the delivery
+//! id back, so redelivering it from GitHub's settings applies it.
+
+use app::panel::RecordQuery;
+use axum::{
+    body::{to_bytes, Body},
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{signature::verify_signature, GitHubConnector, Repo, GITHUB};
+use crate::{
+    state::AppState,
+    store::{now, RecordRow, StoreError},
+    sync::{
+        connector::{Connector, SourceItem},
+        SyncEngine, SyncError,
+    },
+};
+
+/// Where GitHub delivers.
+pub const WEBHOOK_PATH: &str = "/github/webhook";
+/// The largest body taken. `issues` and `label` payloads are a few KiB;
+/// an issue body at GitHub's limit (65,536 characters) stays well under.
+pub const WEBHOOK_LIMIT: usize = 1024 * 1024;
+/// The most records one `label` event re-reads (each is a REST call).
+const LABEL_EVENT_RECORDS: usize = 200;
+
+const SIGNATURE: &str = "x-hub-signature-256";
+const DELIVERY: &str = "x-github-delivery";
+const EVENT: &str = "x-github-event";
+
+/// A JSON answer: `{"result": …}` or `{"error": …}`.
+fn answer(status: StatusCode, key: &str, text: impl Into<String>) -> Response {
+    (status, Json(json!({ key: text.into() }))).into_response()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// The handler (see the module docs).
+pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let Some(github) = state.github.clone() else {
+        return answer(
+            StatusCode::NOT_FOUND,
+            "error",
+            "The GitHub connector is off: set GITHUB_REPOSITORIES, GITHUB_TOKEN and \
+             GITHUB_WEBHOOK_SECRET.",
+        );
+    };
+    let Ok(bytes) = to_bytes(body, WEBHOOK_LIMIT).await else {
+        return answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "error",
+            format!("The body is larger than {} KiB.", WEBHOOK_LIMIT / 1024),
+        );
+    };
+    let signature = headers.get(SIGNATURE).map(|v| v.as_bytes());
+    if let Err(error) =
+        verify_signature(github.webhook_secret.expose().as_bytes(), &bytes, signature)
+    {
+        tracing::warn!("GitHub webhook refused: {error}");
+        return answer(StatusCode::UNAUTHORIZED, "error", error.to_string());
+    }
+    let (Some(delivery), Some(event)) = (header(&headers, DELIVERY), header(&headers, EVENT))
+    else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            "error",
+            "X-GitHub-Delivery and X-GitHub-Event are required.",
+        );
+    };
+    if delivery.len() > 100 {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            "error",
+            "X-GitHub-Delivery is too long.",
+        );
+    }
+    let (delivery, event) = (delivery.to_owned(), event.to_owned());
+    let engine = state.sync.clone();
+    let connector = github.connector.clone();
+    // A task of its own: see the module docs.
+    let task =
+        tokio::spawn(async move { deliver(&engine, &connector, &delivery, &event, &bytes).await });
+    task.await.unwrap_or_else(|error| {
+        tracing::error!("a GitHub delivery's task failed: {error}");
+        unavailable()
+    })
+}
+
+fn unavailable() -> Response {
+    answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "error",
+        "The change could not be applied now; redeliver it later.",
+    )
+}
+
+/// Claims the delivery, applies it, and gives the claim back on failure.
+async fn deliver(
+    engine: &SyncEngine,
+    connector: &GitHubConnector,
+    delivery: &str,
+    event: &str,
+    body: &[u8],
+) -> Response {
+    let store = engine.store();
+    match store.claim_github_delivery(delivery, now()).await {
+        Ok(true) => {}
+        Ok(false) => return answer(StatusCode::OK, "result", "already handled"),
+        Err(error) => {
+            tracing::error!("GitHub delivery {delivery}: {error}");
+            return unavailable();
+        }
+    }
+    match handle(engine, connector, event, body).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::warn!("GitHub delivery {delivery} ({event}) not applied: {error}");
+            if let Err(error) = store.release_github_delivery(delivery).await {
+                tracing::error!("GitHub delivery {delivery}: {error}");
+            }
+            unavailable()
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum HandleError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Connector(#[from] crate::sync::connector::ConnectorError),
+}
+
+#[derive(Deserialize)]
+struct RepositoryHint {
+    full_name: String,
+}
+
+#[derive(Deserialize)]
+struct NumberHint {
+    number: u64,
+}
+
+#[derive(Deserialize)]
+struct IssuesHint {
+    issue: NumberHint,
+    repository: RepositoryHint,
+}
+
+#[derive(Deserialize)]
+struct NameHint {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct FromHint {
+    from: String,
+}
+
+#[derive(Deserialize, Default)]
+struct LabelChanges {
+    name: Option<FromHint>,
+}
+
+#[derive(Deserialize)]
+struct LabelHint {
+    label: NameHint,
+    #[serde(default)]
+    changes: Option<LabelChanges>,
+    repository: RepositoryHint,
+}
+
+/// What one refresh of a record did.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Refresh {
+    NotImported,
+    Unchanged,
+    Applied,
+    Disabled,
+}
+
+impl Refresh {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Refresh::NotImported => "not imported: ignored",
+            Refresh::Unchanged => "unchanged",
+            Refresh::Applied => "applied",
+            Refresh::Disabled => "gone: its cards are disabled",
+        }
+    }
+}
+
+fn malformed(event: &str, error: &serde_json::Error) -> Response {
+    answer(
+        StatusCode::BAD_REQUEST,
+        "error",
+        format!("The body is not a {event} event as GitHub documents it: {error}"),
+    )
+}
+
+async fn handle(
+    engine: &SyncEngine,
+    connector: &GitHubConnector,
+    event: &str,
+    body: &[u8],
+) -> Result<Response, HandleError> {
+    match event {
+        "ping" => Ok(answer(StatusCode::OK, "result", "pong")),
+        "issues" => {
+            let hint: IssuesHint = match serde_json::from_slice(body) {
+                Ok(hint) => hint,
+                Err(error) => return Ok(malformed(event, &error)),
+            };
+            let Some(repo) = connector.repository(&hint.repository.full_name) else {
+                return Ok(ignored("the repository is not one the app syncs"));
+            };
+            let external_id = GitHubConnector::external_id(repo, hint.issue.number);
+            let Some(record) = engine
+                .store()
+                .record_by_external(GITHUB, &external_id)
+                .await?
+            else {
+                return Ok(ignored(Refresh::NotImported.as_str()));
+            };
+            let done = refresh(engine, connector, &record).await?;
+            Ok(answer(StatusCode::OK, "result", done.as_str()))
+        }
+        "label" => {
+            let hint: LabelHint = match serde_json::from_slice(body) {
+                Ok(hint) => hint,
+                Err(error) => return Ok(malformed(event, &error)),
+            };
+            let Some(repo) = connector.repository(&hint.repository.full_name) else {
+                return Ok(ignored("the repository is not one the app syncs"));
+            };
+            let mut names = vec![hint.label.name];
+            names.extend(hint.changes.unwrap_or_default().name.map(|n| n.from));
+            let records = records_with_labels(engine, repo, &names).await?;
+            let mut applied = 0;
+            for record in &records {
+                if refresh(engine, connector, record).await? != Refresh::Unchanged {
+                    applied += 1;
+                }
+            }
+            Ok(answer(
+                StatusCode::OK,
+                "result",
+                format!("{} record(s) re-read, {applied} changed", records.len()),
+            ))
+        }
+        _ => Ok(ignored("the app does not use this event")),
+    }
+}
+
+fn ignored(why: &str) -> Response {
+    answer(StatusCode::ACCEPTED, "result", why)
+}
+
+/// Reads the record's issue again and applies what GitHub says now.
+async fn refresh(
+    engine: &SyncEngine,
+    connector: &GitHubConnector,
+    record: &RecordRow,
+) -> Result<Refresh, HandleError> {
+    let item = connector.fetch(&record.external_id).await?;
+    Ok(apply(engine, record, item.as_ref()).await?)
+}
+
+/// Applies what GitHub holds for a record's issue (`None`: it is gone).
+pub(super) async fn apply(
+    engine: &SyncEngine,
+    record: &RecordRow,
+    item: Option<&SourceItem>,
+) -> Result<Refresh, SyncError> {
+    let id = &record.snapshot.id;
+    let Some(item) = item else {
+        if record.source_deleted {
+            return Ok(Refresh::Unchanged);
+        }
+        engine.set_source_deleted(id, true, GITHUB).await?;
+        return Ok(Refresh::Disabled);
+    };
+    let mut changed = false;
+    if record.source_deleted {
+        engine.set_source_deleted(id, false, GITHUB).await?;
+        changed = true;
+    }
+    // A save landing between our read and our write makes this a
+    // conflict; the issue is still the truth, so apply it once more.
+    let mut tries = 0;
+    let saved = loop {
+        tries += 1;
+        match engine.apply_source_change(id, &item.fields, GITHUB).await {
+            Err(SyncError::Store(StoreError::Conflict { .. })) if tries < 3 => continue,
+            other => break other?,
+        }
+    };
+    changed |= saved.record.version != record.snapshot.version;
+    Ok(if changed {
+        Refresh::Applied
+    } else {
+        Refresh::Unchanged
+    })
+}
+
+/// The imported records of `repo` that carry one of `labels`.
+async fn records_with_labels(
+    engine: &SyncEngine,
+    repo: &Repo,
+    labels: &[String],
+) -> Result<Vec<RecordRow>, HandleError> {
+    let prefix = format!("{}#", repo.full_name()).to_ascii_lowercase();
+    let mut found: Vec<RecordRow> = Vec::new();
+    for label in labels {
+        let query = RecordQuery {
+            label: label.clone(),
+            ..RecordQuery::default()
+        };
+        let mut after = None;
+        loop {
+            let page = engine
+                .store()
+                .find_records(&query, after.as_deref(), 100)
+                .await?;
+            found.extend(page.records.into_iter().filter(|row| {
+                row.connector == GITHUB && row.external_id.to_ascii_lowercase().starts_with(&prefix)
+            }));
+            after = page.next;
+            if after.is_none() || found.len() >= LABEL_EVENT_RECORDS {
+                break;
+            }
+        }
+    }
+    found.sort_by(|a, b| a.snapshot.id.cmp(&b.snapshot.id));
+    found.dedup_by(|a, b| a.snapshot.id == b.snapshot.id);
+    found.truncate(LABEL_EVENT_RECORDS);
+    Ok(found)
+}
