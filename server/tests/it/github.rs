@@ -18,10 +18,13 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use server::{
     miro::{AppCardWrite, TokenKey},
-    store::{CardKey, NewRecord, RecordRow, RecordSave},
+    store::{CardKey, RecordRow, RecordSave},
     sync::connector::{
         conformance,
-        github::{client::ClientSettings, poll::Poll, GitHubConfig, GitHubConnector, Repo},
+        github::{
+            client::ClientSettings, import::import_or_apply, poll::Poll, GitHubConfig,
+            GitHubConnector, Repo,
+        },
         Connector, ConnectorError,
     },
 };
@@ -289,18 +292,17 @@ impl Harness {
             ..RecordFields::default()
         };
         let item = self.connector.create(&fields, "test").await.unwrap();
-        let record = self
-            .server
-            .state
-            .sync
-            .create(NewRecord {
-                connector: "github",
-                external_id: Some(&item.external_id),
-                fields: &item.fields,
-                origin: "github",
-                actor: "test",
-            })
+        // The issue's `opened` delivery may import it first; either way
+        // one record shows it.
+        let engine = &self.server.state.sync;
+        import_or_apply(engine, &item.external_id, Some(&item))
             .await
+            .unwrap();
+        let record = engine
+            .store()
+            .record_by_external("github", &item.external_id)
+            .await
+            .unwrap()
             .unwrap();
         let access = self
             .server
@@ -601,7 +603,7 @@ async fn our_own_write_coming_back_changes_nothing_and_costs_no_miro_request() {
 }
 
 #[tokio::test]
-async fn deleted_and_transferred_issues_disable_their_cards_and_unknown_ones_are_ignored() {
+async fn deleted_and_transferred_issues_disable_their_cards_and_unknown_ones_are_imported() {
     let h = Harness::start().await;
     let (deleted, deleted_card) = h.imported("To be deleted").await;
     let (moved, moved_card) = h.imported("To be transferred").await;
@@ -637,7 +639,7 @@ async fn deleted_and_transferred_issues_disable_their_cards_and_unknown_ones_are
     }
     h.drain().await;
 
-    // An issue no record shows: answered 202, nothing made.
+    // An issue no record shows yet: imported from what GitHub says now.
     let stranger = h
         .connector
         .create(&conformance::sample("Not imported"), "test")
@@ -658,8 +660,8 @@ async fn deleted_and_transferred_issues_disable_their_cards_and_unknown_ones_are
         )
         .await;
     let all = h.standin.answered(before + 1).await;
-    assert_eq!(all.last().unwrap()["status"], 202, "{all:#?}");
-    assert!(h
+    assert_eq!(all.last().unwrap()["status"], 200, "{all:#?}");
+    let imported = h
         .server
         .state
         .sync
@@ -667,7 +669,8 @@ async fn deleted_and_transferred_issues_disable_their_cards_and_unknown_ones_are
         .record_by_external("github", &stranger.external_id)
         .await
         .unwrap()
-        .is_none());
+        .expect("an issue no record showed is imported");
+    assert_eq!(imported.snapshot.fields.title, "Still unknown");
 
     // A ping is answered.
     let body = br#"{"zen":"Keep it logically awesome.","hook_id":1}"#.to_vec();
@@ -773,9 +776,11 @@ async fn the_poll_finds_changes_no_delivery_brought_and_asks_again_for_free() {
         )
         .await;
     let engine = &h.server.state.sync;
-    let mut poll = Poll::new(time::OffsetDateTime::now_utc());
+    let mut poll = Poll::new();
+    // The first round lists every issue: the record is applied to, and
+    // nothing else is there to import.
     let report = poll.once(engine, &h.connector).await.unwrap();
-    assert_eq!((report.read, report.applied), (1, 1));
+    assert_eq!((report.applied, report.imported), (1, 0), "{report:?}");
     let now = h.record(&record.snapshot.id).await;
     assert_eq!(now.snapshot.fields.title, "Changed while no webhook came");
     assert_eq!(now.snapshot.fields.status, "done");
@@ -850,4 +855,93 @@ async fn reads_and_edits_ride_out_thirty_percent_injected_faults() {
         assert_eq!(now.fields.title, format!("Faulty {n} edited"));
         assert_eq!(now.fields.status, "done");
     }
+}
+
+#[tokio::test]
+async fn the_first_poll_imports_every_issue_and_the_panels_search_filters_them_as_github_does() {
+    let h = Harness::start().await;
+    h.standin.standin.set_webhook_url(None);
+    h.standin.standin.seed_issues(ROADMAP, 250);
+    let engine = &h.server.state.sync;
+    let mut poll = Poll::new();
+    let report = poll.once(engine, &h.connector).await.unwrap();
+    assert_eq!(report.imported, 250, "{report:?}");
+    // Three pages of the list (100 per page), nothing more.
+    let lists = h
+        .standin
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r["path"] == format!("/repos/{ROADMAP}/issues"))
+        .count();
+    assert_eq!(lists, 3);
+    // Again: nothing new to import.
+    assert_eq!(poll.once(engine, &h.connector).await.unwrap().imported, 0);
+
+    // What the panel's search finds for a filter is what GitHub lists for
+    // the same filter (asked of the stand-in directly, paged to the end).
+    let github_count = |query: String| {
+        let standin = &h.standin;
+        async move {
+            let mut count = 0;
+            for page in 1.. {
+                let list: Vec<Value> = standin
+                    .http
+                    .get(format!(
+                        "{}/repos/{ROADMAP}/issues?per_page=100&page={page}&{query}",
+                        standin.base
+                    ))
+                    .bearer_auth(TOKEN)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                if list.is_empty() {
+                    break;
+                }
+                count += list.len();
+            }
+            count as u64
+        }
+    };
+    let found = |query: app::panel::RecordQuery| async move {
+        engine
+            .store()
+            .find_records(&query, None, 1)
+            .await
+            .unwrap()
+            .total
+    };
+    let closed = github_count("state=closed".to_owned()).await;
+    assert!(closed > 0 && closed < 250, "the sample has both states");
+    assert_eq!(
+        found(app::panel::RecordQuery {
+            status: "done".to_owned(),
+            ..Default::default()
+        })
+        .await,
+        closed
+    );
+    let bugs = github_count("state=all&labels=bug".to_owned()).await;
+    assert!(bugs > 0);
+    assert_eq!(
+        found(app::panel::RecordQuery {
+            label: "bug".to_owned(),
+            ..Default::default()
+        })
+        .await,
+        bugs
+    );
+    let hubot = github_count("state=all&assignee=hubot".to_owned()).await;
+    assert!(hubot > 0);
+    assert_eq!(
+        found(app::panel::RecordQuery {
+            assignee: "hubot".to_owned(),
+            ..Default::default()
+        })
+        .await,
+        hubot
+    );
 }

@@ -24,6 +24,7 @@
 
 pub mod client;
 mod directory;
+pub mod import;
 pub mod mapping;
 pub mod poll;
 mod settings;
@@ -116,19 +117,26 @@ impl GitHubConnector {
         &self.repositories
     }
 
-    /// The issues of `repo` changed at or after `since` (RFC 3339), the
-    /// least recently changed first; each as its item, or `None` when it
-    /// counts as gone (see the module docs).
+    /// The issues of `repo` changed at or after `since` (RFC 3339; `None`:
+    /// every issue), the least recently changed first, paged to the end;
+    /// each as its item, or `None` when it counts as gone (see the module
+    /// docs).
     pub async fn changed_since(
         &self,
         repo: &Repo,
-        since: &str,
+        since: Option<&str>,
     ) -> Result<Vec<Change>, ConnectorError> {
-        let since: String = url::form_urlencoded::byte_serialize(since.as_bytes()).collect();
+        let since: String = since
+            .map(|since| {
+                let since: String =
+                    url::form_urlencoded::byte_serialize(since.as_bytes()).collect();
+                format!("&since={since}")
+            })
+            .unwrap_or_default();
         let issues: Vec<Issue> = self
             .client
             .list(&format!(
-                "{}/issues?state=all&sort=updated&direction=asc&per_page=100&since={since}",
+                "{}/issues?state=all&sort=updated&direction=asc&per_page=100{since}",
                 repo.path()
             ))
             .await

@@ -1,8 +1,11 @@
-//! The poll that covers missed webhook deliveries: every
-//! `GITHUB_POLL_SECONDS` (300; 0 turns it off) each repository's issues
-//! changed since the last change seen are listed
+//! The poll: it brings every issue of the configured repositories in as
+//! records, and covers missed webhook deliveries. Its first round after a
+//! start lists every issue (paged to the end) and imports the ones no
+//! record shows yet ([`super::import`]); then every `GITHUB_POLL_SECONDS`
+//! (300; 0 turns it off) each repository's issues changed since the last
+//! change seen are listed
 //! (`GET …/issues?state=all&since=…&sort=updated&direction=asc`) and
-//! applied to the records that show them, as a delivery would be.
+//! applied, or imported, as a delivery would be.
 //!
 //! It stays within GitHub's rate limit by asking the same question until
 //! something changes: `since` moves only to the newest `updated_at` seen,
@@ -11,28 +14,28 @@
 //! not count. `since` is inclusive, so the newest issue comes back every
 //! time; issues whose `updated_at` was applied already are skipped.
 //!
-//! The first poll after a start looks back a day, so changes made while
-//! the server was down for less than that are found. Deleted and
-//! transferred issues are not in the list; their deliveries are the only
-//! way they disable cards.
+//! Deleted and transferred issues are not in the list; their deliveries
+//! are the only way they disable cards.
 
 use std::collections::HashMap;
 
-use time::{format_description::well_known::Rfc3339, Duration as TimeSpan, OffsetDateTime};
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::{webhook, GitHubConnector, GITHUB};
+use super::{
+    import::{import_or_apply, Imported},
+    GitHubConnector,
+};
 use crate::sync::{connector::ConnectorError, SyncEngine, SyncError};
-
-/// How far back the first poll looks.
-const FIRST_LOOK_BACK: TimeSpan = TimeSpan::days(1);
 
 /// What one poll did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PollReport {
-    /// Changed issues of imported records, read.
+    /// Changed issues read (every issue, in the first round).
     pub read: usize,
     /// Records that took a change (or turned disabled or back).
     pub applied: usize,
+    /// Issues that became records.
+    pub imported: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,34 +49,19 @@ pub enum PollError {
 }
 
 /// The poll's memory between rounds.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Poll {
-    /// Per repository: the `since` to ask with (RFC 3339).
+    /// Per repository: the `since` to ask with (RFC 3339); none before the
+    /// first round, which lists every issue.
     since: HashMap<String, String>,
     /// Per external id: the `updated_at` applied last.
     seen: HashMap<String, String>,
 }
 
 impl Poll {
-    /// A poll whose first round looks back a day from `now`.
-    pub fn new(now: OffsetDateTime) -> Self {
-        let start = (now - FIRST_LOOK_BACK)
-            .replace_nanosecond(0)
-            .unwrap_or(now)
-            .format(&Rfc3339)
-            .unwrap_or_default();
-        Self {
-            since: HashMap::from([(String::new(), start)]),
-            seen: HashMap::new(),
-        }
-    }
-
-    fn since_for(&self, repo: &str) -> String {
-        self.since
-            .get(repo)
-            .or_else(|| self.since.get(""))
-            .cloned()
-            .unwrap_or_default()
+    /// A poll whose first round lists every issue.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// One round over every repository.
@@ -85,35 +73,30 @@ impl Poll {
         let mut report = PollReport::default();
         for repo in connector.repositories() {
             let name = repo.full_name();
-            let since = self.since_for(&name);
-            let changed = connector.changed_since(repo, &since).await?;
-            let mut newest = since.clone();
+            let since = self.since.get(&name).cloned();
+            let changed = connector.changed_since(repo, since.as_deref()).await?;
+            let mut newest = since.unwrap_or_default();
             for change in &changed {
-                if later(&change.updated_at, &newest) {
+                if newest.is_empty() || later(&change.updated_at, &newest) {
                     newest.clone_from(&change.updated_at);
                 }
                 if self.seen.get(&change.external_id) == Some(&change.updated_at) {
                     continue;
                 }
-                let Some(record) = engine
-                    .store()
-                    .record_by_external(GITHUB, &change.external_id)
-                    .await?
-                else {
-                    continue;
-                };
                 report.read += 1;
-                if webhook::apply(engine, &record, change.item.as_ref()).await?
-                    != webhook::Refresh::Unchanged
-                {
-                    report.applied += 1;
+                match import_or_apply(engine, &change.external_id, change.item.as_ref()).await? {
+                    Imported::Created => report.imported += 1,
+                    Imported::Applied => report.applied += 1,
+                    Imported::Unchanged => {}
                 }
                 self.seen
                     .insert(change.external_id.clone(), change.updated_at.clone());
             }
             // Only what can come back (changed at `newest`) needs remembering.
             self.seen.retain(|_, at| !later(&newest, at));
-            self.since.insert(name, newest);
+            if !newest.is_empty() {
+                self.since.insert(name, newest);
+            }
         }
         Ok(report)
     }
@@ -136,14 +119,19 @@ pub async fn run(
     connector: std::sync::Arc<GitHubConnector>,
     interval: std::time::Duration,
 ) {
-    let mut poll = Poll::new(OffsetDateTime::now_utc());
+    let mut poll = Poll::new();
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         match poll.once(&engine, &connector).await {
-            Ok(report) if report.applied > 0 => {
-                tracing::info!(read = report.read, applied = report.applied, "GitHub poll");
+            Ok(report) if report.applied + report.imported > 0 => {
+                tracing::info!(
+                    read = report.read,
+                    applied = report.applied,
+                    imported = report.imported,
+                    "GitHub poll"
+                );
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "GitHub poll failed; trying again next round"),
@@ -161,11 +149,5 @@ mod tests {
         assert!(later("2026-12-02T12:00:00Z", "2026-12-02T12:30:00+01:00"));
         assert!(!later("2026-12-02T12:00:00Z", "2026-12-02T12:00:00Z"));
         assert!(!later("garbage", "2026-12-02T12:00:00Z"));
-    }
-
-    #[test]
-    fn the_first_round_looks_back_a_day() {
-        let now = time::macros::datetime!(2026-12-02 12:00:00.5 UTC);
-        assert_eq!(Poll::new(now).since_for("a/b"), "2026-12-01T12:00:00Z");
     }
 }

@@ -15,11 +15,10 @@
 //!    [`SyncEngine::apply_source_change`], which drops our own writes
 //!    coming back (no new version, no card write, no Miro call).
 //!
-//! Only issues already imported are followed: an event about an issue no
-//! record shows is answered 202 and ignored (the panel's import brings
-//! issues in). An issue that is gone (deleted, transferred, or deleted by
-//! the app, see [`super`]) disables its record's cards; one that comes
-//! back enables them again. Nothing is ever deleted on Miro.
+//! An event about an issue no record shows yet imports it (see `import.rs`),
+//! unless the issue is gone. An issue that is gone (deleted, transferred,
+//! or deleted by the app, see [`super`]) disables its record's cards; one
+//! that comes back enables them again. Nothing is ever deleted on Miro.
 //!
 //! The work runs in a task of its own, so GitHub hanging up (it waits
 //! 10 s) never stops a change half-applied; a failure gives the delivery
@@ -36,7 +35,11 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{signature::verify_signature, GitHubConnector, Repo, GITHUB};
+use super::{
+    import::{import_or_apply, Imported},
+    signature::verify_signature,
+    GitHubConnector, Repo, GITHUB,
+};
 use crate::{
     state::AppState,
     store::{now, RecordRow, StoreError},
@@ -209,7 +212,7 @@ struct LabelHint {
 }
 
 /// What one refresh of a record did.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Refresh {
     NotImported,
     Unchanged,
@@ -258,7 +261,16 @@ async fn handle(
                 .record_by_external(GITHUB, &external_id)
                 .await?
             else {
-                return Ok(ignored(Refresh::NotImported.as_str()));
+                // An issue no record shows yet becomes one (read, as
+                // always, from GitHub: the body is only a hint).
+                let item = connector.fetch(&external_id).await?;
+                let done = import_or_apply(engine, &external_id, item.as_ref()).await?;
+                let result = match done {
+                    Imported::Created => "imported",
+                    Imported::Applied => Refresh::Applied.as_str(),
+                    Imported::Unchanged => Refresh::NotImported.as_str(),
+                };
+                return Ok(answer(StatusCode::OK, "result", result));
             };
             let done = refresh(engine, connector, &record).await?;
             Ok(answer(StatusCode::OK, "result", done.as_str()))

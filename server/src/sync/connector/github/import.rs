@@ -1,0 +1,72 @@
+//! Issues into records: every issue of a configured repository becomes a
+//! record of connector `github`, so the panel's search (by text, status,
+//! label and assignee, paged to the end) covers the repositories, and
+//! adding a found record to a board gives a card that follows the issue.
+//!
+//! Issues come in three ways, all through [`import_or_apply`]: the first
+//! poll after a start lists every issue (paged to the end), later polls
+//! what changed since, and a webhook delivery about an issue no record
+//! shows yet (`opened`, or any change to an issue that came in before the
+//! app did) reads that issue. An issue that is gone is not imported.
+
+use super::{webhook, GITHUB};
+use crate::{
+    store::{NewRecord, StoreError},
+    sync::{connector::SourceItem, SyncEngine, SyncError},
+};
+
+/// What happened to one issue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imported {
+    /// A new record shows it now.
+    Created,
+    /// Its record took the issue's fields (or turned disabled, or back).
+    Applied,
+    /// Its record showed it already; or it is gone and no record showed it.
+    Unchanged,
+}
+
+/// Makes the record of `external_id` show `item` (`None`: the issue is
+/// gone), creating the record when there is none and the issue is there.
+pub async fn import_or_apply(
+    engine: &SyncEngine,
+    external_id: &str,
+    item: Option<&SourceItem>,
+) -> Result<Imported, SyncError> {
+    let store = engine.store();
+    if let Some(record) = store.record_by_external(GITHUB, external_id).await? {
+        return Ok(applied(webhook::apply(engine, &record, item).await?));
+    }
+    let Some(item) = item else {
+        return Ok(Imported::Unchanged);
+    };
+    let created = engine
+        .create(NewRecord {
+            connector: GITHUB,
+            external_id: Some(external_id),
+            fields: &item.fields,
+            origin: GITHUB,
+            actor: GITHUB,
+        })
+        .await;
+    match created {
+        Ok(_) => Ok(Imported::Created),
+        // Another instance (or delivery) imported it meanwhile: apply to
+        // that record instead.
+        Err(SyncError::Store(StoreError::Duplicate { .. })) => {
+            match store.record_by_external(GITHUB, external_id).await? {
+                Some(record) => Ok(applied(webhook::apply(engine, &record, Some(item)).await?)),
+                None => Ok(Imported::Unchanged),
+            }
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn applied(refresh: webhook::Refresh) -> Imported {
+    if refresh == webhook::Refresh::Unchanged {
+        Imported::Unchanged
+    } else {
+        Imported::Applied
+    }
+}
