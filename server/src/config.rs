@@ -283,7 +283,7 @@ fn given_secret(value: &Option<Secret>) -> Option<Secret> {
 const MIN_WEBHOOK_SECRET_CHARS: usize = 16;
 
 /// The GitHub connector's settings: all of them or none (off).
-fn github_config(settings: &Settings) -> Result<Option<GitHubConfig>, ServerError> {
+pub(crate) fn github_config(settings: &Settings) -> Result<Option<GitHubConfig>, ServerError> {
     let repositories = given(&settings.github_repositories);
     let token = given_secret(&settings.github_token);
     let webhook_secret = given_secret(&settings.github_webhook_secret);

@@ -8,6 +8,8 @@
 
 mod connect;
 mod csv;
+#[cfg(feature = "sandbox")]
+mod github_standin;
 mod import;
 mod installations;
 mod manifest;
@@ -83,6 +85,21 @@ pub enum Command {
         /// OAuth callback are registered there)
         #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:3000")]
         app_url: String,
+    },
+    /// Run a stand-in for GitHub on its own (the app's GITHUB_REPOSITORIES,
+    /// GITHUB_TOKEN and GITHUB_WEBHOOK_SECRET), for an app started with
+    /// GITHUB_API_URL pointing at it
+    #[cfg(feature = "sandbox")]
+    GithubStandin {
+        /// Where the stand-in listens
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3200")]
+        addr: std::net::SocketAddr,
+        /// Where the app is reached (webhooks go to its /github/webhook)
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:3000")]
+        app_url: String,
+        /// Sample issues in each repository
+        #[arg(long, value_name = "COUNT", default_value_t = 60)]
+        seed: usize,
     },
     /// List who installed the app (team, user, when, token state)
     Installations {
@@ -260,6 +277,12 @@ async fn dispatch(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
         }
         #[cfg(feature = "sandbox")]
         Command::Sandbox { addr, app_url } => sandbox::run(&settings, addr, &app_url).await,
+        #[cfg(feature = "sandbox")]
+        Command::GithubStandin {
+            addr,
+            app_url,
+            seed,
+        } => github_standin::run(&settings, addr, &app_url, seed).await,
         Command::Installations { action: None } => installations::list(&settings, out).await,
         Command::Installations {
             action: Some(InstallationsAction::Revoke { team, user }),

@@ -945,3 +945,85 @@ async fn the_first_poll_imports_every_issue_and_the_panels_search_filters_them_a
         hubot
     );
 }
+
+/// `server github-standin` and the app as processes, as a newcomer runs
+/// them: the app imports the stand-in's issues and follows an edit made
+/// "on GitHub" through a signed delivery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_github_standin_command_and_the_app_work_together_as_processes() {
+    use crate::support::fleet::{free_port, Fleet, Process};
+    use server::store::{SecretKey, SqliteStore, Store};
+
+    let standin_port = free_port();
+    let standin_url = format!("http://127.0.0.1:{standin_port}");
+    let fleet = Fleet::new(
+        1,
+        None,
+        &[
+            ("GITHUB_REPOSITORIES", ROADMAP),
+            ("GITHUB_TOKEN", TOKEN),
+            ("GITHUB_WEBHOOK_SECRET", SECRET),
+            ("GITHUB_API_URL", standin_url.as_str()),
+        ],
+    )
+    .await;
+    let _standin = Process::from(
+        fleet
+            .command("standin.log")
+            .args([
+                "github-standin",
+                "--addr",
+                &format!("127.0.0.1:{standin_port}"),
+            ])
+            .args(["--app-url", &fleet.app_url(0), "--seed", "25"])
+            .spawn()
+            .unwrap(),
+    );
+    fleet
+        .wait_until_up(&format!("{standin_url}/_standin/deliveries"))
+        .await;
+    let _app = fleet.start_app(0).await;
+    let key = SecretKey::load_or_create(&fleet.folder.path().join("secret.key")).unwrap();
+    let store = SqliteStore::open(&fleet.database_url, key).await.unwrap();
+    let external_id = format!("{ROADMAP}#3");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let imported = loop {
+        let query = app::panel::RecordQuery::default();
+        let all = store.find_records(&query, None, 100).await.unwrap();
+        let github: Vec<_> = all
+            .records
+            .iter()
+            .filter(|r| r.connector == "github")
+            .collect();
+        if github.len() == 25 {
+            break github.len();
+        }
+        assert!(Instant::now() < deadline, "{}", fleet.logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(imported, 25);
+
+    let edited: Value = fleet
+        .http
+        .post(format!("{standin_url}/_standin/issues/{ROADMAP}/3/edit"))
+        .json(&json!({"title": "Edited on GitHub"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(edited["title"], "Edited on GitHub");
+    loop {
+        let record = store
+            .record_by_external("github", &external_id)
+            .await
+            .unwrap()
+            .unwrap();
+        if record.snapshot.fields.title == "Edited on GitHub" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", fleet.logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -32,6 +32,12 @@ pub fn free_port() -> u16 {
 /// A child process, killed when dropped (also when the test fails).
 pub struct Process(Child);
 
+impl From<Child> for Process {
+    fn from(child: Child) -> Self {
+        Self(child)
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.0.kill();
