@@ -171,6 +171,29 @@ pub struct BoardHealth {
     pub disconnected: u64,
     /// Cards whose record's source item was deleted.
     pub disabled: u64,
+    /// The tools records come from besides the built-in store (GitHub),
+    /// and whether the app can still reach them.
+    #[serde(default)]
+    pub sources: Vec<SourceHealth>,
+}
+
+/// How the app stands with one tool records come from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    /// The tool's name as users know it ("GitHub").
+    pub name: String,
+    pub access: SourceAccess,
+}
+
+/// Whether the app's credentials for a tool still work.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceAccess {
+    /// No call made yet since the server started.
+    Unknown,
+    /// The last call was answered.
+    Working,
+    /// The tool refused the app's token: someone must give it a new one.
+    Reconnect { reason: String },
 }
 
 /// A card whose write failed.

@@ -1,11 +1,29 @@
-//! The board's sync health, from how each card stands with its record.
+//! The board's sync health, from how each card stands with its record,
+//! and how the app stands with the tools records come from.
 
 use app::{
     cards::CardStatus,
-    panel::{BoardHealth, FailedCard},
+    panel::{BoardHealth, FailedCard, SourceAccess, SourceHealth},
 };
 
-use crate::store::CardState;
+use crate::{store::CardState, sync::connector::github::client::TokenAccess};
+
+/// GitHub's line in the health view.
+pub fn github_health(access: &TokenAccess) -> SourceHealth {
+    SourceHealth {
+        name: "GitHub".to_owned(),
+        access: match access {
+            TokenAccess::Unknown => SourceAccess::Unknown,
+            TokenAccess::Working => SourceAccess::Working,
+            TokenAccess::Refused(why) => SourceAccess::Reconnect {
+                reason: format!(
+                    "GitHub refused the app's token ({why}). Give the server a new \
+                     GITHUB_TOKEN with access to the repositories' issues."
+                ),
+            },
+        },
+    }
+}
 
 /// Sorts the board's cards into the panel's counts: a disconnected or
 /// disabled card counts as that whatever is queued for it; a linked card

@@ -120,7 +120,13 @@ impl Panel {
             .card_states(board_id)
             .await
             .map_err(Self::unavailable)?;
-        Ok(summarize(&states))
+        let mut health = summarize(&states);
+        if let Some(github) = &self.state.github {
+            health.sources.push(super::board::github_health(
+                &github.connector.token_access(),
+            ));
+        }
+        Ok(health)
     }
 }
 

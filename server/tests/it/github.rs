@@ -1027,3 +1027,38 @@ async fn the_github_standin_command_and_the_app_work_together_as_processes() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The panel's health view says whether GitHub still takes the app's token:
+/// "connected" once it answered, "reconnect" with GitHub's reason once it
+/// refused it.
+#[tokio::test]
+async fn the_panels_health_says_reconnect_when_github_refuses_the_token() {
+    use crate::support::panel::{call, opened_panel};
+
+    let standin = StandIn::start(100, 5000).await;
+    for (token, expected) in [(TOKEN, "Working"), ("ghp_revoked_meanwhile", "Reconnect")] {
+        let mut config = standin.config();
+        config.token = server::miro::Secret::new(token);
+        let server = TestServer::start_configured(Default::default(), |c| {
+            c.github = Some(config);
+        })
+        .await;
+        let session = opened_panel(&server).await;
+        let (status, before) = call(&server, "board_health", json!({"session": session})).await;
+        assert_eq!(status, 200, "{before}");
+        assert_eq!(before["sources"][0]["name"], "GitHub", "{before}");
+        assert_eq!(before["sources"][0]["access"], "Unknown", "{before}");
+        // Any call to GitHub tells.
+        let github = server.state.github.as_ref().unwrap();
+        let _ = github.connector.fetch(&format!("{ROADMAP}#1")).await;
+        let (_, after) = call(&server, "board_health", json!({"session": session})).await;
+        let access = &after["sources"][0]["access"];
+        if expected == "Working" {
+            assert_eq!(access, "Working", "{after}");
+        } else {
+            let reason = access["Reconnect"]["reason"].as_str().unwrap_or_default();
+            assert!(reason.contains("Bad credentials"), "{after}");
+            assert!(reason.contains("GITHUB_TOKEN"), "{after}");
+        }
+    }
+}

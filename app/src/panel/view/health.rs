@@ -6,7 +6,9 @@
 use leptos::prelude::*;
 
 use super::{spawn, PanelState};
-use crate::panel::{board_health, resync_board, retry_failed, BoardHealth, PanelError};
+use crate::panel::{
+    board_health, resync_board, retry_failed, BoardHealth, PanelError, SourceAccess, SourceHealth,
+};
 
 /// How often the view looks again while cards are syncing, in ms.
 const POLL_MS: u64 = 2_000;
@@ -76,6 +78,9 @@ pub(super) fn Health(state: PanelState, first: BoardHealth) -> impl IntoView {
                 <dt>"Disconnected"</dt><dd data-testid="health-disconnected">{move || health.with(|h| h.disconnected)}</dd>
                 <dt>"Disabled"</dt><dd data-testid="health-disabled">{move || health.with(|h| h.disabled)}</dd>
             </dl>
+            <ul class="panel-outcomes" data-testid="health-sources">
+                {move || health.with(|h| h.sources.iter().map(source_line).collect_view())}
+            </ul>
             <ul class="panel-outcomes" data-testid="health-failures">
                 {move || health.with(|h| h.failed.iter().map(|card| view! {
                     <li class="panel-outcome panel-outcome--failed" data-testid="health-failure" data-item-id=card.item_id.clone()>
@@ -98,6 +103,29 @@ pub(super) fn Health(state: PanelState, first: BoardHealth) -> impl IntoView {
             </div>
             <p class="panel-message panel-message--error" role="alert" data-testid="health-error">{move || message.get()}</p>
         </section>
+    }
+}
+
+/// One tool's line: whether the app can still reach it, and what to do
+/// when it cannot.
+fn source_line(source: &SourceHealth) -> impl IntoView {
+    let (class, text) = match &source.access {
+        SourceAccess::Unknown => ("panel-outcome", format!("{}: not asked yet", source.name)),
+        SourceAccess::Working => ("panel-outcome", format!("{}: connected", source.name)),
+        SourceAccess::Reconnect { reason } => (
+            "panel-outcome panel-outcome--failed",
+            format!("{}: reconnect needed. {reason}", source.name),
+        ),
+    };
+    let state = match source.access {
+        SourceAccess::Unknown => "unknown",
+        SourceAccess::Working => "connected",
+        SourceAccess::Reconnect { .. } => "reconnect",
+    };
+    view! {
+        <li class=class data-testid="health-source" data-state=state>
+            <span class="panel-outcome__text">{text}</span>
+        </li>
     }
 }
 

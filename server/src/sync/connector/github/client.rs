@@ -97,6 +97,21 @@ pub struct GitHubClient {
     etags: Mutex<HashMap<String, (String, Kept)>>,
     /// When the rate-limit budget is spent: the UNIX second it resets.
     spent_until: Mutex<Option<u64>>,
+    /// What GitHub made of the token at the last answer.
+    access: Mutex<TokenAccess>,
+}
+
+/// What GitHub made of the token, as its last answer showed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum TokenAccess {
+    /// Nothing was answered yet.
+    #[default]
+    Unknown,
+    /// GitHub answered a request (a 2xx, a 304, or a refusal of the fields).
+    Working,
+    /// 401, or a 403 that is not a rate limit: the token was revoked,
+    /// expired or lost access. Why, in GitHub's words.
+    Refused(String),
 }
 
 impl std::fmt::Debug for GitHubClient {
@@ -132,7 +147,20 @@ impl GitHubClient {
             settings,
             etags: Mutex::default(),
             spent_until: Mutex::default(),
+            access: Mutex::default(),
         })
+    }
+
+    /// What GitHub made of the token at its last answer.
+    pub fn token_access(&self) -> TokenAccess {
+        self.access
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn note_access(&self, access: TokenAccess) {
+        *self.access.lock().unwrap_or_else(|e| e.into_inner()) = access;
     }
 
     /// `GET {base}{path}`, conditional on the kept ETag.
@@ -234,6 +262,7 @@ impl GitHubClient {
             let headers = response.headers().clone();
             self.note_budget(&headers);
             if status == StatusCode::NOT_MODIFIED {
+                self.note_access(TokenAccess::Working);
                 if let Some((_, body)) = cached {
                     return Ok(Answer {
                         body,
@@ -263,6 +292,7 @@ impl GitHubClient {
                 Err(error) => return Err(ClientError::Unavailable(describe(error))),
             };
             if status.is_success() {
+                self.note_access(TokenAccess::Working);
                 let body: Kept = bytes.to_vec().into();
                 if method == Method::GET {
                     self.keep(url, &headers, &body);
@@ -279,7 +309,17 @@ impl GitHubClient {
                     continue;
                 }
             }
-            return Err(refusal(status, &bytes));
+            let refused = refusal(status, &bytes);
+            match &refused {
+                ClientError::Unauthorized(why) | ClientError::Forbidden(why) => {
+                    self.note_access(TokenAccess::Refused(why.clone()));
+                }
+                ClientError::Invalid(_) | ClientError::NotFound | ClientError::Moved => {
+                    self.note_access(TokenAccess::Working);
+                }
+                _ => {}
+            }
+            return Err(refused);
         }
     }
 

@@ -112,6 +112,12 @@ impl GitHubConnector {
         })
     }
 
+    /// What GitHub made of the token at its last answer (the panel's
+    /// health view shows "reconnect" when it was refused).
+    pub fn token_access(&self) -> client::TokenAccess {
+        self.client.token_access()
+    }
+
     /// The configured repositories.
     pub fn repositories(&self) -> &[Repo] {
         &self.repositories
