@@ -914,36 +914,21 @@ async fn the_first_poll_imports_every_issue_and_the_panels_search_filters_them_a
             .unwrap()
             .total
     };
-    let closed = github_count("state=closed".to_owned()).await;
-    assert!(closed > 0 && closed < 250, "the sample has both states");
-    assert_eq!(
-        found(app::panel::RecordQuery {
-            status: "done".to_owned(),
-            ..Default::default()
-        })
-        .await,
-        closed
-    );
-    let bugs = github_count("state=all&labels=bug".to_owned()).await;
-    assert!(bugs > 0);
-    assert_eq!(
-        found(app::panel::RecordQuery {
-            label: "bug".to_owned(),
-            ..Default::default()
-        })
-        .await,
-        bugs
-    );
-    let hubot = github_count("state=all&assignee=hubot".to_owned()).await;
-    assert!(hubot > 0);
-    assert_eq!(
-        found(app::panel::RecordQuery {
-            assignee: "hubot".to_owned(),
-            ..Default::default()
-        })
-        .await,
-        hubot
-    );
+    let query = |status: &str, label: &str, assignee: &str| app::panel::RecordQuery {
+        status: status.to_owned(),
+        label: label.to_owned(),
+        assignee: assignee.to_owned(),
+        ..Default::default()
+    };
+    for (github, ours) in [
+        ("state=closed", query("done", "", "")),
+        ("state=all&labels=bug", query("", "bug", "")),
+        ("state=all&assignee=hubot", query("", "", "hubot")),
+    ] {
+        let listed = github_count(github.to_owned()).await;
+        assert!(listed > 0 && listed < 250, "{github}: the sample has both");
+        assert_eq!(found(ours).await, listed, "{github}");
+    }
 }
 
 /// `server github-standin` and the app as processes, as a newcomer runs
