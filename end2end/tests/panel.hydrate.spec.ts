@@ -4,7 +4,7 @@
 // said); creating a record; converting sticky notes with a fault on the
 // second card (no note lost); and the board's sync health after injected
 // failures, cleared by "Retry failed".
-import type { APIRequestContext, FrameLocator, Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
 import {
   ROADMAP,
   SPRINT,
@@ -12,6 +12,7 @@ import {
   boardUrl,
   discover,
   expect,
+  openPanel,
   test,
   watchProblems,
 } from "./support/sandbox";
@@ -72,16 +73,6 @@ async function requestLog(request: APIRequestContext): Promise<Logged[]> {
   const response = await request.get("/sandbox/admin/requests");
   expect(response.status(), await response.text()).toBe(200);
   return ((await response.json()) as { requests: Logged[] }).requests;
-}
-
-/** Clicks the app's icon in the toolbar; resolves with the hydrated panel. */
-async function openPanel(page: Page, boardId: string): Promise<FrameLocator> {
-  await page.goto(boardUrl(boardId));
-  await page.locator('[data-action="app-icon"]').click();
-  const panel = page.frameLocator('iframe[data-role="panel"]');
-  await expect(panel.getByRole("heading", { name: "Find records" })).toBeVisible();
-  await expect(panel.locator("body")).toHaveAttribute("data-hydrated", "true");
-  return panel;
 }
 
 /** Zooms the board out with its own buttons until it shows `level`. */

@@ -281,6 +281,16 @@ export function boardUrl(boardId: string): string {
   return `/sandbox/boards/${encodeURIComponent(boardId)}`;
 }
 
+/** Clicks the app's icon in the toolbar; resolves with the hydrated panel. */
+export async function openPanel(page: Page, boardId: string): Promise<FrameLocator> {
+  await page.goto(boardUrl(boardId));
+  await page.locator('[data-action="app-icon"]').click();
+  const panel = page.frameLocator('iframe[data-role="panel"]');
+  await expect(panel.getByRole("heading", { name: "Find records" })).toBeVisible();
+  await expect(panel.locator("body")).toHaveAttribute("data-hydrated", "true");
+  return panel;
+}
+
 /** The board's drawing of a card, outside any modal. */
 export function boardCard(page: Page, itemId: string): Locator {
   return page.locator(`[data-item-id="${itemId}"]`);
