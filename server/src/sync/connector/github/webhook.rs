@@ -235,7 +235,7 @@ fn malformed(event: &str, error: &serde_json::Error) -> Response {
     answer(
         StatusCode::BAD_REQUEST,
         "error",
-        format!("The body is not a {event} event as GitHub documents it: {error}"),
+        format!("The body does not read as GitHub's `{event}` event: {error}"),
     )
 }
 
