@@ -1,0 +1,438 @@
+//! Records → GitHub: edits saved in the detail view reach their issue
+//! through the source outbox (`server/src/sync/source.rs`), against a real
+//! server (sandbox mode, SQLite, the Miro sandbox) and the GitHub stand-in
+//! over real HTTP: one PATCH per edit, its webhook echo costing no Miro
+//! request, an edit on both sides stored as a conflict (nothing
+//! overwritten on either side) that the view opens on and whose resolution
+//! reaches both sides, and an unavailable GitHub retried until the edit
+//! lands.
+
+use std::time::{Duration, Instant};
+
+use app::cards::RecordFields;
+use github_standin::FaultPlan;
+use serde_json::{json, Value};
+use server::{
+    store::{CardKey, RecordSave},
+    sync::{
+        connector::{github::client::ClientSettings, Connector},
+        source::SourceOutcome,
+    },
+};
+
+use crate::{
+    github::{fast, number_of, Harness, ROADMAP},
+    support::{
+        detail::{open, session_of, ticket},
+        sandbox::{render_lock, status_and_json},
+    },
+};
+
+/// The detail view opened on `card` as Miro's modal opens it: the page.
+async fn open_view(h: &Harness, card: &CardKey) -> String {
+    let token = h.server.sdk_id_token().await;
+    let (status, body) = ticket(&h.server, card, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, html) = open(&h.server, card, body["ticket"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{html}");
+    html
+}
+
+/// A save through the `save_card` server function.
+async fn save_card(
+    h: &Harness,
+    card: &CardKey,
+    session: &str,
+    version: i64,
+    fields: &RecordFields,
+    source_theirs: Option<&RecordFields>,
+) -> (u16, Value) {
+    let body = json!({"request": {
+        "board_id": card.board_id, "item_id": card.item_id, "session": session,
+        "base_version": version, "fields": fields, "source_theirs": source_theirs,
+    }});
+    let response = h
+        .server
+        .client
+        .post(format!("{}/api/save_card", h.server.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+/// PATCHes of the record's issue the stand-in served.
+async fn patches(h: &Harness, number: u64) -> usize {
+    let path = format!("/repos/{ROADMAP}/issues/{number}");
+    h.standin
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["method"] == "PATCH" && r["path"] == path.as_str())
+        .count()
+}
+
+/// One round of source writes with the server's own connector.
+async fn drain_sources(h: &Harness) -> usize {
+    let github = h.server.state.github.as_ref().unwrap();
+    h.server
+        .state
+        .sync
+        .drain_sources_once(github.connector.as_ref())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_detail_view_save_reaches_the_issue_once_and_its_echo_costs_no_miro_request() {
+    let _one_renderer = render_lock().await;
+    let h = Harness::start().await;
+    let (record, card) = h.imported("Write me to GitHub").await;
+    let number = number_of(&record);
+    let session = session_of(&open_view(&h, &card).await);
+
+    let mut fields = record.snapshot.fields.clone();
+    fields.title = "Edited in the detail view".to_owned();
+    fields.description = "Now with *more* words".to_owned();
+    let (status, answer) =
+        save_card(&h, &card, &session, record.snapshot.version, &fields, None).await;
+    assert_eq!(status, 200, "{answer}");
+    let state = h
+        .server
+        .state
+        .sync
+        .store()
+        .source_state(&record.snapshot.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        state.pending_version,
+        Some(record.snapshot.version + 1),
+        "queued with the save"
+    );
+    assert_eq!(
+        patches(&h, number).await,
+        0,
+        "nothing sent before the worker runs"
+    );
+
+    h.drain().await;
+    h.server.clear_request_log().await;
+    let deliveries = h.standin.deliveries().await.len();
+    assert_eq!(drain_sources(&h).await, 1);
+    let issue = h
+        .connector
+        .fetch(&record.external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(issue.fields, fields, "the issue shows the edit");
+    assert_eq!(patches(&h, number).await, 1, "one PATCH");
+
+    // GitHub's webhook for our own write: nothing changes, no Miro call.
+    let answered = h.standin.answered(deliveries + 1).await;
+    assert!(
+        answered[deliveries..].iter().all(|d| d["status"] == 200),
+        "{answered:#?}"
+    );
+    let now = h.record(&record.snapshot.id).await;
+    assert_eq!(
+        now.snapshot.version,
+        record.snapshot.version + 1,
+        "no new version"
+    );
+    assert_eq!(
+        h.server.state.sync.store().pending_count().await.unwrap(),
+        0
+    );
+    h.drain().await;
+    assert!(
+        h.server.request_log().await.is_empty(),
+        "the echo cost no Miro request"
+    );
+
+    // Written and settled: nothing more is sent.
+    let state = h
+        .server
+        .state
+        .sync
+        .store()
+        .source_state(&record.snapshot.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((state.pending_version, state.conflict), (None, None));
+    assert_eq!(state.base.as_ref(), Some(&fields));
+    assert_eq!(drain_sources(&h).await, 0);
+    assert_eq!(patches(&h, number).await, 1);
+    let log = h.server.state.sync.store().recent_log(50).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "source write" && e.result.ends_with("written")),
+        "{log:#?}"
+    );
+}
+
+#[tokio::test]
+async fn an_edit_on_both_sides_is_a_conflict_the_view_opens_on_and_its_resolution_reaches_both() {
+    let _one_renderer = render_lock().await;
+    let h = Harness::start().await;
+    let (record, card) = h.imported("Edited twice").await;
+    let number = number_of(&record);
+    let id = &record.snapshot.id;
+    let session = session_of(&open_view(&h, &card).await);
+
+    // Saved in Miro, and before the worker sends it, edited on GitHub:
+    // the webhook finds a local edit waiting and stores a conflict.
+    let mut ours = record.snapshot.fields.clone();
+    ours.title = "Mine, from Miro".to_owned();
+    ours.description = "Our description".to_owned();
+    let (status, answer) =
+        save_card(&h, &card, &session, record.snapshot.version, &ours, None).await;
+    assert_eq!(status, 200, "{answer}");
+    let deliveries = h.standin.deliveries().await.len();
+    h.standin
+        .admin(
+            &format!("issues/{ROADMAP}/{number}/edit"),
+            json!({"title": "Theirs, from GitHub"}),
+        )
+        .await;
+    h.standin.answered(deliveries + 1).await;
+    let theirs = h
+        .connector
+        .fetch(&record.external_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .fields;
+    assert_eq!(theirs.title, "Theirs, from GitHub");
+
+    let state = h
+        .server
+        .state
+        .sync
+        .store()
+        .source_state(id)
+        .await
+        .unwrap()
+        .unwrap();
+    let (stored, against) = state.conflict.clone().expect("a conflict is stored");
+    assert_eq!(stored, theirs);
+    assert_eq!(against, record.snapshot.version + 1);
+    assert_eq!(
+        h.record(id).await.snapshot.fields,
+        ours,
+        "the record is not overwritten"
+    );
+    assert_eq!(
+        drain_sources(&h).await,
+        0,
+        "nothing is written while it is open"
+    );
+    assert_eq!(patches(&h, number).await, 0);
+    assert_eq!(
+        h.connector
+            .fetch(&record.external_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .fields
+            .title,
+        "Theirs, from GitHub",
+        "the issue is not overwritten"
+    );
+
+    // The view opens on the choice, saying the other side is GitHub.
+    let html = open_view(&h, &card).await;
+    assert!(html.contains("source_conflict"), "the page data carries it");
+    assert!(html.contains("Theirs, from GitHub"), "theirs is shown");
+    assert!(html.contains("The other side is GitHub"), "{html}");
+    let session = session_of(&html);
+
+    // Resolved: GitHub's title, our description, saved against the
+    // record's version with the tool's fields that were shown.
+    let mut merged = ours.clone();
+    merged.title = theirs.title.clone();
+    let version = h.record(id).await.snapshot.version;
+    let (status, answer) = save_card(&h, &card, &session, version, &merged, Some(&theirs)).await;
+    assert_eq!(status, 200, "{answer}");
+    let state = h
+        .server
+        .state
+        .sync
+        .store()
+        .source_state(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.conflict, None, "resolved");
+    assert_eq!(state.base.as_ref(), Some(&theirs));
+    assert_eq!(drain_sources(&h).await, 1);
+    assert_eq!(patches(&h, number).await, 1);
+    let issue = h
+        .connector
+        .fetch(&record.external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(issue.fields, merged, "GitHub holds the choice");
+    assert_eq!(
+        h.record(id).await.snapshot.fields,
+        merged,
+        "so does the record"
+    );
+    h.drain().await;
+    assert_eq!(h.card_title(&card).await, "Theirs, from GitHub");
+    let html = open_view(&h, &card).await;
+    assert!(
+        !html.contains("The other side is GitHub"),
+        "no conflict any more"
+    );
+}
+
+#[tokio::test]
+async fn the_worker_finds_an_edit_on_github_no_webhook_brought_and_writes_nothing() {
+    let h = Harness::start().await;
+    let (record, _card) = h.imported("Quietly changed").await;
+    let number = number_of(&record);
+    let id = &record.snapshot.id;
+    h.standin.standin.set_webhook_url(None);
+    h.standin
+        .admin(
+            &format!("issues/{ROADMAP}/{number}/edit"),
+            json!({"title": "Changed on GitHub, undelivered"}),
+        )
+        .await;
+    let mut ours = record.snapshot.fields.clone();
+    ours.title = "Changed in Miro".to_owned();
+    h.server
+        .state
+        .sync
+        .save(RecordSave {
+            source_base: None,
+            record_id: id,
+            base_version: record.snapshot.version,
+            fields: &ours,
+            origin: "miro",
+            actor: "tester",
+        })
+        .await
+        .unwrap();
+    let github = h.server.state.github.as_ref().unwrap();
+    let outcome = h
+        .server
+        .state
+        .sync
+        .push_source(github.connector.as_ref(), id)
+        .await
+        .unwrap();
+    assert_eq!(outcome, SourceOutcome::Conflict);
+    assert_eq!(patches(&h, number).await, 0);
+    let issue = h
+        .connector
+        .fetch(&record.external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(issue.fields.title, "Changed on GitHub, undelivered");
+    assert_eq!(h.record(id).await.snapshot.fields, ours);
+    let state = h
+        .server
+        .state
+        .sync
+        .store()
+        .source_state(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.conflict.map(|(f, _)| f), Some(issue.fields));
+}
+
+#[tokio::test]
+async fn an_unavailable_github_is_retried_until_the_edit_lands_once() {
+    let h = Harness::start().await;
+    let (record, _card) = h.imported("Through the faults").await;
+    let number = number_of(&record);
+    let id = &record.snapshot.id;
+    let mut ours = record.snapshot.fields.clone();
+    ours.title = "Survives an outage".to_owned();
+    h.server
+        .state
+        .sync
+        .save(RecordSave {
+            source_base: None,
+            record_id: id,
+            base_version: record.snapshot.version,
+            fields: &ours,
+            origin: "miro",
+            actor: "tester",
+        })
+        .await
+        .unwrap();
+    // A connector that gives up quickly, so the outage shows as a retry.
+    let hurried = h.standin.connector(ClientSettings {
+        deadline: Duration::from_millis(300),
+        attempt_timeout: Duration::from_millis(300),
+        backoff_base: Duration::from_millis(20),
+    });
+    h.standin
+        .standin
+        .set_faults(FaultPlan {
+            rate_503: 1.0,
+            ..FaultPlan::default()
+        })
+        .unwrap();
+    let outcome = h.server.state.sync.push_source(&hurried, id).await.unwrap();
+    assert!(matches!(outcome, SourceOutcome::Deferred(_)), "{outcome:?}");
+    let state = h
+        .server
+        .state
+        .sync
+        .store()
+        .source_state(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.attempts, 1);
+    assert!(state.pending_version.is_some(), "still queued");
+    assert!(state.last_error.is_some());
+    assert_eq!(drain_sources(&h).await, 0, "not due before its backoff");
+
+    h.standin.standin.set_faults(FaultPlan::default()).unwrap();
+    let writer = h.standin.connector(fast());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if h.server
+            .state
+            .sync
+            .drain_sources_once(&writer)
+            .await
+            .unwrap()
+            > 0
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the retry never came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let issue = h
+        .connector
+        .fetch(&record.external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(issue.fields, ours, "the edit landed");
+    assert_eq!(patches(&h, number).await, 1, "once");
+    let state = h
+        .server
+        .state
+        .sync
+        .store()
+        .source_state(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((state.pending_version, state.attempts), (None, 0));
+}
