@@ -5,6 +5,8 @@
 -- `pending_version`: the newest record version saved from Miro that the
 --   tool has not been sent yet (null: nothing to send). Set in the save's
 --   own transaction, so an acknowledged edit is never lost.
+-- `sending`: the fields (JSON) a write is sending now; its webhook may
+--   come back before the write's answer, and must read as our echo.
 -- `attempts`, `next_at`, `last_error`: the write's retries and backoff.
 -- `conflict`: the tool's fields (JSON) when both sides changed; while set
 --   nothing is written, until a user resolves it in the detail view.
@@ -13,6 +15,7 @@
 create table source_sync (
     record_id text primary key references records (id),
     base text,
+    sending text,
     pending_version bigint,
     attempts bigint not null default 0,
     next_at bigint not null default 0,

@@ -221,6 +221,9 @@ pub struct SourceState {
     pub base: Option<RecordFields>,
     /// The newest record version saved from Miro and not yet sent.
     pub pending_version: Option<i64>,
+    /// The fields a write is sending (or sent with no answer yet): the
+    /// tool holding them is our own write, not a change made there.
+    pub sending: Option<RecordFields>,
     pub attempts: i64,
     pub last_error: Option<String>,
     /// Both sides changed: the tool's fields, and the record version they
@@ -437,6 +440,9 @@ pub trait Store: Send + Sync + 'static {
         until: i64,
     ) -> StoreResult<bool>;
     async fn release_source_write(&self, record_id: &str, holder: &str) -> StoreResult<()>;
+    /// Notes the fields a write is about to send (see
+    /// [`SourceState::sending`]), before it is sent.
+    async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()>;
     /// The tool holds `base` now and has been sent the record up to
     /// `sent_version`: the write is done unless a newer save is queued.
     /// Logged, in one transaction.

@@ -203,6 +203,14 @@ impl SyncEngine {
             return Ok(unchanged_saved);
         }
         if let Some(state) = store.source_state(record_id).await? {
+            if state.sending.as_ref() == Some(fields) {
+                // Our write in flight coming back before its answer (a
+                // newer edit from Miro may be queued behind it).
+                store
+                    .append_log(&unchanged("echo of the write being sent: skipped"))
+                    .await?;
+                return Ok(unchanged_saved);
+            }
             if state.base.as_ref() == Some(fields) {
                 store
                     .append_log(&unchanged("unchanged in the tool since last read"))

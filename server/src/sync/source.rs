@@ -18,8 +18,10 @@
 //!   record's, where a user resolves it.
 //! - **No echo.** A change arriving from the tool
 //!   ([`SyncEngine::apply_source_change`]) equal to the record or to the
-//!   base changes nothing and costs no Miro call; one arriving while a
-//!   local edit waits to be sent is a conflict, not an overwrite.
+//!   base, or to what a write is sending (noted before it is sent, since
+//!   its webhook may beat its answer), changes nothing and costs no Miro
+//!   call; one arriving while a local edit waits to be sent is a
+//!   conflict, not an overwrite.
 //!
 //! GitHub's issue PATCH takes no precondition, so an edit made on GitHub
 //! between the worker's read and its write (a round trip) is the one case
@@ -126,7 +128,10 @@ impl SyncEngine {
                 .await?;
             return Ok(SourceOutcome::AlreadyThere);
         }
-        if state.base.as_ref() != Some(&item.fields) {
+        // The tool holds the base, or what an earlier write sent (its
+        // answer was lost): nobody changed the item there since.
+        let ours_there = state.sending.as_ref() == Some(&item.fields);
+        if state.base.as_ref() != Some(&item.fields) && !ours_there {
             store
                 .set_source_conflict(
                     record_id,
@@ -140,6 +145,9 @@ impl SyncEngine {
             tracing::info!(record_id, "source write held back: changed on both sides");
             return Ok(SourceOutcome::Conflict);
         }
+        // Noted before sending: the webhook of this write may arrive
+        // before its answer, and must read as our own echo.
+        store.mark_source_sending(record_id, ours).await?;
         match connector
             .update(&record.external_id, ours, origin::WORKER)
             .await

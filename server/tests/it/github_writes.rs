@@ -436,3 +436,145 @@ async fn an_unavailable_github_is_retried_until_the_edit_lands_once() {
         .unwrap();
     assert_eq!((state.pending_version, state.attempts), (None, 0));
 }
+
+#[tokio::test]
+async fn the_webhook_of_a_write_still_in_flight_is_our_echo_even_with_a_newer_edit_queued() {
+    let h = Harness::start().await;
+    let (record, _card) = h.imported("Raced by its own echo").await;
+    let id = &record.snapshot.id;
+    let engine = &h.server.state.sync;
+    let store = engine.store();
+    h.standin.standin.set_webhook_url(None);
+    let save = |base: i64, fields: RecordFields| async move {
+        engine
+            .save(RecordSave {
+                source_base: None,
+                record_id: id,
+                base_version: base,
+                fields: &fields,
+                origin: "miro",
+                actor: "tester",
+            })
+            .await
+            .unwrap()
+    };
+    let mut first = record.snapshot.fields.clone();
+    first.title = "First edit".to_owned();
+    save(record.snapshot.version, first.clone()).await;
+    // The worker is sending the first edit; its PATCH lands, and before its
+    // answer arrives a second edit is saved and GitHub's webhook of the
+    // first one is applied.
+    store.mark_source_sending(id, &first).await.unwrap();
+    h.connector
+        .update(&record.external_id, &first, "test")
+        .await
+        .unwrap();
+    let mut second = first.clone();
+    second.title = "Second edit".to_owned();
+    save(record.snapshot.version + 1, second.clone()).await;
+    let github = h.server.state.github.as_ref().unwrap();
+    let fetched = github
+        .connector
+        .fetch(&record.external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(fetched.fields, first);
+    engine
+        .apply_source_change(id, &fetched.fields, "github")
+        .await
+        .unwrap();
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(state.conflict, None, "our own echo is no conflict");
+    assert_eq!(h.record(id).await.snapshot.fields, second);
+
+    // The second edit follows: GitHub holds what was sent, so it is ours.
+    let outcome = engine
+        .push_source(github.connector.as_ref(), id)
+        .await
+        .unwrap();
+    assert_eq!(outcome, SourceOutcome::Written);
+    let issue = h
+        .connector
+        .fetch(&record.external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(issue.fields, second);
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!((state.pending_version, state.sending), (None, None));
+}
+
+#[tokio::test]
+async fn with_thirty_percent_of_github_requests_failing_every_edit_ends_on_both_sides() {
+    let h = Harness::start().await;
+    let mut records = Vec::new();
+    for n in 0..3 {
+        records.push(h.imported(&format!("Faulty {n}")).await.0);
+    }
+    h.standin
+        .standin
+        .set_faults(FaultPlan {
+            rate_500: 0.1,
+            rate_502: 0.1,
+            rate_503: 0.1,
+            seed: Some(7),
+            ..FaultPlan::default()
+        })
+        .unwrap();
+    let writer = h.standin.connector(fast());
+    let engine = &h.server.state.sync;
+    let store = engine.store();
+    let mut last = Vec::new();
+    for round in 0..3 {
+        last.clear();
+        for record in &records {
+            let now = h.record(&record.snapshot.id).await;
+            let mut fields = now.snapshot.fields.clone();
+            fields.title = format!("{} edit {round}", record.snapshot.fields.title);
+            engine
+                .save(RecordSave {
+                    source_base: None,
+                    record_id: &record.snapshot.id,
+                    base_version: now.snapshot.version,
+                    fields: &fields,
+                    origin: "miro",
+                    actor: "tester",
+                })
+                .await
+                .unwrap();
+            last.push(fields);
+        }
+        engine.drain_sources_once(&writer).await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        engine.drain_sources_once(&writer).await.unwrap();
+        let mut waiting = 0;
+        for record in &records {
+            let state = store
+                .source_state(&record.snapshot.id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(state.conflict, None, "no false conflict");
+            waiting += usize::from(state.pending_version.is_some());
+        }
+        if waiting == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{waiting} edit(s) never landed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    h.standin.standin.set_faults(FaultPlan::default()).unwrap();
+    for (record, fields) in records.iter().zip(&last) {
+        let issue = h
+            .connector
+            .fetch(&record.external_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&issue.fields, fields, "GitHub has the last edit");
+        assert_eq!(&h.record(&record.snapshot.id).await.snapshot.fields, fields);
+    }
+}

@@ -390,6 +390,10 @@ impl Store for PgStore {
         source::release(&self.pool, record_id, holder).await
     }
 
+    async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
+        source::sending(&self.pool, record_id, fields).await
+    }
+
     async fn finish_source_write(
         &self,
         record_id: &str,

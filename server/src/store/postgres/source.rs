@@ -95,10 +95,12 @@ pub async fn state(pool: &PgPool, record_id: &str) -> StoreResult<Option<SourceS
     };
     let base: Option<String> = row.try_get("base")?;
     let conflict: Option<String> = row.try_get("conflict")?;
+    let sending: Option<String> = row.try_get("sending")?;
     let conflict_version: Option<i64> = row.try_get("conflict_version")?;
     Ok(Some(SourceState {
         base: base.as_deref().map(parse_fields).transpose()?,
         pending_version: row.try_get("pending_version")?,
+        sending: sending.as_deref().map(parse_fields).transpose()?,
         attempts: row.try_get("attempts")?,
         last_error: row.try_get("last_error")?,
         conflict: match conflict {
@@ -168,7 +170,7 @@ pub async fn finish(
     let mut tx = pool.begin().await?;
     // A save that came in during the write keeps its newer version queued.
     sqlx::query(
-        "update source_sync set base = $2, attempts = 0, last_error = null,
+        "update source_sync set base = $2, sending = null, attempts = 0, last_error = null,
              pending_version = case when pending_version <= $3 then null
                                     else pending_version end
          where record_id = $1",
@@ -180,6 +182,15 @@ pub async fn finish(
     .await?;
     insert_log(&mut tx, log).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+pub async fn sending(pool: &PgPool, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
+    sqlx::query("update source_sync set sending = $2 where record_id = $1")
+        .bind(record_id)
+        .bind(fields_json(fields))
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -199,7 +210,8 @@ pub async fn retry(pool: &PgPool, record_id: &str, next_at: i64, error: &str) ->
 pub async fn drop_write(pool: &PgPool, record_id: &str, log: &LogEntry) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "update source_sync set pending_version = null, attempts = 0, last_error = $2
+        "update source_sync set pending_version = null, sending = null, attempts = 0,
+             last_error = $2
          where record_id = $1",
     )
     .bind(record_id)

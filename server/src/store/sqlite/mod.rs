@@ -377,6 +377,11 @@ impl Store for SqliteStore {
         source::release(&self.pool, record_id, holder).await
     }
 
+    async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
+        let _write = self.write.lock().await;
+        source::sending(&self.pool, record_id, fields).await
+    }
+
     async fn finish_source_write(
         &self,
         record_id: &str,

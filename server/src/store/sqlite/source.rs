@@ -95,10 +95,12 @@ pub async fn state(pool: &SqlitePool, record_id: &str) -> StoreResult<Option<Sou
     };
     let base: Option<String> = row.try_get("base")?;
     let conflict: Option<String> = row.try_get("conflict")?;
+    let sending: Option<String> = row.try_get("sending")?;
     let conflict_version: Option<i64> = row.try_get("conflict_version")?;
     Ok(Some(SourceState {
         base: base.as_deref().map(parse_fields).transpose()?,
         pending_version: row.try_get("pending_version")?,
+        sending: sending.as_deref().map(parse_fields).transpose()?,
         attempts: row.try_get("attempts")?,
         last_error: row.try_get("last_error")?,
         conflict: match conflict {
@@ -173,7 +175,7 @@ pub async fn finish(
     let mut tx = super::write_tx(pool).await?;
     // A save that came in during the write keeps its newer version queued.
     sqlx::query(
-        "update source_sync set base = $2, attempts = 0, last_error = null,
+        "update source_sync set base = $2, sending = null, attempts = 0, last_error = null,
              pending_version = case when pending_version <= $3 then null
                                     else pending_version end
          where record_id = $1",
@@ -185,6 +187,15 @@ pub async fn finish(
     .await?;
     insert_log(&mut tx, log).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+pub async fn sending(pool: &SqlitePool, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
+    sqlx::query("update source_sync set sending = $2 where record_id = $1")
+        .bind(record_id)
+        .bind(fields_json(fields))
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -209,7 +220,8 @@ pub async fn retry(
 pub async fn drop_write(pool: &SqlitePool, record_id: &str, log: &LogEntry) -> StoreResult<()> {
     let mut tx = super::write_tx(pool).await?;
     sqlx::query(
-        "update source_sync set pending_version = null, attempts = 0, last_error = $2
+        "update source_sync set pending_version = null, sending = null, attempts = 0,
+             last_error = $2
          where record_id = $1",
     )
     .bind(record_id)
