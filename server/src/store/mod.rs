@@ -444,8 +444,9 @@ pub trait Store: Send + Sync + 'static {
     /// [`SourceState::sending`]), before it is sent.
     async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()>;
     /// The tool holds `base` now and has been sent the record up to
-    /// `sent_version`: the write is done unless a newer save is queued.
-    /// Logged, in one transaction.
+    /// `sent_version`: the write is done unless a newer save is queued,
+    /// and any conflict is closed (the two sides agree). Logged, in one
+    /// transaction.
     async fn finish_source_write(
         &self,
         record_id: &str,

@@ -198,11 +198,26 @@ impl SyncEngine {
             record: current.snapshot.clone(),
             cards: Vec::new(),
         };
+        let source = store.source_state(record_id).await?;
         if &current.snapshot.fields == fields {
-            store.append_log(&unchanged("echo skipped")).await?;
+            match source {
+                // The tool came to hold what the record holds while a
+                // conflict was open: both sides agree, nothing to choose.
+                Some(state) if state.conflict.is_some() => {
+                    store
+                        .finish_source_write(
+                            record_id,
+                            current.snapshot.version,
+                            fields,
+                            &unchanged("both sides agree now: conflict closed"),
+                        )
+                        .await?;
+                }
+                _ => store.append_log(&unchanged("echo skipped")).await?,
+            }
             return Ok(unchanged_saved);
         }
-        if let Some(state) = store.source_state(record_id).await? {
+        if let Some(state) = source {
             if state.sending.as_ref() == Some(fields) {
                 // Our write in flight coming back before its answer (a
                 // newer edit from Miro may be queued behind it).

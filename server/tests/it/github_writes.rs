@@ -578,3 +578,45 @@ async fn with_thirty_percent_of_github_requests_failing_every_edit_ends_on_both_
         assert_eq!(&h.record(&record.snapshot.id).await.snapshot.fields, fields);
     }
 }
+
+#[tokio::test]
+async fn a_conflict_closes_by_itself_when_github_comes_to_hold_the_records_fields() {
+    let h = Harness::start().await;
+    let (record, _card) = h.imported("Agreed in the end").await;
+    let id = &record.snapshot.id;
+    let number = number_of(&record);
+    let engine = &h.server.state.sync;
+    let mut ours = record.snapshot.fields.clone();
+    ours.title = "The same words".to_owned();
+    engine
+        .save(RecordSave {
+            source_base: None,
+            record_id: id,
+            base_version: record.snapshot.version,
+            fields: &ours,
+            origin: "miro",
+            actor: "tester",
+        })
+        .await
+        .unwrap();
+    let edit = format!("issues/{ROADMAP}/{number}/edit");
+    let before = h.standin.deliveries().await.len();
+    h.standin
+        .admin(&edit, json!({"title": "Other words"}))
+        .await;
+    h.standin.answered(before + 1).await;
+    let state = engine.store().source_state(id).await.unwrap().unwrap();
+    assert!(state.conflict.is_some(), "a conflict first");
+
+    let before = h.standin.deliveries().await.len();
+    h.standin
+        .admin(&edit, json!({"title": "The same words"}))
+        .await;
+    h.standin.answered(before + 1).await;
+    let state = engine.store().source_state(id).await.unwrap().unwrap();
+    assert_eq!(state.conflict, None, "closed: both sides agree");
+    assert_eq!(state.pending_version, None, "nothing left to send");
+    assert_eq!(state.base.as_ref(), Some(&ours));
+    assert_eq!(drain_sources(&h).await, 0);
+    assert_eq!(patches(&h, number).await, 0);
+}

@@ -175,7 +175,8 @@ pub async fn finish(
     let mut tx = super::write_tx(pool).await?;
     // A save that came in during the write keeps its newer version queued.
     sqlx::query(
-        "update source_sync set base = $2, sending = null, attempts = 0, last_error = null,
+        "update source_sync set base = $2, sending = null, conflict = null,
+             conflict_version = null, attempts = 0, last_error = null,
              pending_version = case when pending_version <= $3 then null
                                     else pending_version end
          where record_id = $1",
