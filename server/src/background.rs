@@ -1,6 +1,6 @@
 //! The work that runs beside request handling: the outbox worker, the
-//! reconciliation pass, the GitHub connector's poll and, in sandbox mode,
-//! the app's own installation into the sandbox.
+//! reconciliation pass, the GitHub connector's source writes and poll,
+//! and, in sandbox mode, the app's own installation into the sandbox.
 
 use crate::AppState;
 
@@ -10,6 +10,8 @@ pub fn start(state: &AppState) {
     tokio::spawn(engine.clone().run_worker());
     tokio::spawn(engine.clone().run_reconciler());
     if let Some(github) = &state.github {
+        // Edits saved in Miro go to the issues through the source outbox.
+        tokio::spawn(engine.clone().run_source_worker(github.connector.clone()));
         if let Some(interval) = github.poll_interval {
             let poll = crate::sync::connector::github::poll::run(
                 engine,

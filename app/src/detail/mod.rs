@@ -32,6 +32,22 @@ pub struct CardViewData {
     /// The card's status on the board.
     pub card_status: CardStatus,
     pub template: CardTemplate,
+    /// The record's item was changed in its tool while an edit from Miro
+    /// waited to be sent there: the view opens on the choice.
+    #[serde(default)]
+    pub source_conflict: Option<SourceConflict>,
+}
+
+/// A conflict between the record and its item in another tool: both were
+/// changed, and nothing was overwritten on either side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceConflict {
+    /// The tool's name as users know it (`GitHub`).
+    pub tool: String,
+    /// The item's fields in the tool now.
+    pub theirs: RecordFields,
+    /// The fields the tool held when the two sides last agreed, if known.
+    pub base: Option<RecordFields>,
 }
 
 /// A save from the view.
@@ -43,6 +59,11 @@ pub struct SaveRequest {
     /// The version the user started editing from.
     pub base_version: i64,
     pub fields: RecordFields,
+    /// Set when the save resolves a [`SourceConflict`]: the tool's fields
+    /// the user chose against, sent back so the server writes to the
+    /// tool only while it still holds them.
+    #[serde(default)]
+    pub source_theirs: Option<RecordFields>,
 }
 
 /// Whether the board shows a save yet.

@@ -5,7 +5,9 @@ use std::{sync::Arc, time::Duration};
 
 use app::{
     cards::validate_record,
-    detail::{BoardSync, CardViewData, DetailService, SaveOutcome, SaveRequest, ViewError},
+    detail::{
+        BoardSync, CardViewData, DetailService, SaveOutcome, SaveRequest, SourceConflict, ViewError,
+    },
 };
 use async_trait::async_trait;
 
@@ -16,8 +18,11 @@ use super::{
 };
 use crate::{
     rate_limit::Action,
-    store::{now, origin, CardKey, RecordSave, StoreError},
-    sync::{PushOutcome, SyncError},
+    store::{now, origin, CardKey, RecordRow, RecordSave, StoreError},
+    sync::{
+        connector::{github::GITHUB, BUILTIN},
+        PushOutcome, SyncError,
+    },
     AppState,
 };
 
@@ -41,6 +46,42 @@ impl Detail {
         // The details go to the log, never to the page.
         tracing::error!(%error, "detail view");
         ViewError::Unavailable("the store or Miro did not answer".to_owned())
+    }
+}
+
+impl Detail {
+    /// The open conflict between the record and its tool, if any (the
+    /// built-in connector's records have none: they are their own source).
+    async fn source_conflict(
+        &self,
+        record: &RecordRow,
+    ) -> Result<Option<SourceConflict>, ViewError> {
+        if record.connector == BUILTIN {
+            return Ok(None);
+        }
+        let state = self
+            .state
+            .sync
+            .store()
+            .source_state(&record.snapshot.id)
+            .await
+            .map_err(Self::unavailable)?;
+        Ok(state.and_then(|state| {
+            let (theirs, _) = state.conflict?;
+            Some(SourceConflict {
+                tool: tool_name(&record.connector),
+                theirs,
+                base: state.base,
+            })
+        }))
+    }
+}
+
+/// A connector's name as its users know it.
+fn tool_name(connector: &str) -> String {
+    match connector {
+        GITHUB => "GitHub".to_owned(),
+        other => other.to_owned(),
     }
 }
 
@@ -82,6 +123,7 @@ impl DetailService for Detail {
             .await
             .map_err(Self::unavailable)?
             .ok_or(ViewError::NotLinked)?;
+        let source_conflict = self.source_conflict(&record).await?;
         let session = session::sign(
             &session::ViewSession::new(&grant.user, &card, now()),
             &self.state.secret_key,
@@ -93,6 +135,7 @@ impl DetailService for Detail {
             card_status: link.status,
             record: record.snapshot,
             template: (**self.state.sync.template()).clone(),
+            source_conflict,
         })
     }
 
@@ -123,6 +166,7 @@ impl DetailService for Detail {
             .state
             .sync
             .save(RecordSave {
+                source_base: request.source_theirs.as_ref(),
                 record_id: &record_id,
                 base_version: request.base_version,
                 fields: &request.fields,

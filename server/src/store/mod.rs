@@ -206,6 +206,29 @@ pub struct RecordSave<'a> {
     pub fields: &'a RecordFields,
     pub origin: &'a str,
     pub actor: &'a str,
+    /// A save that resolves a conflict with the record's tool (see
+    /// [`SourceState::conflict`]): the tool's fields the user was shown,
+    /// which become the source base; the conflict is cleared. `None` for
+    /// every other save.
+    pub source_base: Option<&'a RecordFields>,
+}
+
+/// How a record whose item lives in another tool stands with that tool.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceState {
+    /// The fields as last read from or written to the tool: a tool item
+    /// still equal to them was not changed there since.
+    pub base: Option<RecordFields>,
+    /// The newest record version saved from Miro and not yet sent.
+    pub pending_version: Option<i64>,
+    /// The fields a write is sending (or sent with no answer yet): the
+    /// tool holding them is our own write, not a change made there.
+    pub sending: Option<RecordFields>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// Both sides changed: the tool's fields, and the record version they
+    /// were found against. Nothing is written while it is open.
+    pub conflict: Option<(RecordFields, i64)>,
 }
 
 /// What a save did.
@@ -394,6 +417,61 @@ pub trait Store: Send + Sync + 'static {
     /// Queues a checked rewrite (see [`Store::enqueue_write`]) of every
     /// linked card on the board; how many.
     async fn rewrite_board(&self, board_id: &str, origin: &str) -> StoreResult<u64>;
+
+    // --- writes to records' tools --------------------------------------
+    /// How a record stands with its tool; `None` for a record of the
+    /// built-in connector (it is its own source).
+    async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>>;
+    /// Records of `connector` with a source write due at `now` and no open
+    /// conflict, oldest first.
+    async fn due_source_writes(
+        &self,
+        connector: &str,
+        now: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<String>>;
+    /// Takes the lease on writing a record to its tool until `until`, for
+    /// `holder`: false while another holder's lease runs.
+    async fn claim_source_write(
+        &self,
+        record_id: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool>;
+    async fn release_source_write(&self, record_id: &str, holder: &str) -> StoreResult<()>;
+    /// Notes the fields a write is about to send (see
+    /// [`SourceState::sending`]), before it is sent.
+    async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()>;
+    /// The tool holds `base` now and has been sent the record up to
+    /// `sent_version`: the write is done unless a newer save is queued,
+    /// and any conflict is closed (the two sides agree). Logged, in one
+    /// transaction.
+    async fn finish_source_write(
+        &self,
+        record_id: &str,
+        sent_version: i64,
+        base: &RecordFields,
+        log: &LogEntry,
+    ) -> StoreResult<()>;
+    /// Puts a record's source write off until `next_at`, counting an attempt.
+    async fn retry_source_write(
+        &self,
+        record_id: &str,
+        next_at: i64,
+        error: &str,
+    ) -> StoreResult<()>;
+    /// Gives up a record's source write (the tool refused it), logged.
+    async fn drop_source_write(&self, record_id: &str, log: &LogEntry) -> StoreResult<()>;
+    /// Records a conflict with the tool: `theirs`, found against record
+    /// version `version`. Logged, in one transaction.
+    async fn set_source_conflict(
+        &self,
+        record_id: &str,
+        theirs: &RecordFields,
+        version: i64,
+        log: &LogEntry,
+    ) -> StoreResult<()>;
 
     // --- token refreshes across processes -----------------------------
     /// Takes the lease on refreshing `key`'s tokens until `until`, for

@@ -22,6 +22,7 @@ pub mod connector;
 mod import;
 mod push;
 pub mod reconcile;
+pub mod source;
 pub mod worker;
 
 use std::{
@@ -112,6 +113,8 @@ struct Inner {
     /// write twice.
     card_locks: Mutex<HashMap<CardKey, Arc<tokio::sync::Mutex<()>>>>,
     wake: tokio::sync::Notify,
+    /// Wakes the source worker (a save may have queued a write to a tool).
+    source_wake: tokio::sync::Notify,
 }
 
 impl SyncEngine {
@@ -132,6 +135,7 @@ impl SyncEngine {
                 holder: crate::store::new_id("writer"),
                 card_locks: Mutex::default(),
                 wake: tokio::sync::Notify::new(),
+                source_wake: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -165,41 +169,87 @@ impl SyncEngine {
         if !saved.cards.is_empty() {
             self.inner.wake.notify_one();
         }
+        // Cheap, and the only way a save's write to its tool is sent soon.
+        self.inner.source_wake.notify_one();
         Ok(saved)
     }
 
     /// A change that arrived from the record's tool. The same fields as
-    /// now (our own write coming back) change nothing and are logged as
-    /// an echo.
+    /// now (our own write coming back), or as the source base (nothing
+    /// changed in the tool since it was last read or written), change
+    /// nothing and are logged. A change arriving while an edit from Miro
+    /// waits to be sent, or while a conflict is open, is stored as a
+    /// conflict for the detail view, and overwrites nothing.
     pub async fn apply_source_change(
         &self,
         record_id: &str,
         fields: &RecordFields,
         connector: &str,
     ) -> Result<Saved, SyncError> {
-        let current = self
-            .inner
-            .store
+        let store = &self.inner.store;
+        let current = store
             .record(record_id)
             .await?
             .ok_or_else(|| StoreError::NoRecord(record_id.to_owned()))?;
+        let unchanged = |result: &str| {
+            LogEntry::record(record_id, connector, connector, "source change", result)
+        };
+        let unchanged_saved = Saved {
+            record: current.snapshot.clone(),
+            cards: Vec::new(),
+        };
+        let source = store.source_state(record_id).await?;
         if &current.snapshot.fields == fields {
-            self.inner
-                .store
-                .append_log(&LogEntry::record(
-                    record_id,
-                    connector,
-                    connector,
-                    "source change",
-                    "echo skipped",
-                ))
-                .await?;
-            return Ok(Saved {
-                record: current.snapshot,
-                cards: Vec::new(),
-            });
+            match source {
+                // The tool came to hold what the record holds while a
+                // conflict was open: both sides agree, nothing to choose.
+                Some(state) if state.conflict.is_some() => {
+                    store
+                        .finish_source_write(
+                            record_id,
+                            current.snapshot.version,
+                            fields,
+                            &unchanged("both sides agree now: conflict closed"),
+                        )
+                        .await?;
+                }
+                _ => store.append_log(&unchanged("echo skipped")).await?,
+            }
+            return Ok(unchanged_saved);
+        }
+        if let Some(state) = source {
+            if state.sending.as_ref() == Some(fields) {
+                // Our write in flight coming back before its answer (a
+                // newer edit from Miro may be queued behind it).
+                store
+                    .append_log(&unchanged("echo of the write being sent: skipped"))
+                    .await?;
+                return Ok(unchanged_saved);
+            }
+            if state.base.as_ref() == Some(fields) {
+                store
+                    .append_log(&unchanged("unchanged in the tool since last read"))
+                    .await?;
+                return Ok(unchanged_saved);
+            }
+            if state.pending_version.is_some() || state.conflict.is_some() {
+                let version = current.snapshot.version;
+                store
+                    .set_source_conflict(
+                        record_id,
+                        fields,
+                        version,
+                        &unchanged(&format!(
+                            "conflict: changed in {connector} while version {version} from Miro \
+                             waits to be sent; kept for the detail view"
+                        )),
+                    )
+                    .await?;
+                return Ok(unchanged_saved);
+            }
         }
         self.save(RecordSave {
+            source_base: None,
             record_id,
             base_version: current.snapshot.version,
             fields,

@@ -104,6 +104,7 @@ async fn a_card_queued_in_two_processes_is_patched_once() {
         .state
         .sync
         .save(server::store::RecordSave {
+            source_base: None,
             record_id: &record.snapshot.id,
             base_version: record.snapshot.version,
             fields: &fields,

@@ -137,7 +137,196 @@ on_both_backends!(
     card_states_retry_and_rewrite_a_board,
     the_sync_log_lists_newest_first,
     leases_are_held_by_one_holder_until_they_end,
+    source_writes_are_queued_with_saves_leased_retried_and_finished,
 );
+
+// --- writes to records' tools ----------------------------------------------
+
+async fn source_writes_are_queued_with_saves_leased_retried_and_finished(db: &TestDb) {
+    let store = &db.store;
+    // A built-in record is its own source: no state, nothing queued.
+    let builtin = create(store, &fields("Built in")).await;
+    save(store, &builtin.snapshot.id, 1, &fields("Built in, edited"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.source_state(&builtin.snapshot.id).await.unwrap(),
+        None
+    );
+
+    // A tool's record starts with its fields as the base.
+    let first = fields("From the tool");
+    let record = store
+        .create_record(NewRecord {
+            connector: "github",
+            external_id: Some("octo/one#1"),
+            fields: &first,
+            origin: "github",
+            actor: "tester",
+        })
+        .await
+        .unwrap();
+    let id = &record.snapshot.id;
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(state.base.as_ref(), Some(&first));
+    assert_eq!(state.pending_version, None);
+    let later = now() + 1_000;
+    assert!(store
+        .due_source_writes("github", later, 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A change from the tool moves the base and queues nothing.
+    let from_tool = fields("Changed in the tool");
+    store
+        .save_record(RecordSave {
+            source_base: None,
+            record_id: id,
+            base_version: 1,
+            fields: &from_tool,
+            origin: "github",
+            actor: "github",
+        })
+        .await
+        .unwrap();
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(
+        (state.base.as_ref(), state.pending_version),
+        (Some(&from_tool), None)
+    );
+
+    // A save from Miro queues the write in its transaction.
+    let ours = fields("Edited in Miro");
+    save(store, id, 2, &ours).await.unwrap();
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(state.pending_version, Some(3));
+    assert_eq!(
+        store.due_source_writes("github", later, 10).await.unwrap(),
+        vec![id.clone()]
+    );
+    assert!(store
+        .due_source_writes("builtin", later, 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // One writer at a time until its lease ends.
+    let at = now();
+    assert!(store
+        .claim_source_write(id, "a", at, at + 60)
+        .await
+        .unwrap());
+    assert!(!store
+        .claim_source_write(id, "b", at, at + 60)
+        .await
+        .unwrap());
+    assert!(store
+        .claim_source_write(id, "b", at + 61, at + 120)
+        .await
+        .unwrap());
+    store.release_source_write(id, "a").await.unwrap();
+    assert!(!store
+        .claim_source_write(id, "a", at + 61, at + 120)
+        .await
+        .unwrap());
+    store.release_source_write(id, "b").await.unwrap();
+
+    // A retry counts and waits.
+    store.retry_source_write(id, later, "down").await.unwrap();
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(
+        (state.attempts, state.last_error.as_deref()),
+        (1, Some("down"))
+    );
+    assert!(store
+        .due_source_writes("github", later - 1, 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A save during the write stays queued after it finishes.
+    let newer = fields("Edited again");
+    save(store, id, 3, &newer).await.unwrap();
+    let log = LogEntry::record(
+        id,
+        origin::WORKER,
+        "github",
+        "source write",
+        "version 3 written",
+    );
+    store.finish_source_write(id, 3, &ours, &log).await.unwrap();
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(
+        (state.base.as_ref(), state.pending_version),
+        (Some(&ours), Some(4))
+    );
+    assert_eq!(state.attempts, 0);
+    store
+        .finish_source_write(id, 4, &newer, &log)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .source_state(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .pending_version,
+        None
+    );
+
+    // A conflict holds the write back until a save resolves it.
+    save(store, id, 4, &ours).await.unwrap();
+    let theirs = fields("Changed in the tool meanwhile");
+    store
+        .set_source_conflict(id, &theirs, 5, &log)
+        .await
+        .unwrap();
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(state.conflict, Some((theirs.clone(), 5)));
+    assert!(store
+        .due_source_writes("github", later, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // Resolved keeping every field of ours: still settled and queued.
+    store
+        .save_record(RecordSave {
+            source_base: Some(&theirs),
+            record_id: id,
+            base_version: 5,
+            fields: &ours,
+            origin: origin::MIRO,
+            actor: "tester",
+        })
+        .await
+        .unwrap();
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(state.conflict, None);
+    assert_eq!(state.base.as_ref(), Some(&theirs));
+    assert_eq!(state.pending_version, Some(5));
+    assert_eq!(
+        store.due_source_writes("github", later, 10).await.unwrap(),
+        vec![id.clone()]
+    );
+
+    // A refusal drops the write, logged.
+    let refused = LogEntry::record(id, origin::WORKER, "github", "source write", "refused: no");
+    store.drop_source_write(id, &refused).await.unwrap();
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(state.pending_version, None);
+    assert!(store
+        .due_source_writes("github", later, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let recent = store.recent_log(5).await.unwrap();
+    assert!(
+        recent.iter().any(|e| e.result == "refused: no"),
+        "{recent:#?}"
+    );
+}
 
 // --- helpers ---------------------------------------------------------------
 
@@ -178,6 +367,7 @@ async fn save(
 ) -> Result<server::store::Saved, StoreError> {
     store
         .save_record(RecordSave {
+            source_base: None,
             record_id,
             base_version,
             fields,

@@ -61,6 +61,7 @@ async fn killing_the_drain_midway_and_restarting_loses_nothing() {
     for (record, _) in &records {
         h.engine
             .save(RecordSave {
+                source_base: None,
                 record_id: &record.snapshot.id,
                 base_version: 1,
                 fields: &fields(&format!("{} saved", record.snapshot.fields.title)),

@@ -23,6 +23,7 @@ async fn save_title(
 ) -> server::store::Saved {
     h.engine
         .save(RecordSave {
+            source_base: None,
             record_id,
             base_version: base,
             fields: &fields(title),
@@ -37,6 +38,7 @@ async fn save_title(
 async fn store_title(h: &SyncHarness, record_id: &str, base: i64, title: &str) {
     h.store
         .save_record(RecordSave {
+            source_base: None,
             record_id,
             base_version: base,
             fields: &fields(title),
@@ -61,6 +63,7 @@ async fn a_save_reaches_every_linked_card_on_every_board() {
     let saved = h
         .engine
         .save(RecordSave {
+            source_base: None,
             record_id: &record.snapshot.id,
             base_version: 1,
             fields: &changed,
@@ -98,6 +101,7 @@ async fn a_stale_save_is_refused_with_both_versions_and_changes_nothing() {
     let theirs = fields("Theirs");
     h.engine
         .save(RecordSave {
+            source_base: None,
             record_id: &record.snapshot.id,
             base_version: 1,
             fields: &theirs,
@@ -113,6 +117,7 @@ async fn a_stale_save_is_refused_with_both_versions_and_changes_nothing() {
     let refused = h
         .engine
         .save(RecordSave {
+            source_base: None,
             record_id: &record.snapshot.id,
             base_version: 1,
             fields: &ours,
@@ -163,6 +168,7 @@ async fn with_thirty_percent_of_requests_failing_every_write_lands_once_faults_s
         for version in 1..=3 {
             h.engine
                 .save(RecordSave {
+                    source_base: None,
                     record_id: &record.snapshot.id,
                     base_version: version,
                     fields: &fields(&format!(

@@ -16,6 +16,8 @@ pub fn ConflictPanel(
     theirs: RecordSnapshot,
     base: Option<RecordFields>,
     ours: RecordFields,
+    /// The other side is the record's tool (its name), not another save.
+    tool: Option<String>,
     template: StoredValue<CardTemplate>,
     on_resolve: impl Fn(RecordFields, i64) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -69,6 +71,22 @@ pub fn ConflictPanel(
             .with_value(|t| ours.with_value(|o| merge(t, o, &keep_ours.get_untracked())));
         on_resolve(merged, version);
     };
+    // "Theirs" is the tool's item when the other side is a tool.
+    let (heading_text, explained) = match &tool {
+        Some(tool) => (
+            format!("Changed in {tool} too"),
+            format!(
+                "The other side is {tool}: its item was changed while your edit was waiting to be sent there, so neither was overwritten. \
+                 \"Theirs\" is what {tool} holds now. For each difference, keep {tool}'s value or yours; saving sends the result to both.",
+            ),
+        ),
+        None => (
+            "Someone else saved first".to_owned(),
+            format!(
+                "The card is at version {version} now. For each difference, keep their value or yours, then save again.",
+            ),
+        ),
+    };
     // Bring the choice into view and give it focus, for keyboard and
     // screen-reader users alike.
     let heading = NodeRef::<leptos::html::H2>::new();
@@ -80,12 +98,8 @@ pub fn ConflictPanel(
     });
     view! {
         <section class="conflict" data-testid="conflict" aria-labelledby="conflict-title">
-            <h2 id="conflict-title" tabindex="-1" node_ref=heading>"Someone else saved first"</h2>
-            <p>
-                {format!(
-                    "The card is at version {version} now. For each difference, keep their value or yours, then save again.",
-                )}
-            </p>
+            <h2 id="conflict-title" tabindex="-1" node_ref=heading>{heading_text}</h2>
+            <p data-testid="conflict-explained">{explained}</p>
             {rows}
             <button type="button" class="button button--primary" data-testid="resolve" on:click=apply>
                 "Save with these choices"

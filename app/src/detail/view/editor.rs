@@ -34,13 +34,32 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
         record,
         card_status,
         template,
+        source_conflict,
     } = data;
     let template = StoredValue::new(template);
     let ids = StoredValue::new((board_id, item_id, session));
     let fields = RwSignal::new(record.fields.clone());
-    let saved = RwSignal::new(record.fields);
+    let saved = RwSignal::new(record.fields.clone());
     let version = RwSignal::new(record.version);
-    let state = RwSignal::new(SaveState::Idle);
+    // A conflict with the record's tool opens the view on the choice; the
+    // tool's fields shown go back with the save that resolves it.
+    let source_theirs = StoredValue::new(None::<RecordFields>);
+    let state = RwSignal::new(match source_conflict {
+        Some(conflict) => {
+            source_theirs.set_value(Some(conflict.theirs.clone()));
+            SaveState::Conflict(Box::new(Conflict {
+                theirs: crate::cards::RecordSnapshot {
+                    id: record.id.clone(),
+                    version: record.version,
+                    fields: conflict.theirs,
+                },
+                base: conflict.base,
+                ours: record.fields.clone(),
+                tool: Some(conflict.tool),
+            }))
+        }
+        None => SaveState::Idle,
+    });
 
     let live_errors =
         Memo::new(move |_| fields.with(|f| template.with_value(|t| validate_record(f, t))));
@@ -85,6 +104,7 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
         };
         match result {
             Ok(SaveOutcome { record, board }) => {
+                source_theirs.set_value(None);
                 version.set(record.version);
                 saved.set(record.fields);
                 state.set(match board {
@@ -100,6 +120,7 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                     theirs: *theirs,
                     base: base.map(|b| *b),
                     ours: fields.get_untracked(),
+                    tool: None,
                 })));
             }
             Err(ViewError::Invalid(errors)) => state.set(SaveState::Invalid(errors)),
@@ -135,7 +156,10 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
             state.set(SaveState::Invalid(refused));
             return;
         }
-        if !dirty.get_untracked() && !close {
+        // Resolving a conflict with the tool is sent even when the user
+        // kept every field of the record: the tool must still get them.
+        let resolving = source_theirs.with_value(Option::is_some);
+        if !dirty.get_untracked() && !close && !resolving {
             state.set(SaveState::Saved);
             return;
         }
@@ -145,6 +169,7 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
             session: session.clone(),
             base_version: version.get_untracked(),
             fields: fields.get_untracked(),
+            source_theirs: source_theirs.get_value(),
         });
         state.set(SaveState::Saving);
         action.dispatch_local((request, close));
@@ -196,8 +221,8 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
             // A conflict comes first: it is what the user must answer.
             {move || match state.get() {
                 SaveState::Conflict(conflict) => {
-                    let Conflict { theirs, base, ours } = *conflict;
-                    Some(view! { <ConflictPanel theirs base ours template on_resolve=resolve /> })
+                    let Conflict { theirs, base, ours, tool } = *conflict;
+                    Some(view! { <ConflictPanel theirs base ours tool template on_resolve=resolve /> })
                 }
                 _ => None,
             }}

@@ -29,6 +29,8 @@ pub struct Conflict {
     pub theirs: RecordSnapshot,
     pub base: Option<RecordFields>,
     pub ours: RecordFields,
+    /// The other side is the record's tool (its name), not another save.
+    pub tool: Option<String>,
 }
 
 /// The status line of the action bar.
@@ -53,9 +55,16 @@ pub fn SaveStatus(
             "Saved, syncing: Miro is slow to answer, the card on the board follows shortly."
                 .to_owned(),
         ),
-        SaveState::Conflict(_) => (
+        SaveState::Conflict(conflict) => (
             "conflict",
-            "Someone else saved this card first. Choose what to keep, above.".to_owned(),
+            match &conflict.tool {
+                Some(tool) => {
+                    format!("This card was also changed in {tool}. Choose what to keep, above.")
+                }
+                None => {
+                    "Someone else saved this card first. Choose what to keep, above.".to_owned()
+                }
+            },
         ),
         SaveState::Invalid(errors) => (
             "invalid",

@@ -19,6 +19,7 @@ mod links;
 mod outbox;
 mod records;
 mod search;
+mod source;
 mod tokens;
 
 use std::{str::FromStr, time::Duration};
@@ -32,7 +33,8 @@ use sqlx::{
 
 use super::{
     CardKey, CardLink, CardState, LogEntry, NewLink, NewRecord, OutboxEntry, RecordMatches,
-    RecordRow, RecordSave, Saved, SecretKey, Store, StoreError, StoreResult, TicketGrant, Unlink,
+    RecordRow, RecordSave, Saved, SecretKey, SourceState, Store, StoreError, StoreResult,
+    TicketGrant, Unlink,
 };
 use crate::miro::{StoredTokens, TokenKey};
 
@@ -359,6 +361,70 @@ impl Store for PgStore {
 
     async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()> {
         outbox::mark_in_flight(&self.pool, card, upto_id).await
+    }
+
+    async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {
+        source::state(&self.pool, record_id).await
+    }
+
+    async fn due_source_writes(
+        &self,
+        connector: &str,
+        now: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<String>> {
+        source::due(&self.pool, connector, now, limit).await
+    }
+
+    async fn claim_source_write(
+        &self,
+        record_id: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        source::claim(&self.pool, record_id, holder, now, until).await
+    }
+
+    async fn release_source_write(&self, record_id: &str, holder: &str) -> StoreResult<()> {
+        source::release(&self.pool, record_id, holder).await
+    }
+
+    async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
+        source::sending(&self.pool, record_id, fields).await
+    }
+
+    async fn finish_source_write(
+        &self,
+        record_id: &str,
+        sent_version: i64,
+        base: &RecordFields,
+        log: &LogEntry,
+    ) -> StoreResult<()> {
+        source::finish(&self.pool, record_id, sent_version, base, log).await
+    }
+
+    async fn retry_source_write(
+        &self,
+        record_id: &str,
+        next_at: i64,
+        error: &str,
+    ) -> StoreResult<()> {
+        source::retry(&self.pool, record_id, next_at, error).await
+    }
+
+    async fn drop_source_write(&self, record_id: &str, log: &LogEntry) -> StoreResult<()> {
+        source::drop_write(&self.pool, record_id, log).await
+    }
+
+    async fn set_source_conflict(
+        &self,
+        record_id: &str,
+        theirs: &RecordFields,
+        version: i64,
+        log: &LogEntry,
+    ) -> StoreResult<()> {
+        source::conflict(&self.pool, record_id, theirs, version, log).await
     }
 
     async fn claim_refresh(

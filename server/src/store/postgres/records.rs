@@ -7,7 +7,7 @@
 use app::cards::RecordFields;
 use sqlx::{PgConnection, PgPool, Row};
 
-use super::{fields_json, insert_log, outbox, parse_fields, record_row, RECORD_COLUMNS};
+use super::{fields_json, insert_log, outbox, parse_fields, record_row, source, RECORD_COLUMNS};
 use crate::store::{
     new_id, now, CardKey, LogEntry, NewRecord, RecordRow, RecordSave, Saved, StoreError,
     StoreResult,
@@ -47,6 +47,7 @@ pub async fn create_on(tx: &mut PgConnection, new: NewRecord<'_>) -> StoreResult
         });
     }
     insert_version(tx, &id, 1, new.fields, new.origin, new.actor).await?;
+    source::on_create(tx, &id, new.connector, new.fields).await?;
     insert_log(
         tx,
         &LogEntry::record(&id, new.origin, new.actor, "create", "version 1"),
@@ -179,7 +180,22 @@ pub async fn save(pool: &PgPool, save: RecordSave<'_>) -> StoreResult<Saved> {
     }
     if &current.snapshot.fields == save.fields {
         // Nothing changed (a repeated save, or an echo from the source):
-        // no new version and no card writes.
+        // no new version and no card writes. A save resolving a conflict
+        // with the tool still settles it.
+        if save.source_base.is_some() {
+            source::on_save(
+                &mut tx,
+                save.record_id,
+                &current.connector,
+                save.origin,
+                current.snapshot.version,
+                save.fields,
+                save.source_base,
+                false,
+            )
+            .await?;
+            tx.commit().await?;
+        }
         return Ok(Saved {
             record: current.snapshot,
             cards: Vec::new(),
@@ -226,6 +242,17 @@ pub async fn save(pool: &PgPool, save: RecordSave<'_>) -> StoreResult<Saved> {
     )
     .await?;
     let cards = enqueue_linked(&mut tx, save.record_id, save.origin).await?;
+    source::on_save(
+        &mut tx,
+        save.record_id,
+        &current.connector,
+        save.origin,
+        version,
+        save.fields,
+        save.source_base,
+        true,
+    )
+    .await?;
     let record = get_on(&mut tx, save.record_id, "")
         .await?
         .ok_or_else(|| StoreError::NoRecord(save.record_id.to_owned()))?;

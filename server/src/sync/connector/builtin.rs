@@ -95,6 +95,7 @@ impl Connector for BuiltinConnector {
         let saved = self
             .engine
             .save(RecordSave {
+                source_base: None,
                 record_id: &row.snapshot.id,
                 base_version: row.snapshot.version,
                 fields,
