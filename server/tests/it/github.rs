@@ -702,7 +702,7 @@ async fn deleted_and_transferred_issues_disable_their_cards_and_unknown_ones_are
     let (status, answer) = h.post(&signed("issues", "odd-1", &odd), odd.clone()).await;
     assert_eq!(status, 400, "{answer}");
     assert!(
-        answer["error"].as_str().unwrap().contains("issues event"),
+        answer["error"].as_str().unwrap().contains("`issues` event"),
         "{answer}"
     );
     let mut no_id = signed("issues", "", &odd);
