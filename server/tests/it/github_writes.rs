@@ -29,6 +29,23 @@ use crate::{
 };
 
 /// The detail view opened on `card` as Miro's modal opens it: the page.
+/// Saves `fields` over version `base` of a record as an edit made in Miro.
+async fn save_from_miro(h: &Harness, record_id: &str, base: i64, fields: &RecordFields) {
+    h.server
+        .state
+        .sync
+        .save(RecordSave {
+            source_base: None,
+            record_id,
+            base_version: base,
+            fields,
+            origin: "miro",
+            actor: "tester",
+        })
+        .await
+        .unwrap();
+}
+
 async fn open_view(h: &Harness, card: &CardKey) -> String {
     let token = h.server.sdk_id_token().await;
     let (status, body) = ticket(&h.server, card, Some(&token)).await;
@@ -307,19 +324,7 @@ async fn the_worker_finds_an_edit_on_github_no_webhook_brought_and_writes_nothin
         .await;
     let mut ours = record.snapshot.fields.clone();
     ours.title = "Changed in Miro".to_owned();
-    h.server
-        .state
-        .sync
-        .save(RecordSave {
-            source_base: None,
-            record_id: id,
-            base_version: record.snapshot.version,
-            fields: &ours,
-            origin: "miro",
-            actor: "tester",
-        })
-        .await
-        .unwrap();
+    save_from_miro(&h, id, record.snapshot.version, &ours).await;
     let github = h.server.state.github.as_ref().unwrap();
     let outcome = h
         .server
@@ -358,19 +363,7 @@ async fn an_unavailable_github_is_retried_until_the_edit_lands_once() {
     let id = &record.snapshot.id;
     let mut ours = record.snapshot.fields.clone();
     ours.title = "Survives an outage".to_owned();
-    h.server
-        .state
-        .sync
-        .save(RecordSave {
-            source_base: None,
-            record_id: id,
-            base_version: record.snapshot.version,
-            fields: &ours,
-            origin: "miro",
-            actor: "tester",
-        })
-        .await
-        .unwrap();
+    save_from_miro(&h, id, record.snapshot.version, &ours).await;
     // A connector that gives up quickly, so the outage shows as a retry.
     let hurried = h.standin.connector(ClientSettings {
         deadline: Duration::from_millis(300),
