@@ -351,6 +351,18 @@ impl Harness {
             .unwrap()
     }
 
+    /// The record's source-outbox row (its base, queued write, conflict).
+    pub(crate) async fn source_state(&self, id: &str) -> server::store::SourceState {
+        self.server
+            .state
+            .sync
+            .store()
+            .source_state(id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     pub(crate) async fn card_title(&self, card: &CardKey) -> String {
         let access = self
             .server

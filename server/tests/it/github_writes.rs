@@ -115,15 +115,7 @@ async fn a_detail_view_save_reaches_the_issue_once_and_its_echo_costs_no_miro_re
     let (status, answer) =
         save_card(&h, &card, &session, record.snapshot.version, &fields, None).await;
     assert_eq!(status, 200, "{answer}");
-    let state = h
-        .server
-        .state
-        .sync
-        .store()
-        .source_state(&record.snapshot.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let state = h.source_state(&record.snapshot.id).await;
     assert_eq!(
         state.pending_version,
         Some(record.snapshot.version + 1),
@@ -171,15 +163,7 @@ async fn a_detail_view_save_reaches_the_issue_once_and_its_echo_costs_no_miro_re
     );
 
     // Written and settled: nothing more is sent.
-    let state = h
-        .server
-        .state
-        .sync
-        .store()
-        .source_state(&record.snapshot.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let state = h.source_state(&record.snapshot.id).await;
     assert_eq!((state.pending_version, state.conflict), (None, None));
     assert_eq!(state.base.as_ref(), Some(&fields));
     assert_eq!(drain_sources(&h).await, 0);
@@ -226,15 +210,7 @@ async fn an_edit_on_both_sides_is_a_conflict_the_view_opens_on_and_its_resolutio
         .fields;
     assert_eq!(theirs.title, "Theirs, from GitHub");
 
-    let state = h
-        .server
-        .state
-        .sync
-        .store()
-        .source_state(id)
-        .await
-        .unwrap()
-        .unwrap();
+    let state = h.source_state(id).await;
     let (stored, against) = state.conflict.clone().expect("a conflict is stored");
     assert_eq!(stored, theirs);
     assert_eq!(against, record.snapshot.version + 1);
@@ -275,15 +251,7 @@ async fn an_edit_on_both_sides_is_a_conflict_the_view_opens_on_and_its_resolutio
     let version = h.record(id).await.snapshot.version;
     let (status, answer) = save_card(&h, &card, &session, version, &merged, Some(&theirs)).await;
     assert_eq!(status, 200, "{answer}");
-    let state = h
-        .server
-        .state
-        .sync
-        .store()
-        .source_state(id)
-        .await
-        .unwrap()
-        .unwrap();
+    let state = h.source_state(id).await;
     assert_eq!(state.conflict, None, "resolved");
     assert_eq!(state.base.as_ref(), Some(&theirs));
     assert_eq!(drain_sources(&h).await, 1);
@@ -343,15 +311,7 @@ async fn the_worker_finds_an_edit_on_github_no_webhook_brought_and_writes_nothin
         .unwrap();
     assert_eq!(issue.fields.title, "Changed on GitHub, undelivered");
     assert_eq!(h.record(id).await.snapshot.fields, ours);
-    let state = h
-        .server
-        .state
-        .sync
-        .store()
-        .source_state(id)
-        .await
-        .unwrap()
-        .unwrap();
+    let state = h.source_state(id).await;
     assert_eq!(state.conflict.map(|(f, _)| f), Some(issue.fields));
 }
 
@@ -379,15 +339,7 @@ async fn an_unavailable_github_is_retried_until_the_edit_lands_once() {
         .unwrap();
     let outcome = h.server.state.sync.push_source(&hurried, id).await.unwrap();
     assert!(matches!(outcome, SourceOutcome::Deferred(_)), "{outcome:?}");
-    let state = h
-        .server
-        .state
-        .sync
-        .store()
-        .source_state(id)
-        .await
-        .unwrap()
-        .unwrap();
+    let state = h.source_state(id).await;
     assert_eq!(state.attempts, 1);
     assert!(state.pending_version.is_some(), "still queued");
     assert!(state.last_error.is_some());
@@ -418,15 +370,7 @@ async fn an_unavailable_github_is_retried_until_the_edit_lands_once() {
         .unwrap();
     assert_eq!(issue.fields, ours, "the edit landed");
     assert_eq!(patches(&h, number).await, 1, "once");
-    let state = h
-        .server
-        .state
-        .sync
-        .store()
-        .source_state(id)
-        .await
-        .unwrap()
-        .unwrap();
+    let state = h.source_state(id).await;
     assert_eq!((state.pending_version, state.attempts), (None, 0));
 }
 
