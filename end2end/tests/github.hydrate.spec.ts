@@ -4,7 +4,18 @@
 // signed webhook, is found in the panel, goes on the board as an app card,
 // and the card follows the next change made on GitHub.
 import type { APIRequestContext } from "@playwright/test";
-import { ROADMAP, accessToken, discover, expect, openPanel, test, watchProblems } from "./support/sandbox";
+import {
+  ROADMAP,
+  accessToken,
+  boardChips,
+  discover,
+  expect,
+  openFromBoard,
+  openPanel,
+  previewChips,
+  test,
+  watchProblems,
+} from "./support/sandbox";
 
 // It puts a card on a shared board.
 test.use({ sandboxAccess: "exclusive" });
@@ -57,6 +68,16 @@ test("an issue renamed on GitHub is found in the panel, goes on the board, and i
     await panel.getByTestId("add-cards").click();
     await expect(panel.locator('[data-testid="import-result"][data-outcome="added"]')).toHaveCount(1);
     await expect(page.locator(".item", { hasText: title })).toHaveCount(1);
+    // The card shows the issue's number; its detail view links back to it
+    // and its live preview draws the same chip.
+    const itemId = await page.locator(".item", { hasText: title }).getAttribute("data-item-id");
+    expect(await boardChips(page, itemId ?? "")).toContain("#7");
+    const view = await openFromBoard(page, itemId ?? "");
+    await expect(view.getByTestId("source-link")).toHaveText(`${REPOSITORY}#7 on GitHub ↗`);
+    await expect(view.getByTestId("source-link")).toHaveAttribute("href", /\/octo-org\/roadmap\/issues\/7$/);
+    await expect(previewChips(view).filter({ hasText: "#7" })).toHaveCount(1);
+    await page.locator('[data-action="close-modal"]').click();
+    await expect(page.locator('iframe[data-role="modal"]')).toHaveCount(0);
 
     // Renamed again on GitHub: the card on the board follows.
     const renamed = `${title}, renamed on GitHub`;

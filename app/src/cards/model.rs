@@ -26,6 +26,98 @@ pub struct RecordFields {
     /// The card's own preview fields, shown where the template's `preview`
     /// chip rule says, in this order.
     pub preview: Vec<PreviewField>,
+    /// What the record's tool says about its item (GitHub's issue number,
+    /// link and label colours); empty for records kept here. Read-only: the
+    /// store keeps the tool's copy whatever a save from Miro sends, and it
+    /// never counts as an edit (see [`RecordFields::same_content`]).
+    #[serde(default, skip_serializing_if = "SourceDetails::is_empty")]
+    pub source: SourceDetails,
+}
+
+impl RecordFields {
+    /// The same edits, whatever each side's [`SourceDetails`]: what the
+    /// sync compares to tell a change from an echo, since a tool's details
+    /// (a label's colour) are not something either side edits.
+    pub fn same_content(&self, other: &RecordFields) -> bool {
+        let RecordFields {
+            title,
+            description,
+            status,
+            assignee,
+            due_date,
+            labels,
+            custom,
+            preview,
+            source: _,
+        } = self;
+        *title == other.title
+            && *description == other.description
+            && *status == other.status
+            && *assignee == other.assignee
+            && *due_date == other.due_date
+            && *labels == other.labels
+            && *custom == other.custom
+            && *preview == other.preview
+    }
+
+    /// These fields with `source` emptied: the part a user edits.
+    pub fn content(&self) -> RecordFields {
+        RecordFields {
+            source: SourceDetails::default(),
+            ..self.clone()
+        }
+    }
+}
+
+/// The item as its tool knows it, shown beside the record's fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceDetails {
+    /// The tool's name, as a user knows it (`GitHub`).
+    #[serde(default)]
+    pub tool: String,
+    /// The item's short reference (`#42`): the template's `reference` chip.
+    #[serde(default)]
+    pub reference: String,
+    /// Where the item lives in the tool (`acme/roadmap`).
+    #[serde(default)]
+    pub location: String,
+    /// The item's page in the tool (`https://…`), linked from the view.
+    #[serde(default)]
+    pub url: String,
+    /// The tool's colour for each of the record's labels that has one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub label_colors: Vec<LabelColor>,
+}
+
+impl SourceDetails {
+    pub fn is_empty(&self) -> bool {
+        *self == SourceDetails::default()
+    }
+
+    /// The tool's colour for this label (`#RRGGBB`), if it has a valid one.
+    pub fn label_color(&self, label: &str) -> Option<&str> {
+        self.label_colors
+            .iter()
+            .find(|known| known.name == label)
+            .map(|known| known.color.as_str())
+            .filter(|color| super::limits::check_color(color).is_ok() && !color.is_empty())
+    }
+
+    /// The link to the item, when it is one a browser may follow
+    /// (`https://`, or `http://` for a stand-in on this machine).
+    pub fn safe_url(&self) -> Option<&str> {
+        let url = self.url.as_str();
+        let lower = url.to_ascii_lowercase();
+        (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url)
+    }
+}
+
+/// One label's colour in the record's tool.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelColor {
+    pub name: String,
+    /// `#RRGGBB`.
+    pub color: String,
 }
 
 /// One named custom field of a record.

@@ -63,12 +63,26 @@ pub fn all_chips(fields: &RecordFields, template: &CardTemplate) -> Vec<PreviewF
                 chips.extend(rule_chip(rule, &date, ""));
             }
             ChipSource::Labels => {
-                chips.extend(
-                    fields
-                        .labels
-                        .iter()
-                        .filter_map(|label| rule_chip(rule, label, "")),
-                );
+                chips.extend(fields.labels.iter().filter_map(|label| {
+                    let mut chip = rule_chip(rule, label, "")?;
+                    // The tool's colour for the label, unless the rule sets
+                    // its own; the text then takes whichever of black or
+                    // white reads better on it.
+                    if let Some(color) = fields.source.label_color(label.trim()) {
+                        if chip.fill_color.is_empty() {
+                            color.clone_into(&mut chip.fill_color);
+                            if chip.text_color.is_empty() {
+                                readable_text_on(color).clone_into(&mut chip.text_color);
+                            }
+                        }
+                    }
+                    Some(chip)
+                }));
+            }
+            ChipSource::Reference => {
+                let source = &fields.source;
+                let tooltip = format!("{} {}{}", source.tool, source.location, source.reference);
+                chips.extend(rule_chip(rule, &source.reference, tooltip.trim()));
             }
             ChipSource::Custom(name) => {
                 let field = fields
@@ -116,6 +130,28 @@ fn rule_chip(rule: &ChipRule, value: &str, default_tooltip: &str) -> Option<Prev
         icon_url: rule.icon_url.clone(),
         icon_shape: rule.icon_shape,
     })
+}
+
+/// Black or white, whichever contrasts more with `fill` (`#RRGGBB`), by
+/// the relative luminance of WCAG 2 (a threshold near 0.18 splits it).
+pub fn readable_text_on(fill: &str) -> &'static str {
+    let channel = |at: usize| {
+        let value = f64::from(u8::from_str_radix(&fill[at..at + 2], 16).unwrap_or(0)) / 255.0;
+        if value <= 0.039_28 {
+            value / 12.92
+        } else {
+            ((value + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    if fill.len() != 7 {
+        return "#1A1A1A";
+    }
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    if luminance > 0.179 {
+        "#1A1A1A"
+    } else {
+        "#FFFFFF"
+    }
 }
 
 /// `text` if it has at most `max` characters, else its first `max - 1`

@@ -96,8 +96,8 @@ pub struct ChipRule {
 }
 
 /// The part of a record a chip rule shows. Spelled in TOML and JSON as
-/// `"status"`, `"assignee"`, `"due_date"`, `"labels"`, `"custom:<Name>"` or
-/// `"preview"`.
+/// `"status"`, `"assignee"`, `"due_date"`, `"labels"`, `"custom:<Name>"`,
+/// `"preview"` or `"reference"`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum ChipSource {
@@ -113,6 +113,9 @@ pub enum ChipSource {
     Custom(String),
     /// The record's own preview fields, as they are.
     Preview,
+    /// The item's reference in its tool (GitHub's `#42`); no chip for a
+    /// record kept here.
+    Reference,
 }
 
 /// How a due date chip writes the date.
@@ -163,12 +166,13 @@ impl ChipSource {
             "due_date" => ChipSource::DueDate,
             "labels" => ChipSource::Labels,
             "preview" => ChipSource::Preview,
+            "reference" => ChipSource::Reference,
             _ => match text.strip_prefix("custom:") {
                 Some(name) if !name.trim().is_empty() => ChipSource::Custom(name.trim().to_owned()),
                 Some(_) => return Err("a chip source \"custom:\" needs a field name after the colon".to_owned()),
                 None => {
                     return Err(format!(
-                        "unknown chip source \"{text}\": use status, assignee, due_date, labels, custom:<Name> or preview"
+                        "unknown chip source \"{text}\": use status, assignee, due_date, labels, custom:<Name>, preview or reference"
                     ))
                 }
             },
@@ -184,6 +188,7 @@ impl ChipSource {
             ChipSource::Labels => "labels".to_owned(),
             ChipSource::Custom(name) => format!("custom:{name}"),
             ChipSource::Preview => "preview".to_owned(),
+            ChipSource::Reference => "reference".to_owned(),
         }
     }
 }

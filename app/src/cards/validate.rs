@@ -143,7 +143,9 @@ pub fn validate_record(fields: &RecordFields, template: &CardTemplate) -> Vec<Fi
             report.add(format!("preview.{i}.icon_url"), message);
         }
     }
-    let shown = all_chips(fields, template).len();
+    // The tool's own chips (the issue number) are not counted: they show
+    // when there is room, so a record's tool never makes it unsavable.
+    let shown = all_chips(&fields.content(), template).len();
     if shown > MAX_PREVIEW_FIELDS {
         report.add(
             "preview".to_owned(),

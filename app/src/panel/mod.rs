@@ -183,6 +183,27 @@ pub struct SourceHealth {
     /// The tool's name as users know it ("GitHub").
     pub name: String,
     pub access: SourceAccess,
+    /// How the edits made in Miro stand on their way to the tool.
+    #[serde(default)]
+    pub writes: SourceWrites,
+}
+
+/// Edits saved in Miro to records of one tool, on their way there (all
+/// boards: a record may be on several).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceWrites {
+    /// Edits not yet sent (retrying ones included).
+    pub waiting: u64,
+    /// Of those, edits whose last attempt failed and that wait for a retry.
+    pub retrying: u64,
+    /// Records changed in the tool and in Miro: nothing is written until a
+    /// user chooses in the record's detail view.
+    pub conflicts: u64,
+    /// Edits the tool refused for good: the record keeps them, the tool
+    /// does not have them.
+    pub refused: u64,
+    /// Why the latest retrying or refused edit failed.
+    pub last_error: Option<String>,
 }
 
 /// Whether the app's credentials for a tool still work.

@@ -28,6 +28,7 @@ pub use connect::MiroAccess;
 use crate::{
     config::{Config, Settings},
     miro::BoardQuery,
+    sync::connector::github::GITHUB,
 };
 
 /// The server binary's command line: with no command it serves the app.
@@ -61,8 +62,9 @@ pub enum Command {
     /// objects; otherwise CSV with a header)
     #[command(after_help = IMPORT_COLUMNS)]
     Import(ImportCommand),
-    /// Drain the outbox of card writes (the store and Miro credentials the
-    /// app uses) until it is empty, then exit
+    /// Send the queued edits to GitHub (when configured) and drain the
+    /// outbox of card writes (the store and credentials the app uses) until
+    /// both are empty, then exit
     Sync {
         /// Give up after this long
         #[arg(long = "for", value_name = "SECONDS", default_value_t = 600)]
@@ -200,13 +202,30 @@ async fn dispatch(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
         Command::Sync { seconds } => {
             let config = Config::from_settings(&settings)?;
             let state = crate::AppState::new(config).await?;
+            let limit = std::time::Duration::from_secs(seconds);
+            let started = std::time::Instant::now();
+            // Edits to GitHub first: a write that lands may refresh the
+            // issue's details on cards, which the card outbox then sends.
+            let mut sources_empty = true;
+            if let Some(github) = &state.github {
+                sources_empty = state
+                    .sync
+                    .drain_sources_until_empty(github.connector.as_ref(), limit)
+                    .await?;
+                let writes = state.sync.store().source_writes(GITHUB).await?;
+                let _ = writeln!(
+                    out,
+                    "GitHub: {} edits waiting, {} conflicts, {} refused",
+                    writes.waiting, writes.conflicts, writes.refused
+                );
+            }
             let empty = state
                 .sync
-                .drain_until_empty(std::time::Duration::from_secs(seconds))
+                .drain_until_empty(limit.saturating_sub(started.elapsed()))
                 .await?;
             let pending = state.sync.store().pending_count().await?;
             let _ = writeln!(out, "outbox: {pending} card writes pending");
-            Ok(empty)
+            Ok(empty && sources_empty)
         }
         Command::Boards { query } => {
             let connection = connect::connect(&settings, &access).await?;

@@ -3,14 +3,15 @@
 
 use app::{
     cards::CardStatus,
-    panel::{BoardHealth, FailedCard, SourceAccess, SourceHealth},
+    panel::{BoardHealth, FailedCard, SourceAccess, SourceHealth, SourceWrites},
 };
 
 use crate::{store::CardState, sync::connector::github::client::TokenAccess};
 
 /// GitHub's line in the health view.
-pub fn github_health(access: &TokenAccess) -> SourceHealth {
+pub fn github_health(access: &TokenAccess, writes: SourceWrites) -> SourceHealth {
     SourceHealth {
+        writes,
         name: "GitHub".to_owned(),
         access: match access {
             TokenAccess::Unknown => SourceAccess::Unknown,

@@ -11,6 +11,7 @@ use app::panel::{
 use async_trait::async_trait;
 
 use super::{board::summarize, session, tickets::PANEL_ITEM};
+use crate::sync::connector::github::client::TokenAccess;
 use crate::{
     detail::{
         access::{board_access, Denied},
@@ -122,8 +123,21 @@ impl Panel {
             .map_err(Self::unavailable)?;
         let mut health = summarize(&states);
         if let Some(github) = &self.state.github {
+            if github.connector.token_access() == TokenAccess::Unknown {
+                // Nothing asked GitHub since the start: ask now, so the
+                // first look tells the truth.
+                github.connector.check_access().await;
+            }
+            let writes = self
+                .state
+                .sync
+                .store()
+                .source_writes(crate::sync::connector::github::GITHUB)
+                .await
+                .map_err(Self::unavailable)?;
             health.sources.push(super::board::github_health(
                 &github.connector.token_access(),
+                writes,
             ));
         }
         Ok(health)

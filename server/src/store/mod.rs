@@ -15,8 +15,8 @@ mod seal;
 mod sqlite;
 
 use app::{
-    cards::{CardStatus, RecordFields, RecordSnapshot},
-    panel::RecordQuery,
+    cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
+    panel::{RecordQuery, SourceWrites},
 };
 use async_trait::async_trait;
 
@@ -213,6 +213,24 @@ pub struct RecordSave<'a> {
     pub source_base: Option<&'a RecordFields>,
 }
 
+/// The fields a save stores: `fields` as sent, except that only the
+/// record's own tool sets [`RecordFields::source`] (its issue number, link
+/// and label colours); a save from anywhere else keeps the stored ones, so
+/// a browser cannot point a card's link elsewhere.
+pub(crate) fn with_tool_details(
+    fields: &RecordFields,
+    current: &RecordRow,
+    origin: &str,
+) -> RecordFields {
+    if origin == current.connector {
+        return fields.clone();
+    }
+    RecordFields {
+        source: current.snapshot.fields.source.clone(),
+        ..fields.clone()
+    }
+}
+
 /// How a record whose item lives in another tool stands with that tool.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourceState {
@@ -331,6 +349,18 @@ pub trait Store: Send + Sync + 'static {
     /// sync-log row and an outbox row per linked card. Refused with
     /// [`StoreError::Conflict`] unless `base_version` is the current one.
     async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved>;
+    /// Replaces the record's tool details ([`RecordFields::source`]) at
+    /// `version`, with no new version (they are not an edit, so an editor
+    /// holding the version still saves), and queues a write for each of its
+    /// cards. Nothing happens, and no card is returned, when the record has
+    /// moved past `version` or already holds these details.
+    async fn set_source_details(
+        &self,
+        record_id: &str,
+        version: i64,
+        details: &SourceDetails,
+        origin: &str,
+    ) -> StoreResult<Vec<CardKey>>;
     /// Marks the record's source item deleted (or back); its cards turn
     /// `disabled` (or `connected`) and get an outbox row each.
     async fn set_source_deleted(
@@ -422,6 +452,8 @@ pub trait Store: Send + Sync + 'static {
     /// How a record stands with its tool; `None` for a record of the
     /// built-in connector (it is its own source).
     async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>>;
+    /// How the edits to `connector`'s records stand on their way there.
+    async fn source_writes(&self, connector: &str) -> StoreResult<SourceWrites>;
     /// Records of `connector` with a source write due at `now` and no open
     /// conflict, oldest first.
     async fn due_source_writes(

@@ -199,7 +199,7 @@ impl SyncEngine {
             cards: Vec::new(),
         };
         let source = store.source_state(record_id).await?;
-        if &current.snapshot.fields == fields {
+        if current.snapshot.fields.same_content(fields) {
             match source {
                 // The tool came to hold what the record holds while a
                 // conflict was open: both sides agree, nothing to choose.
@@ -213,12 +213,24 @@ impl SyncEngine {
                         )
                         .await?;
                 }
+                _ if current.snapshot.fields.source != fields.source => {}
                 _ => store.append_log(&unchanged("echo skipped")).await?,
             }
-            return Ok(unchanged_saved);
+            if current.snapshot.fields.source == fields.source {
+                return Ok(unchanged_saved);
+            }
+            // Only the tool's details changed (a label's colour, or those
+            // of a label our write just added): the card shows them.
+            return self
+                .refresh_source_details(record_id, fields, connector)
+                .await;
         }
         if let Some(state) = source {
-            if state.sending.as_ref() == Some(fields) {
+            if state
+                .sending
+                .as_ref()
+                .is_some_and(|s| s.same_content(fields))
+            {
                 // Our write in flight coming back before its answer (a
                 // newer edit from Miro may be queued behind it).
                 store
@@ -226,7 +238,7 @@ impl SyncEngine {
                     .await?;
                 return Ok(unchanged_saved);
             }
-            if state.base.as_ref() == Some(fields) {
+            if state.base.as_ref().is_some_and(|b| b.same_content(fields)) {
                 store
                     .append_log(&unchanged("unchanged in the tool since last read"))
                     .await?;
@@ -257,6 +269,42 @@ impl SyncEngine {
             actor: connector,
         })
         .await
+    }
+
+    /// Takes the tool's details ([`RecordFields::source`]) from `tool`,
+    /// fields the tool holds, when the record's content equals them, and
+    /// queues its cards, since chips show them. No new version: they are
+    /// not an edit, so an open detail view still saves. A record edited
+    /// meanwhile is left alone; its next read from the tool brings them.
+    pub async fn refresh_source_details(
+        &self,
+        record_id: &str,
+        tool: &RecordFields,
+        connector: &str,
+    ) -> Result<Saved, SyncError> {
+        let store = &self.inner.store;
+        let current = store
+            .record(record_id)
+            .await?
+            .ok_or_else(|| StoreError::NoRecord(record_id.to_owned()))?;
+        let fields = &current.snapshot.fields;
+        if !fields.same_content(tool) || fields.source == tool.source {
+            return Ok(Saved {
+                record: current.snapshot,
+                cards: Vec::new(),
+            });
+        }
+        let cards = store
+            .set_source_details(record_id, current.snapshot.version, &tool.source, connector)
+            .await?;
+        if !cards.is_empty() {
+            self.inner.wake.notify_one();
+        }
+        let record = store
+            .record(record_id)
+            .await?
+            .map_or(current.snapshot, |row| row.snapshot);
+        Ok(Saved { record, cards })
     }
 
     /// The record's item was deleted in its tool (or restored): its cards

@@ -117,7 +117,7 @@ impl SyncEngine {
                     .await
             }
         };
-        if &item.fields == ours {
+        if item.fields.same_content(ours) {
             store
                 .finish_source_write(
                     record_id,
@@ -126,12 +126,21 @@ impl SyncEngine {
                     &log(format!("version {version} already there: nothing sent")),
                 )
                 .await?;
+            self.refresh_source_details(record_id, &item.fields, name)
+                .await?;
             return Ok(SourceOutcome::AlreadyThere);
         }
         // The tool holds the base, or what an earlier write sent (its
         // answer was lost): nobody changed the item there since.
-        let ours_there = state.sending.as_ref() == Some(&item.fields);
-        if state.base.as_ref() != Some(&item.fields) && !ours_there {
+        let ours_there = state
+            .sending
+            .as_ref()
+            .is_some_and(|s| s.same_content(&item.fields));
+        let base_there = state
+            .base
+            .as_ref()
+            .is_some_and(|b| b.same_content(&item.fields));
+        if !base_there && !ours_there {
             store
                 .set_source_conflict(
                     record_id,
@@ -160,6 +169,9 @@ impl SyncEngine {
                         &written.fields,
                         &log(format!("version {version} written")),
                     )
+                    .await?;
+                // A label the write added has a colour only now.
+                self.refresh_source_details(record_id, &written.fields, name)
                     .await?;
                 Ok(SourceOutcome::Written)
             }
@@ -217,6 +229,33 @@ impl SyncEngine {
             self.push_source(connector, record_id).await?;
         }
         Ok(due.len())
+    }
+
+    /// Sends every queued edit to `connector`'s tool, waiting out retries,
+    /// until none waits (true) or `limit` has passed (false). Conflicts
+    /// wait for a user, not for this, so they do not count as waiting.
+    pub async fn drain_sources_until_empty(
+        &self,
+        connector: &dyn Connector,
+        limit: Duration,
+    ) -> Result<bool, SyncError> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let tried = self.drain_sources_once(connector).await?;
+            let waiting = self.store().source_writes(connector.name()).await?.waiting;
+            if waiting == 0 {
+                return Ok(true);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            if tried == 0 {
+                // Only writes waiting for their retry time (or another
+                // process's lease): look again shortly.
+                tokio::time::sleep((deadline - now).min(Duration::from_millis(250))).await;
+            }
+        }
     }
 
     /// Runs the source worker for `connector` until the process ends,

@@ -17,7 +17,7 @@ use github_standin::{GitHubStandIn, Settings};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use server::{
-    miro::{AppCardWrite, TokenKey},
+    miro::{AppCard, AppCardWrite, TokenKey},
     store::{CardKey, RecordRow, RecordSave},
     sync::connector::{
         conformance,
@@ -63,6 +63,21 @@ impl StandIn {
             base,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// Changes a label through the stand-in's REST API, as someone on
+    /// GitHub would (GitHub then sends its `label` delivery).
+    pub(crate) async fn edit_label(&self, name: &str, change: Value) {
+        let response = self
+            .http
+            .patch(format!("{}/repos/{ROADMAP}/labels/{name}", self.base))
+            .bearer_auth(TOKEN)
+            .header("accept", "application/vnd.github+json")
+            .json(&change)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     }
 
     fn config(&self) -> GitHubConfig {
@@ -364,6 +379,11 @@ impl Harness {
     }
 
     pub(crate) async fn card_title(&self, card: &CardKey) -> String {
+        self.card(card).await.data.title
+    }
+
+    /// The card as the sandbox has it.
+    pub(crate) async fn card(&self, card: &CardKey) -> AppCard {
         let access = self
             .server
             .state
@@ -377,8 +397,6 @@ impl Harness {
             .app_card(&access, &card.board_id, &card.item_id)
             .await
             .unwrap()
-            .data
-            .title
     }
 
     /// Posts a delivery to the app's endpoint.
@@ -755,17 +773,9 @@ async fn a_renamed_label_reaches_the_records_that_carry_it() {
     let h = Harness::start().await;
     let (record, card) = h.imported("Labelled").await;
     let before = h.standin.deliveries().await.len();
-    let response = h
-        .standin
-        .http
-        .patch(format!("{}/repos/{ROADMAP}/labels/bug", h.standin.base))
-        .bearer_auth(TOKEN)
-        .header("accept", "application/vnd.github+json")
-        .json(&json!({"new_name": "defect"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    h.standin
+        .edit_label("bug", json!({"new_name": "defect"}))
+        .await;
     let all = h.standin.answered(before + 1).await;
     let label = all[before..].iter().find(|d| d["event"] == "label");
     assert_eq!(
@@ -853,8 +863,20 @@ async fn reads_and_edits_ride_out_thirty_percent_injected_faults() {
         let mut fields = item.fields.clone();
         fields.title = format!("Faulty {n} edited");
         fields.status = "done".to_owned();
-        let written = connector.update(&item.external_id, &fields, "test").await;
-        assert_eq!(written.unwrap().fields, fields, "edit {n}");
+        // A PATCH that met a fault is not resent by the client (it may
+        // have landed); its caller tries again, as the source outbox does,
+        // and `update` reads the issue first, so nothing lands twice.
+        let mut tries = 0;
+        let written = loop {
+            tries += 1;
+            match connector.update(&item.external_id, &fields, "test").await {
+                Err(ConnectorError::Unavailable(why)) if tries < 10 => {
+                    eprintln!("edit {n} unavailable, again: {why}");
+                }
+                other => break other.unwrap(),
+            }
+        };
+        assert_eq!(written.fields, fields, "edit {n}");
     }
     let found = connector.search("edited", 10).await.unwrap();
     assert_eq!(found.len(), 4);
@@ -983,7 +1005,7 @@ async fn the_github_standin_command_and_the_app_work_together_as_processes() {
     fleet
         .wait_until_up(&format!("{standin_url}/_standin/deliveries"))
         .await;
-    let _app = fleet.start_app(0).await;
+    let app = fleet.start_app(0).await;
     let key = SecretKey::load_or_create(&fleet.folder.path().join("secret.key")).unwrap();
     let store = SqliteStore::open(&fleet.database_url, key).await.unwrap();
     let external_id = format!("{ROADMAP}#3");
@@ -1027,39 +1049,102 @@ async fn the_github_standin_command_and_the_app_work_together_as_processes() {
         assert!(Instant::now() < deadline, "{}", fleet.logs());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // With the app stopped, an edit saved from Miro waits in the store;
+    // `server sync` sends it to GitHub, and says so.
+    drop(app);
+    let record = store
+        .record_by_external("github", &external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut fields = record.snapshot.fields.clone();
+    fields.title = "Sent by server sync".to_owned();
+    store
+        .save_record(server::store::RecordSave {
+            record_id: &record.snapshot.id,
+            base_version: record.snapshot.version,
+            fields: &fields,
+            origin: "miro",
+            actor: "tester",
+            source_base: None,
+        })
+        .await
+        .unwrap();
+    let sync = fleet
+        .command("sync.log")
+        .args(["sync", "--for", "15"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let finished = tokio::task::spawn_blocking(move || sync.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let printed = String::from_utf8_lossy(&finished.stdout);
+    // Its exit status is not asserted: it also waits for the card outbox,
+    // where a write the killed app held a lease on waits out the lease.
+    assert!(
+        printed.contains("GitHub: 0 edits waiting, 0 conflicts, 0 refused"),
+        "{printed}"
+    );
+    let issue: Value = fleet
+        .http
+        .get(format!("{standin_url}/repos/{ROADMAP}/issues/3"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(issue["title"], "Sent by server sync");
 }
 
-/// The panel's health view says whether GitHub still takes the app's token:
-/// "connected" once it answered, "reconnect" with GitHub's reason once it
-/// refused it.
+/// The panel's health view says whether GitHub still takes the app's token,
+/// from its first look (it asks GitHub when nothing has yet): "connected",
+/// or "reconnect" with the reason, for a refused token and for a token that
+/// cannot see a configured repository (GitHub answers 404 for those, as for
+/// a missing issue, so a 404 alone never reads as a working token).
 #[tokio::test]
 async fn the_panels_health_says_reconnect_when_github_refuses_the_token() {
     use crate::support::panel::{call, opened_panel};
 
     let standin = StandIn::start(100, 5000).await;
-    for (token, expected) in [(TOKEN, "Working"), ("ghp_revoked_meanwhile", "Reconnect")] {
+    let hidden = "octo-org/hidden";
+    for (token, extra, expected) in [
+        (TOKEN, None, "Working"),
+        ("ghp_revoked_meanwhile", None, "Bad credentials"),
+        (TOKEN, Some(hidden), "404 for octo-org/hidden"),
+    ] {
         let mut config = standin.config();
         config.token = server::miro::Secret::new(token);
+        config
+            .repositories
+            .extend(extra.map(|r| Repo::parse(r).unwrap()));
         let server = TestServer::start_configured(Default::default(), |c| {
             c.github = Some(config);
         })
         .await;
         let session = opened_panel(&server).await;
-        let (status, before) = call(&server, "board_health", json!({"session": session})).await;
-        assert_eq!(status, 200, "{before}");
-        assert_eq!(before["sources"][0]["name"], "GitHub", "{before}");
-        assert_eq!(before["sources"][0]["access"], "Unknown", "{before}");
-        // Any call to GitHub tells.
-        let github = server.state.github.as_ref().unwrap();
-        let _ = github.connector.fetch(&format!("{ROADMAP}#1")).await;
-        let (_, after) = call(&server, "board_health", json!({"session": session})).await;
-        let access = &after["sources"][0]["access"];
+        let (status, health) = call(&server, "board_health", json!({"session": session})).await;
+        assert_eq!(status, 200, "{health}");
+        assert_eq!(health["sources"][0]["name"], "GitHub", "{health}");
+        let access = &health["sources"][0]["access"];
         if expected == "Working" {
-            assert_eq!(access, "Working", "{after}");
-        } else {
-            let reason = access["Reconnect"]["reason"].as_str().unwrap_or_default();
-            assert!(reason.contains("Bad credentials"), "{after}");
-            assert!(reason.contains("GITHUB_TOKEN"), "{after}");
+            assert_eq!(access, "Working", "{health}");
+            continue;
         }
+        let reason = access["Reconnect"]["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains(expected), "{health}");
+        assert!(reason.contains("GITHUB_TOKEN"), "{health}");
+        // A missing issue answered 404 in a repository it can see does not
+        // make the token look fine.
+        let github = server.state.github.as_ref().unwrap();
+        let _ = github.connector.fetch(&format!("{ROADMAP}#999")).await;
+        let (_, again) = call(&server, "board_health", json!({"session": session})).await;
+        assert!(
+            again["sources"][0]["access"]["Reconnect"].is_object(),
+            "{again}"
+        );
     }
 }

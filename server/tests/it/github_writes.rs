@@ -24,6 +24,7 @@ use crate::{
     github::{fast, number_of, Harness, ROADMAP},
     support::{
         detail::{open, session_of, ticket},
+        panel::{call, opened_panel},
         sandbox::{render_lock, status_and_json},
     },
 };
@@ -46,7 +47,7 @@ async fn save_from_miro(h: &Harness, record_id: &str, base: i64, fields: &Record
         .unwrap();
 }
 
-async fn open_view(h: &Harness, card: &CardKey) -> String {
+pub(crate) async fn open_view(h: &Harness, card: &CardKey) -> String {
     let token = h.server.sdk_id_token().await;
     let (status, body) = ticket(&h.server, card, Some(&token)).await;
     assert_eq!(status, 200, "{body}");
@@ -56,7 +57,7 @@ async fn open_view(h: &Harness, card: &CardKey) -> String {
 }
 
 /// A save through the `save_card` server function.
-async fn save_card(
+pub(crate) async fn save_card(
     h: &Harness,
     card: &CardKey,
     session: &str,
@@ -79,6 +80,15 @@ async fn save_card(
     status_and_json(response).await
 }
 
+/// GitHub's edits on their way, as the panel's health view shows them.
+async fn source_writes(h: &Harness) -> Value {
+    let session = opened_panel(&h.server).await;
+    let (status, health) = call(&h.server, "board_health", json!({"session": session})).await;
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["sources"][0]["name"], "GitHub", "{health}");
+    health["sources"][0]["writes"].clone()
+}
+
 /// PATCHes of the record's issue the stand-in served.
 async fn patches(h: &Harness, number: u64) -> usize {
     let path = format!("/repos/{ROADMAP}/issues/{number}");
@@ -91,7 +101,7 @@ async fn patches(h: &Harness, number: u64) -> usize {
 }
 
 /// One round of source writes with the server's own connector.
-async fn drain_sources(h: &Harness) -> usize {
+pub(crate) async fn drain_sources(h: &Harness) -> usize {
     let github = h.server.state.github.as_ref().unwrap();
     h.server
         .state
@@ -225,6 +235,12 @@ async fn an_edit_on_both_sides_is_a_conflict_the_view_opens_on_and_its_resolutio
         "nothing is written while it is open"
     );
     assert_eq!(patches(&h, number).await, 0);
+    let writes = source_writes(&h).await;
+    assert_eq!(
+        (&writes["conflicts"], &writes["waiting"]),
+        (&json!(1), &json!(0)),
+        "the panel counts it as a conflict, not as waiting: {writes}"
+    );
     assert_eq!(
         h.connector
             .fetch(&record.external_id)
@@ -343,6 +359,13 @@ async fn an_unavailable_github_is_retried_until_the_edit_lands_once() {
     assert_eq!(state.attempts, 1);
     assert!(state.pending_version.is_some(), "still queued");
     assert!(state.last_error.is_some());
+    let writes = source_writes(&h).await;
+    assert_eq!(
+        (&writes["waiting"], &writes["retrying"]),
+        (&json!(1), &json!(1)),
+        "{writes}"
+    );
+    assert_eq!(writes["last_error"].as_str(), state.last_error.as_deref());
     assert_eq!(drain_sources(&h).await, 0, "not due before its backoff");
 
     h.standin.standin.set_faults(FaultPlan::default()).unwrap();
@@ -372,6 +395,11 @@ async fn an_unavailable_github_is_retried_until_the_edit_lands_once() {
     assert_eq!(patches(&h, number).await, 1, "once");
     let state = h.source_state(id).await;
     assert_eq!((state.pending_version, state.attempts), (None, 0));
+    let writes = source_writes(&h).await;
+    assert_eq!(
+        (&writes["waiting"], &writes["last_error"]),
+        (&json!(0), &Value::Null)
+    );
 }
 
 #[tokio::test]

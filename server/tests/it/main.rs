@@ -9,6 +9,7 @@ mod cli_import;
 mod config_refusals;
 mod detail_view;
 mod github;
+mod github_details;
 mod github_writes;
 mod hostile;
 mod id_token;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::cards::model::{CustomField, IconShape};
+use crate::cards::model::{CustomField, IconShape, LabelColor, SourceDetails};
 use crate::cards::template::StatusOption;
 use crate::cards::validate::MAX_PREVIEW_FIELDS;
 
@@ -65,6 +65,7 @@ fn record() -> RecordFields {
             },
             chip("second"),
         ],
+        source: Default::default(),
     }
 }
 
@@ -230,6 +231,87 @@ fn labels_make_one_chip_each_and_skip_blank_ones() {
     );
     assert_eq!(values(&card.fields), ["#bug", "#web"]);
     assert!(card.fields.iter().all(|chip| chip.tooltip == "Label"));
+}
+
+fn from_github() -> RecordFields {
+    RecordFields {
+        labels: vec!["bug".to_owned(), "docs".to_owned(), "web".to_owned()],
+        source: SourceDetails {
+            tool: "GitHub".to_owned(),
+            reference: "#42".to_owned(),
+            location: "acme/roadmap".to_owned(),
+            url: "https://github.com/acme/roadmap/issues/42".to_owned(),
+            label_colors: vec![
+                LabelColor {
+                    name: "bug".to_owned(),
+                    color: "#B60205".to_owned(),
+                },
+                LabelColor {
+                    name: "docs".to_owned(),
+                    color: "#FEF2C0".to_owned(),
+                },
+                // Not a colour: ignored rather than sent to Miro.
+                LabelColor {
+                    name: "web".to_owned(),
+                    color: "red".to_owned(),
+                },
+            ],
+        },
+        ..record()
+    }
+}
+
+#[test]
+fn label_chips_take_the_tools_colours_with_readable_text_unless_the_rule_sets_its_own() {
+    let card = render(&from_github(), vec![rule(ChipSource::Labels)]);
+    let colours: Vec<(&str, &str, &str)> = card
+        .fields
+        .iter()
+        .map(|c| {
+            (
+                c.value.as_str(),
+                c.fill_color.as_str(),
+                c.text_color.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        colours,
+        [
+            ("bug", "#B60205", "#FFFFFF"),
+            ("docs", "#FEF2C0", "#1A1A1A"),
+            ("web", "", ""),
+        ]
+    );
+    let styled = render(
+        &from_github(),
+        vec![ChipRule {
+            fill_color: "#000000".to_owned(),
+            ..rule(ChipSource::Labels)
+        }],
+    );
+    assert!(styled.fields.iter().all(|c| c.fill_color == "#000000"));
+    assert!(styled.fields.iter().all(|c| c.text_color.is_empty()));
+}
+
+#[test]
+fn the_reference_chip_shows_the_items_number_and_where_it_lives() {
+    let card = render(&from_github(), vec![rule(ChipSource::Reference)]);
+    assert_eq!(values(&card.fields), ["#42"]);
+    assert_eq!(card.fields[0].tooltip, "GitHub acme/roadmap#42");
+    // A record kept here has no reference, so no chip.
+    assert_eq!(
+        render(&record(), vec![rule(ChipSource::Reference)]).fields,
+        []
+    );
+}
+
+#[test]
+fn readable_text_is_white_on_dark_fills_and_black_on_light_ones() {
+    assert_eq!(readable_text_on("#000000"), "#FFFFFF");
+    assert_eq!(readable_text_on("#5319E7"), "#FFFFFF");
+    assert_eq!(readable_text_on("#FFFFFF"), "#1A1A1A");
+    assert_eq!(readable_text_on("#FBCA04"), "#1A1A1A");
 }
 
 #[test]

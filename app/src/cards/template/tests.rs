@@ -56,6 +56,7 @@ fn the_default_template_parses_and_is_sound() {
             ChipSource::Labels,
             ChipSource::Custom("Priority".to_owned()),
             ChipSource::Preview,
+            ChipSource::Reference,
         ]
     );
     let due = &template.chips[2];

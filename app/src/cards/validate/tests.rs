@@ -44,6 +44,7 @@ fn valid() -> RecordFields {
             icon_url: "https://cdn.example.com/icons/points.svg".to_owned(),
             icon_shape: IconShape::Square,
         }],
+        source: Default::default(),
     }
 }
 
@@ -382,6 +383,25 @@ fn the_card_may_not_need_more_chips_than_it_shows() {
         message(&over, "preview"),
         "The card would show 11 preview fields, but at most 10 fit: remove some preview fields or labels."
     );
+    // The tool's own chip (the issue number) is not counted: a full card
+    // from GitHub still saves, and shows the number only when there is room.
+    let mut full = with(MAX_PREVIEW_FIELDS - 3);
+    full.source.reference = "#42".to_owned();
+    assert_eq!(fields_of(&full), Vec::<String>::new());
+    let template = template_with_reference();
+    assert!(validate_record(&full, &template).is_empty());
+    let shown = crate::cards::render_card(&full, Default::default(), &template).fields;
+    assert_eq!(shown.len(), MAX_PREVIEW_FIELDS);
+    assert!(shown.iter().all(|chip| chip.value != "#42"));
+}
+
+/// The test template with the issue-number chip last, as the default has.
+fn template_with_reference() -> CardTemplate {
+    let mut template = template();
+    template
+        .chips
+        .push(crate::cards::ChipRule::for_source(crate::cards::ChipSource::Reference));
+    template
 }
 
 #[test]
@@ -466,6 +486,7 @@ fn every_problem_is_reported_at_once() {
             fill_color: "x".to_owned(),
             ..PreviewField::default()
         }],
+        source: Default::default(),
     };
     assert_eq!(
         fields_of(&record),

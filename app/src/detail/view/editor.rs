@@ -214,6 +214,18 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
         >
             <header class="detail__header">
                 <h1 class="detail__heading">"Edit card"</h1>
+                // The item in its tool (GitHub's issue), for a record that
+                // has one: the way back from the card.
+                {move || fields.with(|f| {
+                    let source = &f.source;
+                    source.safe_url().map(|url| {
+                        let text = format!("{}{} on {} ↗", source.location, source.reference, source.tool);
+                        view! {
+                            <a class="detail__source" data-testid="source-link" href=url.to_owned()
+                                target="_blank" rel="noopener noreferrer">{text}</a>
+                        }
+                    })
+                })}
                 <span class="detail__version" data-testid="version">
                     {move || format!("Version {}", version.get())}
                 </span>

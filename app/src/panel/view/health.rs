@@ -1,13 +1,15 @@
 //! The board's sync health: how many cards are in sync, syncing, failed
 //! (with the reason), disconnected and disabled, with "Retry failed" and
-//! "Re-sync this board". While writes are queued, it looks again every two
-//! seconds until they settle.
+//! "Re-sync this board", then each tool's line: its access and the edits
+//! on their way there. While writes are queued (to Miro or to a tool), it
+//! looks again every two seconds until they settle.
 
 use leptos::prelude::*;
 
 use super::{spawn, PanelState};
 use crate::panel::{
     board_health, resync_board, retry_failed, BoardHealth, PanelError, SourceAccess, SourceHealth,
+    SourceWrites,
 };
 
 /// How often the view looks again while cards are syncing, in ms.
@@ -35,7 +37,11 @@ pub(super) fn Health(state: PanelState, first: BoardHealth) -> impl IntoView {
         spawn(async move {
             loop {
                 show(board_health(state.session.get_value()).await);
-                let settled = health.with_untracked(|h| h.syncing == 0 && h.failed.is_empty());
+                let settled = health.with_untracked(|h| {
+                    h.syncing == 0
+                        && h.failed.is_empty()
+                        && h.sources.iter().all(|s| s.writes.waiting == 0)
+                });
                 if settled || generation.get_untracked() != mine {
                     break;
                 }
@@ -122,11 +128,89 @@ fn source_line(source: &SourceHealth) -> impl IntoView {
         SourceAccess::Working => "connected",
         SourceAccess::Reconnect { .. } => "reconnect",
     };
+    let writes = write_lines(&source.name, &source.writes)
+        .into_iter()
+        .map(|(failed, kind, text)| {
+            let class = if failed {
+                "panel-outcome panel-outcome--failed"
+            } else {
+                "panel-outcome"
+            };
+            view! {
+                <li class=class data-testid="health-source-writes" data-kind=kind>
+                    <span class="panel-outcome__text">{text}</span>
+                </li>
+            }
+        })
+        .collect_view();
     view! {
         <li class=class data-testid="health-source" data-state=state>
             <span class="panel-outcome__text">{text}</span>
         </li>
+        {writes}
     }
+}
+
+/// What the health view says about edits on their way to a tool: each
+/// line is (a failure, its kind, its words). Nothing when all have landed.
+pub fn write_lines(tool: &str, writes: &SourceWrites) -> Vec<(bool, &'static str, String)> {
+    let edits = |n: u64| {
+        if n == 1 {
+            "1 edit".to_owned()
+        } else {
+            format!("{n} edits")
+        }
+    };
+    let why = writes
+        .last_error
+        .as_deref()
+        .map(|e| format!(" Last error: {e}."))
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    if writes.waiting > 0 {
+        let mut text = format!("{} waiting to reach {tool}.", edits(writes.waiting));
+        if writes.retrying > 0 {
+            text.push_str(&format!(
+                " {} failed and will be tried again.{why}",
+                if writes.retrying == 1 {
+                    "1 of them".to_owned()
+                } else {
+                    format!("{} of them", writes.retrying)
+                }
+            ));
+        }
+        lines.push((writes.retrying > 0, "waiting", text));
+    }
+    if writes.conflicts > 0 {
+        let records = if writes.conflicts == 1 {
+            "1 record was".to_owned()
+        } else {
+            format!("{} records were", writes.conflicts)
+        };
+        lines.push((
+            true,
+            "conflicts",
+            format!(
+                "{records} changed in {tool} and in Miro: nothing is written until someone opens the card and chooses."
+            ),
+        ));
+    }
+    if writes.refused > 0 {
+        lines.push((
+            true,
+            "refused",
+            format!(
+                "{tool} refused {}; the records keep them.{}",
+                edits(writes.refused),
+                if writes.retrying > 0 {
+                    String::new()
+                } else {
+                    why
+                }
+            ),
+        ));
+    }
+    lines
 }
 
 /// Waits `ms` milliseconds in the browser (a timer promise).
@@ -142,5 +226,54 @@ async fn sleep(ms: u64) {
     #[cfg(not(feature = "hydrate"))]
     {
         let _ = ms;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_on_their_way_are_told_only_when_there_are_some() {
+        assert!(write_lines("GitHub", &SourceWrites::default()).is_empty());
+        let waiting = SourceWrites {
+            waiting: 1,
+            ..SourceWrites::default()
+        };
+        assert_eq!(
+            write_lines("GitHub", &waiting),
+            [(
+                false,
+                "waiting",
+                "1 edit waiting to reach GitHub.".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn failures_conflicts_and_refusals_each_get_a_failed_line_with_the_reason() {
+        let writes = SourceWrites {
+            waiting: 3,
+            retrying: 2,
+            conflicts: 1,
+            refused: 4,
+            last_error: Some("GitHub is unavailable: 502".to_owned()),
+        };
+        let lines = write_lines("GitHub", &writes);
+        let kinds: Vec<(bool, &str)> = lines.iter().map(|(f, k, _)| (*f, *k)).collect();
+        assert_eq!(
+            kinds,
+            [(true, "waiting"), (true, "conflicts"), (true, "refused")]
+        );
+        assert_eq!(
+            lines[0].2,
+            "3 edits waiting to reach GitHub. 2 of them failed and will be tried again. \
+             Last error: GitHub is unavailable: 502."
+        );
+        assert!(lines[1]
+            .2
+            .starts_with("1 record was changed in GitHub and in Miro"));
+        // The reason is said once, with the retries.
+        assert_eq!(lines[2].2, "GitHub refused 4 edits; the records keep them.");
     }
 }

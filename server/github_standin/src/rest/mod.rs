@@ -1,6 +1,6 @@
 //! GitHub's REST API, at the root as on `api.github.com`, for what the
-//! connector uses: issues, labels, milestones and assignees of the
-//! configured repositories, plus `GET /user` and `GET /rate_limit`.
+//! connector uses: the configured repositories themselves, their issues,
+//! labels, milestones and assignees, plus `GET /user` and `GET /rate_limit`.
 //! A repository that is not configured does not exist (404).
 
 mod issues;
@@ -13,6 +13,7 @@ use super::{errors::ApiError, world::World, GitHubStandIn};
 
 pub fn router() -> Router<GitHubStandIn> {
     Router::new()
+        .route("/repos/{owner}/{repo}", get(repo::get_one))
         .route(
             "/repos/{owner}/{repo}/issues",
             get(issues::list).post(issues::create),

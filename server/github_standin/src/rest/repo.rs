@@ -1,5 +1,6 @@
-//! The rest of a repository's issue metadata: milestones (filtered by
-//! state, paged) and assignable users (paged); and two endpoints that are
+//! A repository itself (`GET /repos/{owner}/{repo}`, how a token's access
+//! to it is checked), the rest of its issue metadata: milestones (filtered
+//! by state, paged) and assignable users (paged); and two endpoints that are
 //! not a repository's: `GET /user` (whose token this is) and
 //! `GET /rate_limit` (free, as on GitHub).
 
@@ -20,6 +21,15 @@ use crate::{
     world::{Milestone, COLLABORATORS, TOKEN_OWNER},
     GitHubStandIn,
 };
+
+pub async fn get_one(
+    State(standin): State<GitHubStandIn>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let world = standin.world();
+    let repo = &world.repos[repo_at(&world, &owner, &repo)?];
+    Ok(Json(render::repository(repo)))
+}
 
 pub async fn milestones(
     State(standin): State<GitHubStandIn>,

@@ -24,7 +24,10 @@ mod tokens;
 
 use std::{str::FromStr, time::Duration};
 
-use app::cards::{CardStatus, RecordFields, RecordSnapshot};
+use app::{
+    cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
+    panel::SourceWrites,
+};
 use async_trait::async_trait;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions, PgRow},
@@ -262,6 +265,16 @@ impl Store for PgStore {
         records::save(&self.pool, save).await
     }
 
+    async fn set_source_details(
+        &self,
+        record_id: &str,
+        version: i64,
+        details: &SourceDetails,
+        origin: &str,
+    ) -> StoreResult<Vec<CardKey>> {
+        records::set_source_details(&self.pool, record_id, version, details, origin).await
+    }
+
     async fn set_source_deleted(
         &self,
         record_id: &str,
@@ -365,6 +378,10 @@ impl Store for PgStore {
 
     async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {
         source::state(&self.pool, record_id).await
+    }
+
+    async fn source_writes(&self, connector: &str) -> StoreResult<SourceWrites> {
+        source::writes(&self.pool, connector).await
     }
 
     async fn due_source_writes(

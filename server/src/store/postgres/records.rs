@@ -4,7 +4,7 @@
 //! save commits, so of two instances saving one record against the same
 //! version exactly one succeeds and the other gets a conflict.
 
-use app::cards::RecordFields;
+use app::cards::{RecordFields, SourceDetails};
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::{fields_json, insert_log, outbox, parse_fields, record_row, source, RECORD_COLUMNS};
@@ -178,7 +178,9 @@ pub async fn save(pool: &PgPool, save: RecordSave<'_>) -> StoreResult<Saved> {
             current: Box::new(current.snapshot),
         });
     }
-    if &current.snapshot.fields == save.fields {
+    // The tool's details are the tool's: a save from Miro keeps them.
+    let fields = &super::super::with_tool_details(save.fields, &current, save.origin);
+    if &current.snapshot.fields == fields {
         // Nothing changed (a repeated save, or an echo from the source):
         // no new version and no card writes. A save resolving a conflict
         // with the tool still settles it.
@@ -189,7 +191,7 @@ pub async fn save(pool: &PgPool, save: RecordSave<'_>) -> StoreResult<Saved> {
                 &current.connector,
                 save.origin,
                 current.snapshot.version,
-                save.fields,
+                fields,
                 save.source_base,
                 false,
             )
@@ -209,7 +211,7 @@ pub async fn save(pool: &PgPool, save: RecordSave<'_>) -> StoreResult<Saved> {
          where id = $4 and version = $5",
     )
     .bind(version)
-    .bind(fields_json(save.fields))
+    .bind(fields_json(fields))
     .bind(now())
     .bind(save.record_id)
     .bind(current.snapshot.version)
@@ -225,7 +227,7 @@ pub async fn save(pool: &PgPool, save: RecordSave<'_>) -> StoreResult<Saved> {
         &mut tx,
         save.record_id,
         version,
-        save.fields,
+        fields,
         save.origin,
         save.actor,
     )
@@ -248,7 +250,7 @@ pub async fn save(pool: &PgPool, save: RecordSave<'_>) -> StoreResult<Saved> {
         &current.connector,
         save.origin,
         version,
-        save.fields,
+        fields,
         save.source_base,
         true,
     )
@@ -261,6 +263,36 @@ pub async fn save(pool: &PgPool, save: RecordSave<'_>) -> StoreResult<Saved> {
         record: record.snapshot,
         cards,
     })
+}
+
+/// See [`Store::set_source_details`](crate::store::Store::set_source_details).
+pub async fn set_source_details(
+    pool: &PgPool,
+    record_id: &str,
+    version: i64,
+    details: &SourceDetails,
+    origin: &str,
+) -> StoreResult<Vec<CardKey>> {
+    let mut tx = pool.begin().await?;
+    let Some(current) = get_on(&mut tx, record_id, "for no key update").await? else {
+        return Ok(Vec::new());
+    };
+    if current.snapshot.version != version || current.snapshot.fields.source == *details {
+        return Ok(Vec::new());
+    }
+    let fields = RecordFields {
+        source: details.clone(),
+        ..current.snapshot.fields
+    };
+    sqlx::query("update records set fields = $1, updated_at = $2 where id = $3")
+        .bind(fields_json(&fields))
+        .bind(now())
+        .bind(record_id)
+        .execute(&mut *tx)
+        .await?;
+    let cards = enqueue_linked(&mut tx, record_id, origin).await?;
+    tx.commit().await?;
+    Ok(cards)
 }
 
 /// Queues a write for every card that shows the record. The caller holds

@@ -2,7 +2,7 @@
 //! the queued write, its lease and retries, and conflicts with the tool.
 //! Built-in records have no row: they are their own source.
 
-use app::cards::RecordFields;
+use app::{cards::RecordFields, panel::SourceWrites};
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::{fields_json, insert_log, parse_fields};
@@ -108,6 +108,43 @@ pub async fn state(pool: &PgPool, record_id: &str) -> StoreResult<Option<SourceS
             None => None,
         },
     }))
+}
+
+/// See [`Store::source_writes`](crate::store::Store::source_writes).
+pub async fn writes(pool: &PgPool, connector: &str) -> StoreResult<SourceWrites> {
+    let row = sqlx::query(
+        "select
+             coalesce(sum(case when s.pending_version is not null and s.conflict is null
+                               then 1 else 0 end), 0) as waiting,
+             coalesce(sum(case when s.pending_version is not null and s.conflict is null
+                                    and s.attempts > 0 then 1 else 0 end), 0) as retrying,
+             coalesce(sum(case when s.conflict is not null then 1 else 0 end), 0) as conflicts,
+             coalesce(sum(case when s.pending_version is null and s.conflict is null
+                                    and s.last_error is not null then 1 else 0 end), 0) as refused
+         from source_sync s join records r on r.id = s.record_id
+         where r.connector = $1",
+    )
+    .bind(connector)
+    .fetch_one(pool)
+    .await?;
+    let last_error: Option<String> = sqlx::query_scalar(
+        "select s.last_error from source_sync s join records r on r.id = s.record_id
+         where r.connector = $1 and s.last_error is not null and s.conflict is null
+         order by s.next_at desc, s.record_id limit 1",
+    )
+    .bind(connector)
+    .fetch_optional(pool)
+    .await?;
+    let count = |name: &str| -> StoreResult<u64> {
+        Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+    };
+    Ok(SourceWrites {
+        waiting: count("waiting")?,
+        retrying: count("retrying")?,
+        conflicts: count("conflicts")?,
+        refused: count("refused")?,
+        last_error,
+    })
 }
 
 pub async fn due(pool: &PgPool, connector: &str, now: i64, limit: u32) -> StoreResult<Vec<String>> {

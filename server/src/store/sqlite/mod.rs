@@ -21,7 +21,10 @@ mod tokens;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
-use app::cards::{CardStatus, RecordFields, RecordSnapshot};
+use app::{
+    cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
+    panel::SourceWrites,
+};
 use async_trait::async_trait;
 use sqlx::{
     sqlite::{
@@ -233,6 +236,17 @@ impl Store for SqliteStore {
         records::save(&self.pool, save).await
     }
 
+    async fn set_source_details(
+        &self,
+        record_id: &str,
+        version: i64,
+        details: &SourceDetails,
+        origin: &str,
+    ) -> StoreResult<Vec<CardKey>> {
+        let _write = self.write.lock().await;
+        records::set_source_details(&self.pool, record_id, version, details, origin).await
+    }
+
     async fn set_source_deleted(
         &self,
         record_id: &str,
@@ -350,6 +364,10 @@ impl Store for SqliteStore {
 
     async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {
         source::state(&self.pool, record_id).await
+    }
+
+    async fn source_writes(&self, connector: &str) -> StoreResult<SourceWrites> {
+        source::writes(&self.pool, connector).await
     }
 
     async fn due_source_writes(

@@ -2,7 +2,7 @@
 //! version, its history row, its sync-log row and an outbox row for each
 //! linked card.
 
-use app::cards::RecordFields;
+use app::cards::{RecordFields, SourceDetails};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::{fields_json, insert_log, outbox, parse_fields, record_row, source};
@@ -161,7 +161,9 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
             current: Box::new(current.snapshot),
         });
     }
-    if &current.snapshot.fields == save.fields {
+    // The tool's details are the tool's: a save from Miro keeps them.
+    let fields = &super::super::with_tool_details(save.fields, &current, save.origin);
+    if &current.snapshot.fields == fields {
         // Nothing changed (a repeated save, or an echo from the source):
         // no new version and no card writes. A save resolving a conflict
         // with the tool still settles it.
@@ -172,7 +174,7 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
                 &current.connector,
                 save.origin,
                 current.snapshot.version,
-                save.fields,
+                fields,
                 save.source_base,
                 false,
             )
@@ -188,7 +190,7 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
     let at = now();
     sqlx::query("update records set version = $1, fields = $2, updated_at = $3 where id = $4")
         .bind(version)
-        .bind(fields_json(save.fields))
+        .bind(fields_json(fields))
         .bind(at)
         .bind(save.record_id)
         .execute(&mut *tx)
@@ -197,7 +199,7 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
         &mut tx,
         save.record_id,
         version,
-        save.fields,
+        fields,
         save.origin,
         save.actor,
     )
@@ -220,7 +222,7 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
         &current.connector,
         save.origin,
         version,
-        save.fields,
+        fields,
         save.source_base,
         true,
     )
@@ -233,6 +235,36 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
         record: record.snapshot,
         cards,
     })
+}
+
+/// See [`Store::set_source_details`](crate::store::Store::set_source_details).
+pub async fn set_source_details(
+    pool: &SqlitePool,
+    record_id: &str,
+    version: i64,
+    details: &SourceDetails,
+    origin: &str,
+) -> StoreResult<Vec<CardKey>> {
+    let mut tx = super::write_tx(pool).await?;
+    let Some(current) = get_on(&mut tx, record_id).await? else {
+        return Ok(Vec::new());
+    };
+    if current.snapshot.version != version || current.snapshot.fields.source == *details {
+        return Ok(Vec::new());
+    }
+    let fields = RecordFields {
+        source: details.clone(),
+        ..current.snapshot.fields
+    };
+    sqlx::query("update records set fields = $1, updated_at = $2 where id = $3")
+        .bind(fields_json(&fields))
+        .bind(now())
+        .bind(record_id)
+        .execute(&mut *tx)
+        .await?;
+    let cards = enqueue_linked(&mut tx, record_id, origin).await?;
+    tx.commit().await?;
+    Ok(cards)
 }
 
 /// Queues a write for every card that shows the record.

@@ -15,8 +15,11 @@
 //!   rate limit) hands back the kept body.
 //! - Lists follow `Link: <…>; rel="next"` to the last page, only ever to
 //!   the API's own origin, so the token never goes anywhere else.
-//! - GET and PATCH are retried after a 5xx or a dropped connection (both
-//!   are idempotent); a POST is not, since it may have been applied.
+//! - A GET is retried after a 5xx or a dropped connection. A PATCH or POST
+//!   is not, since it may have been applied: the caller reads the issue
+//!   again first (the source outbox does), so an edit made on GitHub in
+//!   between is seen rather than overwritten. A connection that never
+//!   opened, or a rate-limit refusal, is retried for all of them.
 //! - Redirects are not followed: GitHub answers `301` for a transferred
 //!   issue, which the connector reads as "gone from here".
 
@@ -107,7 +110,8 @@ pub enum TokenAccess {
     /// Nothing was answered yet.
     #[default]
     Unknown,
-    /// GitHub answered a request (a 2xx, a 304, or a refusal of the fields).
+    /// GitHub answered a request (a 2xx, a 304, or a refusal of the fields;
+    /// not a 404, which a token without access also gets).
     Working,
     /// 401, or a 403 that is not a rate limit: the token was revoked,
     /// expired or lost access. Why, in GitHub's words.
@@ -216,7 +220,11 @@ impl GitHubClient {
         body: Option<Vec<u8>>,
     ) -> Result<Answer, ClientError> {
         let deadline = Instant::now() + self.settings.deadline;
-        let idempotent = method != Method::POST;
+        // Only a GET is sent again once it may have reached GitHub. A PATCH
+        // that may have landed goes back to its caller as unavailable: the
+        // source outbox reads the issue before sending again, so a change
+        // made on GitHub meanwhile is seen, never overwritten blindly.
+        let resendable = method == Method::GET;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -247,9 +255,8 @@ impl GitHubClient {
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(error) => {
-                    // A POST that went out may have been applied: never
-                    // sent twice.
-                    let retry = idempotent || error.is_connect();
+                    // A connection that never opened carried nothing.
+                    let retry = resendable || error.is_connect();
                     let wait = self.backoff(attempt);
                     if retry && Instant::now() + wait < deadline {
                         tokio::time::sleep(wait).await;
@@ -284,7 +291,7 @@ impl GitHubClient {
             }
             let bytes = match response.bytes().await {
                 Ok(bytes) => bytes,
-                Err(error) if idempotent && Instant::now() < deadline => {
+                Err(error) if resendable && Instant::now() < deadline => {
                     tracing::debug!("GitHub answer cut off: {error}");
                     tokio::time::sleep(self.backoff(attempt)).await;
                     continue;
@@ -302,7 +309,7 @@ impl GitHubClient {
                     next: self.next_link(&headers),
                 });
             }
-            if status.is_server_error() && idempotent {
+            if status.is_server_error() && resendable {
                 let wait = self.backoff(attempt);
                 if Instant::now() + wait < deadline {
                     tokio::time::sleep(wait).await;
@@ -314,7 +321,10 @@ impl GitHubClient {
                 ClientError::Unauthorized(why) | ClientError::Forbidden(why) => {
                     self.note_access(TokenAccess::Refused(why.clone()));
                 }
-                ClientError::Invalid(_) | ClientError::NotFound | ClientError::Moved => {
+                // A 404 says nothing of the token: GitHub answers it both
+                // for a missing issue and for a repository the token cannot
+                // see (the connector asks the repository to tell which).
+                ClientError::Invalid(_) | ClientError::Moved => {
                     self.note_access(TokenAccess::Working);
                 }
                 _ => {}

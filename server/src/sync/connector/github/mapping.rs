@@ -12,6 +12,7 @@
 //! | `assignee`    | the first of `assignees` (login), else the hidden block         |
 //! | `due_date`    | the milestone's `due_on` as `YYYY-MM-DD`, else the hidden block |
 //! | `custom`, `preview` | the hidden block (see below)                              |
+//! | `source` (read-only) | `#number`, the repository, `html_url`, each label's `color` |
 //!
 //! **GitHub first.** An assignee who can be assigned in the repository
 //! goes to `assignees`; a due date some milestone of the repository has
@@ -49,7 +50,7 @@
 //! left out when there is nothing to keep, so an issue the app never wrote
 //! to keeps its body as it is.
 
-use app::cards::{CustomField, PreviewField, RecordFields};
+use app::cards::{CustomField, LabelColor, PreviewField, RecordFields, SourceDetails};
 use serde::{Deserialize, Serialize};
 
 use super::types::Issue;
@@ -204,18 +205,33 @@ impl Mapping {
             .or(issue.assignee.as_ref())
             .map_or(hidden.assignee, |user| user.login.clone());
         let due_date = milestone_due(issue).unwrap_or(hidden.due_date);
+        let labels: Vec<String> = names
+            .into_iter()
+            .filter(|name| !self.is_status_label(name))
+            .collect();
+        let label_colors = issue
+            .label_colors()
+            .into_iter()
+            .filter(|(name, _)| labels.contains(name))
+            .map(|(name, color)| LabelColor { name, color })
+            .collect();
+        let source = SourceDetails {
+            tool: "GitHub".to_owned(),
+            reference: format!("#{}", issue.number),
+            location: issue.repository().unwrap_or_default().to_owned(),
+            url: issue.html_url.clone(),
+            label_colors,
+        };
         RecordFields {
             title: issue.title.clone(),
             description,
             status,
             assignee,
             due_date,
-            labels: names
-                .into_iter()
-                .filter(|name| !self.is_status_label(name))
-                .collect(),
+            labels,
             custom: hidden.custom,
             preview: hidden.preview,
+            source,
         }
     }
 

@@ -28,7 +28,10 @@ fn issue_for(desired: &Desired) -> Issue {
         labels: desired
             .labels
             .iter()
-            .map(|name| LabelRef::Object { name: name.clone() })
+            .map(|name| LabelRef::Object {
+                name: name.clone(),
+                color: None,
+            })
             .collect(),
         assignees: desired
             .assignees
@@ -63,7 +66,65 @@ fn the_conformance_sample_round_trips() {
     assert_eq!(desired.labels, ["backend", "urgent", "status:in_progress"]);
     assert_eq!(desired.assignees, ["sam"]);
     assert!(desired.body.starts_with(&sample().description));
-    assert_eq!(m.fields(&issue_for(&desired)), sample());
+    assert_eq!(m.fields(&issue_for(&desired)).content(), sample());
+}
+
+#[test]
+fn the_issues_number_link_and_label_colours_are_its_source_details() {
+    let issue = Issue {
+        number: 42,
+        title: "Colours".to_owned(),
+        state: "open".to_owned(),
+        labels: vec![
+            LabelRef::Object {
+                name: "bug".to_owned(),
+                color: Some("d73a4a".to_owned()),
+            },
+            LabelRef::Object {
+                name: "status:in_review".to_owned(),
+                color: Some("5319e7".to_owned()),
+            },
+            LabelRef::Object {
+                name: "odd".to_owned(),
+                color: Some("not-hex".to_owned()),
+            },
+            LabelRef::Name("plain".to_owned()),
+        ],
+        html_url: "https://github.com/acme/roadmap/issues/42".to_owned(),
+        repository_url: Some("https://api.github.com/repos/acme/roadmap".to_owned()),
+        ..Issue::default()
+    };
+    let fields = mapping().fields(&issue);
+    assert_eq!(fields.labels, ["bug", "odd", "plain"]);
+    let source = &fields.source;
+    assert_eq!(
+        (
+            source.tool.as_str(),
+            source.reference.as_str(),
+            source.location.as_str(),
+            source.url.as_str()
+        ),
+        (
+            "GitHub",
+            "#42",
+            "acme/roadmap",
+            "https://github.com/acme/roadmap/issues/42"
+        )
+    );
+    // Only valid colours, of labels the record shows (not the status one).
+    assert_eq!(
+        source.label_colors,
+        [app::cards::LabelColor {
+            name: "bug".to_owned(),
+            color: "#D73A4A".to_owned(),
+        }]
+    );
+    // Details are not content: writing them back changes nothing.
+    let desired = mapping().desired(&fields, ON_GITHUB).unwrap();
+    assert_eq!(
+        desired,
+        mapping().desired(&fields.content(), ON_GITHUB).unwrap()
+    );
 }
 
 #[test]
@@ -159,7 +220,7 @@ fn what_github_cannot_hold_goes_to_the_hidden_block_and_github_wins_when_it_has_
         ("sam", "2026-12-24")
     );
     let mut issue = issue_for(&desired);
-    assert_eq!(m.fields(&issue), sample());
+    assert_eq!(m.fields(&issue).content(), sample());
     // Someone assigns a user and a dated milestone on GitHub.
     issue.assignees = vec![User {
         login: "hubot".to_owned(),
@@ -255,6 +316,7 @@ prop_compose! {
                     icon_shape: if square { IconShape::Square } else { IconShape::Round },
                 })
                 .collect(),
+            source: Default::default(),
         }
     }
 }
@@ -269,7 +331,7 @@ proptest! {
         let m = mapping();
         let placement = Placement { assignee_on_github, due_on_github };
         let desired = m.desired(&fields, placement).unwrap();
-        prop_assert_eq!(m.fields(&issue_for(&desired)), fields);
+        prop_assert_eq!(m.fields(&issue_for(&desired)).content(), fields);
     }
 
     #[test]

@@ -82,6 +82,10 @@ pub struct GitHubConnector {
     mapping: Mapping,
     /// What each repository allows, by lower-case full name.
     directories: Mutex<HashMap<String, directory::Directory>>,
+    /// Configured repositories GitHub answered 404 for: the token cannot
+    /// see them (GitHub hides what a token may not read), or they were
+    /// renamed or deleted.
+    unseen: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for GitHubConnector {
@@ -109,13 +113,51 @@ impl GitHubConnector {
             repositories: config.repositories.clone(),
             mapping: Mapping::for_statuses(statuses),
             directories: Mutex::default(),
+            unseen: Mutex::default(),
         })
     }
 
-    /// What GitHub made of the token at its last answer (the panel's
-    /// health view shows "reconnect" when it was refused).
+    /// What GitHub made of the token (the panel's health view shows
+    /// "reconnect" when it was refused): refused at its last answer, or
+    /// unable to see a configured repository, or else its last answer.
     pub fn token_access(&self) -> client::TokenAccess {
-        self.client.token_access()
+        let access = self.client.token_access();
+        if matches!(access, client::TokenAccess::Refused(_)) {
+            return access;
+        }
+        let unseen = self.unseen.lock().unwrap_or_else(|e| e.into_inner());
+        if unseen.is_empty() {
+            return access;
+        }
+        let names: Vec<&str> = unseen.iter().map(String::as_str).collect();
+        client::TokenAccess::Refused(format!(
+            "GitHub answers 404 for {}: the token cannot see it, or it was renamed or deleted",
+            names.join(", ")
+        ))
+    }
+
+    /// Asks GitHub for each configured repository (a conditional GET, free
+    /// when nothing changed), so [`Self::token_access`] tells a token that
+    /// lost a repository from one that works.
+    pub async fn check_access(&self) {
+        for repo in &self.repositories {
+            let answer = self.client.get::<serde_json::Value>(&repo.path()).await;
+            self.note_seen(repo, &answer);
+        }
+    }
+
+    /// Notes whether GitHub showed `repo` in an answer about it.
+    fn note_seen<T>(&self, repo: &Repo, answer: &Result<T, ClientError>) {
+        let mut unseen = self.unseen.lock().unwrap_or_else(|e| e.into_inner());
+        match answer {
+            Ok(_) => {
+                unseen.remove(&repo.full_name());
+            }
+            Err(ClientError::NotFound) => {
+                unseen.insert(repo.full_name());
+            }
+            Err(_) => {}
+        }
     }
 
     /// The configured repositories.
@@ -139,14 +181,21 @@ impl GitHubConnector {
                 format!("&since={since}")
             })
             .unwrap_or_default();
-        let issues: Vec<Issue> = self
+        let issues = self
             .client
-            .list(&format!(
+            .list::<Issue>(&format!(
                 "{}/issues?state=all&sort=updated&direction=asc&per_page=100{since}",
                 repo.path()
             ))
-            .await
-            .map_err(connector_error)?;
+            .await;
+        self.note_seen(repo, &issues);
+        let issues = issues.map_err(|error| match error {
+            ClientError::NotFound => ConnectorError::Unavailable(format!(
+                "GitHub answers 404 for {}: the token cannot see it, or it was renamed or deleted",
+                repo.full_name()
+            )),
+            other => connector_error(other),
+        })?;
         Ok(issues
             .iter()
             .filter(|issue| issue.pull_request.is_none())
@@ -339,7 +388,7 @@ impl Connector for GitHubConnector {
         let not_found = || ConnectorError::NotFound(external_id.to_owned());
         let (repo, number) = self.issue_ref(external_id).ok_or_else(not_found)?;
         let current = self.live(repo, number).await?.ok_or_else(not_found)?;
-        if self.mapping.fields(&current) == *fields {
+        if self.mapping.fields(&current).same_content(fields) {
             // Nothing to change: no write, and no webhook echo.
             return Ok(self.item(repo, &current));
         }

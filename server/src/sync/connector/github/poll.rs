@@ -71,10 +71,19 @@ impl Poll {
         connector: &GitHubConnector,
     ) -> Result<PollReport, PollError> {
         let mut report = PollReport::default();
+        // A repository GitHub does not answer for is reported after the
+        // others were polled: one lost repository must not stop the rest.
+        let mut failed = None;
         for repo in connector.repositories() {
             let name = repo.full_name();
             let since = self.since.get(&name).cloned();
-            let changed = connector.changed_since(repo, since.as_deref()).await?;
+            let changed = match connector.changed_since(repo, since.as_deref()).await {
+                Ok(changed) => changed,
+                Err(error) => {
+                    failed.get_or_insert(error);
+                    continue;
+                }
+            };
             let mut newest = since.unwrap_or_default();
             for change in &changed {
                 if newest.is_empty() || later(&change.updated_at, &newest) {
@@ -98,7 +107,10 @@ impl Poll {
                 self.since.insert(name, newest);
             }
         }
-        Ok(report)
+        match failed {
+            Some(error) => Err(error.into()),
+            None => Ok(report),
+        }
     }
 }
 

@@ -46,10 +46,33 @@ impl Issue {
         self.labels
             .iter()
             .map(|label| match label {
-                LabelRef::Object { name } => name.clone(),
+                LabelRef::Object { name, .. } => name.clone(),
                 LabelRef::Name(name) => name.clone(),
             })
             .collect()
+    }
+
+    /// Each label's colour as `#RRGGBB`, for labels that carry a valid one.
+    pub fn label_colors(&self) -> Vec<(String, String)> {
+        self.labels
+            .iter()
+            .filter_map(|label| match label {
+                LabelRef::Object {
+                    name,
+                    color: Some(color),
+                } if color.len() == 6 && color.chars().all(|c| c.is_ascii_hexdigit()) => {
+                    Some((name.clone(), format!("#{}", color.to_ascii_uppercase())))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `owner/name` of the issue's repository, from its API address.
+    pub fn repository(&self) -> Option<&str> {
+        let url = self.repository_url.as_deref()?;
+        let (_, tail) = url.rsplit_once("/repos/")?;
+        Some(tail.trim_end_matches('/'))
     }
 }
 
@@ -58,7 +81,12 @@ impl Issue {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 pub enum LabelRef {
-    Object { name: String },
+    Object {
+        name: String,
+        /// Six hex digits, no `#`.
+        #[serde(default)]
+        color: Option<String>,
+    },
     Name(String),
 }
 
