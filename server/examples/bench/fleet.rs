@@ -91,7 +91,9 @@ impl Fleet {
             _sandbox: Process(sandbox),
         };
         let discovery = format!("{}/.well-known/miro-sandbox", fleet.sandbox_url);
-        fleet.wait_until_up(&discovery, Duration::from_secs(30)).await?;
+        fleet
+            .wait_until_up(&discovery, Duration::from_secs(30))
+            .await?;
         Ok(fleet)
     }
 
@@ -139,7 +141,10 @@ impl Fleet {
                 }
             }
             if Instant::now() > deadline {
-                bail!("the app did not come up; see {}", self.folder.join("app.log").display());
+                bail!(
+                    "the app did not come up; see {}",
+                    self.folder.join("app.log").display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
@@ -158,7 +163,11 @@ impl Fleet {
 
     /// A Web SDK call as a page on `board` makes it.
     pub async fn sdk(&self, board: &str, method: &str, args: Value) -> anyhow::Result<Value> {
-        let url = format!("{}/sandbox/host/boards/{}/sdk", self.sandbox_url, encode(board));
+        let url = format!(
+            "{}/sandbox/host/boards/{}/sdk",
+            self.sandbox_url,
+            encode(board)
+        );
         let answer: Value = self
             .http
             .post(url)
@@ -172,7 +181,10 @@ impl Fleet {
 
     pub async fn id_token(&self, board: &str) -> anyhow::Result<String> {
         let token = self.sdk(board, "board.getIdToken", json!([])).await?;
-        token.as_str().map(str::to_owned).context("no ID token from the sandbox")
+        token
+            .as_str()
+            .map(str::to_owned)
+            .context("no ID token from the sandbox")
     }
 
     pub async fn admin_put(&self, what: &str, body: Value) -> anyhow::Result<()> {
@@ -213,24 +225,46 @@ impl Fleet {
             .await?
             .json()
             .await?;
-        answer["ticket"].as_str().map(str::to_owned).with_context(|| format!("no ticket: {answer}"))
+        answer["ticket"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("no ticket: {answer}"))
     }
 
     /// The path Miro's modal opens with a ticket.
     pub fn card_path(board: &str, item: &str, ticket: &str) -> String {
-        format!("/cards/{}/{}?ticket={}", encode(board), item, encode(ticket))
+        format!(
+            "/cards/{}/{}?ticket={}",
+            encode(board),
+            item,
+            encode(ticket)
+        )
     }
 
     /// The detail view's data from its page's head.
-    pub async fn open_view(&self, token: &str, board: &str, item: &str) -> anyhow::Result<app::detail::CardViewData> {
+    pub async fn open_view(
+        &self,
+        token: &str,
+        board: &str,
+        item: &str,
+    ) -> anyhow::Result<app::detail::CardViewData> {
         let ticket = self.ticket(token, board, item).await?;
-        let url = format!("{}{}", self.app_url(), Self::card_path(board, item, &ticket));
+        let url = format!(
+            "{}{}",
+            self.app_url(),
+            Self::card_path(board, item, &ticket)
+        );
         let page = self.http.get(url).send().await?.text().await?;
         let marker = "id=\"card-view-data\">";
         let start = page.find(marker).context("no view data in the page")? + marker.len();
-        let end = start + page[start..].find("</script>").context("unterminated view data")?;
+        let end = start
+            + page[start..]
+                .find("</script>")
+                .context("unterminated view data")?;
         let opened: app::detail::OpenedCard = serde_json::from_str(&page[start..end])?;
-        opened.result.map_err(|e| anyhow::anyhow!("the view did not open: {e}"))
+        opened
+            .result
+            .map_err(|e| anyhow::anyhow!("the view did not open: {e}"))
     }
 
     /// A panel session on `board`, as the toolbar icon opens the panel.
@@ -245,8 +279,15 @@ impl Fleet {
             .await?
             .json()
             .await?;
-        let ticket = answer["ticket"].as_str().with_context(|| format!("no panel ticket: {answer}"))?;
-        let url = format!("{}/panel/{}?ticket={}", self.app_url(), encode(board), encode(ticket));
+        let ticket = answer["ticket"]
+            .as_str()
+            .with_context(|| format!("no panel ticket: {answer}"))?;
+        let url = format!(
+            "{}/panel/{}?ticket={}",
+            self.app_url(),
+            encode(board),
+            encode(ticket)
+        );
         let html = self.http.get(url).send().await?.text().await?;
         session_of(&html).context("no session in the panel page")
     }
@@ -262,16 +303,26 @@ impl Fleet {
             .await?;
         Ok(discovery["board_ids"]
             .as_array()
-            .map(|ids| ids.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|i| i.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 }
 
 /// The session in a page's hydration data (escaped or not).
 fn session_of(html: &str) -> Option<String> {
-    let start = html.find("\\\"session\\\":\\\"").or_else(|| html.find("\"session\":\""))?;
+    let start = html
+        .find("\\\"session\\\":\\\"")
+        .or_else(|| html.find("\"session\":\""))?;
     let rest = &html[start..];
     let rest = &rest[rest.find(':')? + 1..];
     let rest = rest.trim_start_matches('\\').trim_start_matches('"');
-    Some(rest.chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect())
+    Some(
+        rest.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+            .collect(),
+    )
 }

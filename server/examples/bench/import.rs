@@ -19,12 +19,19 @@ const CREDITS_PER_MINUTE: u64 = 100_000;
 /// Seconds the panel asks the user to wait, if the chunk was refused for
 /// Miro's rate limit.
 fn retry_after(results: &[Value]) -> Option<u64> {
-    let reason = results.iter().find_map(|r| r["outcome"]["Failed"]["reason"].as_str())?;
+    let reason = results
+        .iter()
+        .find_map(|r| r["outcome"]["Failed"]["reason"].as_str())?;
     let rest = reason.split("try again in ").nth(1)?;
     rest.split_whitespace().next()?.parse().ok()
 }
 
-pub async fn run(fleet: &Fleet, board: &str, records: &[String], report: &mut Report) -> anyhow::Result<()> {
+pub async fn run(
+    fleet: &Fleet,
+    board: &str,
+    records: &[String],
+    report: &mut Report,
+) -> anyhow::Result<()> {
     fleet.set_rate_limit(CREDITS_PER_MINUTE, 60).await?;
     fleet.take_requests().await?;
     let session = fleet.panel_session(board).await?;
@@ -45,7 +52,9 @@ pub async fn run(fleet: &Fleet, board: &str, records: &[String], report: &mut Re
                 .await?
                 .json()
                 .await?;
-            let results = answer.as_array().with_context(|| format!("add_cards: {answer}"))?;
+            let results = answer
+                .as_array()
+                .with_context(|| format!("add_cards: {answer}"))?;
             if results.iter().all(|r| r["outcome"]["Added"].is_object()) {
                 break;
             }
@@ -60,16 +69,46 @@ pub async fn run(fleet: &Fleet, board: &str, records: &[String], report: &mut Re
     }
     let elapsed = started.elapsed().as_secs_f64();
     let log = fleet.take_requests().await?;
-    let bulk: Vec<&Value> = log.iter().filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with("/items/bulk"))).collect();
+    let bulk: Vec<&Value> = log
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/items/bulk"))
+        })
+        .collect();
     let created = bulk.iter().filter(|r| r["status"] == 201).count();
     let refused = bulk.iter().filter(|r| r["status"] == 429).count();
     let credits: u64 = log.iter().filter_map(|r| r["credits"].as_u64()).sum();
     let floor = credits as f64 * 60.0 / CREDITS_PER_MINUTE as f64;
-    report.at_most("3", "import of 1,000 records: bulk creates Miro took", created as f64, "calls", 50.0);
-    report.note(format!("{} REST calls in all, {credits} credits", log.len()));
-    report.at_most("3", "import: 429 answers (budget: only the first)", refused as f64, "", 1.0);
+    report.at_most(
+        "3",
+        "import of 1,000 records: bulk creates Miro took",
+        created as f64,
+        "calls",
+        50.0,
+    );
+    report.note(format!(
+        "{} REST calls in all, {credits} credits",
+        log.len()
+    ));
+    report.at_most(
+        "3",
+        "import: 429 answers (budget: only the first)",
+        refused as f64,
+        "",
+        1.0,
+    );
     report.info("3", "import: elapsed", elapsed, "s");
-    report.at_most("3", "import: elapsed / the rate budget's floor", elapsed / floor, "×", 1.10);
-    report.note(format!("floor {floor:.1} s: {credits} credits at {CREDITS_PER_MINUTE} a minute"));
+    report.at_most(
+        "3",
+        "import: elapsed / the rate budget's floor",
+        elapsed / floor,
+        "×",
+        1.10,
+    );
+    report.note(format!(
+        "floor {floor:.1} s: {credits} credits at {CREDITS_PER_MINUTE} a minute"
+    ));
     Ok(())
 }

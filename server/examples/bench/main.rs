@@ -68,7 +68,10 @@ impl Args {
     }
 
     fn number(&self, name: &str, default: u64) -> u64 {
-        self.values.get(name).and_then(|v| v.parse().ok()).unwrap_or(default)
+        self.values
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     }
 }
 
@@ -82,10 +85,20 @@ async fn main() -> anyhow::Result<()> {
     let machine = report::machine();
     let mut report = Report::default();
 
-    let fleet = Fleet::new(args.path("--server", "target/release/server"), folder, args.path("--site", "target/site-release")).await?;
+    let fleet = Fleet::new(
+        args.path("--server", "target/release/server"),
+        folder,
+        args.path("--site", "target/site-release"),
+    )
+    .await?;
     let records = make_records(&fleet).await?;
     let (app, first_start) = fleet.start_app().await?;
-    report.info("6", "first start to /healthz (new installation)", first_start.as_secs_f64() * 1000.0, "ms");
+    report.info(
+        "6",
+        "first start to /healthz (new installation)",
+        first_start.as_secs_f64() * 1000.0,
+        "ms",
+    );
     let cards = connected_cards(&fleet).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (idle, _) = rss_mb(app.pid());
@@ -101,16 +114,29 @@ async fn main() -> anyhow::Result<()> {
     }
     let fleet = Arc::new(fleet);
     let boards = fleet.boards().await?;
-    let saves = save::run(fleet.clone(), &boards[0], &records[..SAVE_RECORDS], args.number("--save-seconds", 5), &mut report).await;
+    let saves = save::run(
+        fleet.clone(),
+        &boards[0],
+        &records[..SAVE_RECORDS],
+        args.number("--save-seconds", 5),
+        &mut report,
+    )
+    .await;
     if let Err(error) = saves {
         report.failed("2", "saving", &format!("{error:#}"));
     }
     if args.flags.iter().any(|f| f == "--skip-import") {
         report.failed("3", "bulk import", "skipped (--skip-import)");
-    } else if let Err(error) = import::run(&fleet, &boards[1], &records[SAVE_RECORDS..], &mut report).await {
+    } else if let Err(error) =
+        import::run(&fleet, &boards[1], &records[SAVE_RECORDS..], &mut report).await
+    {
         report.failed("3", "bulk import", &format!("{error:#}"));
     }
-    report.failed("4", "fan-out to 200 cards on 10 boards", "not measured yet: the sandbox seeds 2 boards");
+    report.failed(
+        "4",
+        "fan-out to 200 cards on 10 boards",
+        "not measured yet: the sandbox seeds 2 boards",
+    );
     if let Err(error) = payload::run(&fleet, &cards[0], &mut report).await {
         report.failed("5", "payload", &format!("{error:#}"));
     }
@@ -188,6 +214,12 @@ async fn restarts(fleet: &Fleet, report: &mut Report) -> anyhow::Result<()> {
         drop(app);
     }
     times.sort_by(f64::total_cmp);
-    report.at_most("6", "start to /healthz on an existing database, median of 5", quantile(&times, 0.5), "ms", 300.0);
+    report.at_most(
+        "6",
+        "start to /healthz on an existing database, median of 5",
+        quantile(&times, 0.5),
+        "ms",
+        300.0,
+    );
     Ok(())
 }

@@ -26,9 +26,19 @@ pub struct WrkRun {
 }
 
 /// Runs wrk for `seconds` against `url`, with `script` and its arguments.
-pub fn wrk(url: &str, seconds: u64, connections: u32, script: Option<(&Path, &[String])>) -> anyhow::Result<WrkRun> {
+pub fn wrk(
+    url: &str,
+    seconds: u64,
+    connections: u32,
+    script: Option<(&Path, &[String])>,
+) -> anyhow::Result<WrkRun> {
     let mut command = Command::new("wrk");
-    command.args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency"]);
+    command.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
     if let Some((path, _)) = script {
         command.arg("-s").arg(path);
     }
@@ -36,20 +46,38 @@ pub fn wrk(url: &str, seconds: u64, connections: u32, script: Option<(&Path, &[S
     if let Some((_, args)) = script {
         command.arg("--").args(args);
     }
-    let output = command.output().context("running wrk (scripts/bench installs it)")?;
+    let output = command
+        .output()
+        .context("running wrk (scripts/bench installs it)")?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
-        bail!("wrk failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "wrk failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let line_value = |prefix: &str| {
         text.lines()
             .find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_owned()))
     };
-    let per_second = line_value("Requests/sec:").and_then(|v| v.parse().ok()).context("no Requests/sec")?;
-    let p50_ms = line_value("50%").and_then(|v| millis(&v)).context("no p50")?;
-    let p99_ms = line_value("99%").and_then(|v| millis(&v)).context("no p99")?;
-    let non_2xx = line_value("Non-2xx or 3xx responses:").and_then(|v| v.parse().ok()).unwrap_or(0);
-    Ok(WrkRun { per_second, p50_ms, p99_ms, non_2xx })
+    let per_second = line_value("Requests/sec:")
+        .and_then(|v| v.parse().ok())
+        .context("no Requests/sec")?;
+    let p50_ms = line_value("50%")
+        .and_then(|v| millis(&v))
+        .context("no p50")?;
+    let p99_ms = line_value("99%")
+        .and_then(|v| millis(&v))
+        .context("no p99")?;
+    let non_2xx = line_value("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Ok(WrkRun {
+        per_second,
+        p50_ms,
+        p99_ms,
+        non_2xx,
+    })
 }
 
 /// wrk's durations (`812.00us`, `9.01ms`, `1.20s`) in milliseconds.
@@ -68,12 +96,24 @@ fn millis(text: &str) -> Option<f64> {
 
 /// Issues `count` tickets for `cards`, `concurrency` at a time: the
 /// request paths and the rate they were issued at.
-async fn issue(fleet: &Fleet, token: &str, cards: &[(String, String)], count: usize, concurrency: usize) -> anyhow::Result<(Vec<String>, f64)> {
+async fn issue(
+    fleet: &Fleet,
+    token: &str,
+    cards: &[(String, String)],
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<(Vec<String>, f64)> {
     let started = Instant::now();
     let paths: Vec<anyhow::Result<String>> = stream::iter(0..count)
         .map(|n| {
             let (board, item) = &cards[n % cards.len()];
-            async move { Ok(Fleet::card_path(board, item, &fleet.ticket(token, board, item).await?)) }
+            async move {
+                Ok(Fleet::card_path(
+                    board,
+                    item,
+                    &fleet.ticket(token, board, item).await?,
+                ))
+            }
         })
         .buffered(concurrency)
         .collect()
@@ -88,14 +128,29 @@ pub struct OpenSettings {
     pub app_pid: u32,
 }
 
-pub async fn run(fleet: &Fleet, cards: &[(String, String)], settings: &OpenSettings, report: &mut Report, out: &Path) -> anyhow::Result<()> {
-    let OpenSettings { seconds, connections, app_pid } = *settings;
+pub async fn run(
+    fleet: &Fleet,
+    cards: &[(String, String)],
+    settings: &OpenSettings,
+    report: &mut Report,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let OpenSettings {
+        seconds,
+        connections,
+        app_pid,
+    } = *settings;
     let token = fleet.id_token(&cards[0].0).await?;
     // Each ticket costs a board check at Miro; the benchmark measures the
     // app, so the sandbox's budget must not be what limits it here.
     fleet.set_rate_limit(1_000_000_000, 60).await?;
     let (_, sequential) = issue(fleet, &token, cards, 300, 1).await?;
-    report.info("1", "tickets issued by one sequential client", sequential, "/s");
+    report.info(
+        "1",
+        "tickets issued by one sequential client",
+        sequential,
+        "/s",
+    );
     // Enough tickets for 4,000 opens a second; more opens than that use a
     // spent ticket, which wrk reports as non-2xx, and the row says so.
     let wanted = 4_000 * seconds as usize;
@@ -105,32 +160,78 @@ pub async fn run(fleet: &Fleet, cards: &[(String, String)], settings: &OpenSetti
     let script = out.join("open.lua");
     std::fs::write(&script, include_str!("open.lua"))?;
     let args = [tickets.display().to_string(), "2".to_owned()];
-    let run = wrk(&fleet.app_url(), seconds, connections, Some((&script, &args)))?;
+    let run = wrk(
+        &fleet.app_url(),
+        seconds,
+        connections,
+        Some((&script, &args)),
+    )?;
     let label = format!("detail view opens, {connections} connections");
-    report.at_least("1", &format!("{label}: pages/s"), run.per_second, "/s", 3000.0);
+    report.at_least(
+        "1",
+        &format!("{label}: pages/s"),
+        run.per_second,
+        "/s",
+        3000.0,
+    );
     if run.non_2xx > 0 {
-        report.note(format!("{} answers were not 200: ran out of tickets or failed", run.non_2xx));
+        report.note(format!(
+            "{} answers were not 200: ran out of tickets or failed",
+            run.non_2xx
+        ));
     }
     report.info("1", &format!("{label}: p50"), run.p50_ms, "ms");
     report.at_most("1", &format!("{label}: p99"), run.p99_ms, "ms", 5.0);
     let (_, peak) = rss_mb(app_pid);
-    report.at_most("6", "resident memory, peak under the load of item 1", peak, "MB", 150.0);
+    report.at_most(
+        "6",
+        "resident memory, peak under the load of item 1",
+        peak,
+        "MB",
+        150.0,
+    );
 
     // Context: the cheapest answer, and an open refused before any work.
-    let health = wrk(&format!("{}/healthz", fleet.app_url()), 3, connections, None)?;
-    report.info("1", "context: /healthz under the same load", health.per_second, "/s");
+    let health = wrk(
+        &format!("{}/healthz", fleet.app_url()),
+        3,
+        connections,
+        None,
+    )?;
+    report.info(
+        "1",
+        "context: /healthz under the same load",
+        health.per_second,
+        "/s",
+    );
     let (board, item) = &cards[0];
-    let refused_url = format!("{}{}", fleet.app_url(), Fleet::card_path(board, item, "not-a-ticket"));
+    let refused_url = format!(
+        "{}{}",
+        fleet.app_url(),
+        Fleet::card_path(board, item, "not-a-ticket")
+    );
     let refused = wrk(&refused_url, 3, connections, None)?;
-    report.info("1", "context: opens refused for a bad ticket (401)", refused.per_second, "/s");
+    report.info(
+        "1",
+        "context: opens refused for a bad ticket (401)",
+        refused.per_second,
+        "/s",
+    );
 
     latency(fleet, &token, cards, report).await
 }
 
 /// With Miro answering after 100 ms: click (ticket request) to the page's
 /// last byte, sequentially, as one user sees it.
-async fn latency(fleet: &Fleet, token: &str, cards: &[(String, String)], report: &mut Report) -> anyhow::Result<()> {
-    fleet.admin_put("faults", json!({"latency_ms": 100})).await?;
+async fn latency(
+    fleet: &Fleet,
+    token: &str,
+    cards: &[(String, String)],
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    fleet
+        .admin_put("faults", json!({"latency_ms": 100}))
+        .await?;
     fleet.take_requests().await?;
     let (mut waits, mut ticket_ms, mut page_ms) = (Vec::new(), Vec::new(), Vec::new());
     for n in 0..20 {
@@ -138,7 +239,11 @@ async fn latency(fleet: &Fleet, token: &str, cards: &[(String, String)], report:
         let started = Instant::now();
         let ticket = fleet.ticket(token, board, item).await?;
         let ticketed = started.elapsed();
-        let url = format!("{}{}", fleet.app_url(), Fleet::card_path(board, item, &ticket));
+        let url = format!(
+            "{}{}",
+            fleet.app_url(),
+            Fleet::card_path(board, item, &ticket)
+        );
         let answer = fleet.http.get(url).send().await?;
         if !answer.status().is_success() {
             bail!("an open with Miro's latency answered {}", answer.status());
@@ -150,15 +255,41 @@ async fn latency(fleet: &Fleet, token: &str, cards: &[(String, String)], report:
         page_ms.push((total - ticketed).as_secs_f64() * 1000.0);
     }
     fleet.admin_put("faults", json!({})).await?;
-    let miro: Vec<f64> = fleet.take_requests().await?.iter().filter_map(|r| r["micros"].as_f64()).map(|us| us / 1000.0).collect();
+    let miro: Vec<f64> = fleet
+        .take_requests()
+        .await?
+        .iter()
+        .filter_map(|r| r["micros"].as_f64())
+        .map(|us| us / 1000.0)
+        .collect();
     let per_open = miro.iter().sum::<f64>() / 20.0;
     for values in [&mut waits, &mut ticket_ms, &mut page_ms] {
         values.sort_by(f64::total_cmp);
     }
-    report.info("1", "Miro at 100 ms: click to page loaded, p50", quantile(&waits, 0.5), "ms");
-    report.info("1", "  of which the ticket, p50", quantile(&ticket_ms, 0.5), "ms");
-    report.info("1", "  of which the page, p50", quantile(&page_ms, 0.5), "ms");
-    report.info("1", "  Miro's time per open (the ticket's board check)", per_open, "ms");
+    report.info(
+        "1",
+        "Miro at 100 ms: click to page loaded, p50",
+        quantile(&waits, 0.5),
+        "ms",
+    );
+    report.info(
+        "1",
+        "  of which the ticket, p50",
+        quantile(&ticket_ms, 0.5),
+        "ms",
+    );
+    report.info(
+        "1",
+        "  of which the page, p50",
+        quantile(&page_ms, 0.5),
+        "ms",
+    );
+    report.info(
+        "1",
+        "  Miro's time per open (the ticket's board check)",
+        per_open,
+        "ms",
+    );
     report.note(format!("{} REST calls for 20 opens", miro.len()));
     Ok(())
 }

@@ -27,12 +27,22 @@ async fn served_bytes(fleet: &Fleet, path: &str) -> anyhow::Result<usize> {
     Ok(answer.bytes().await?.len())
 }
 
-pub async fn run(fleet: &Fleet, card: &(String, String), report: &mut Report) -> anyhow::Result<()> {
+pub async fn run(
+    fleet: &Fleet,
+    card: &(String, String),
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let (board, item) = card;
     let token = fleet.id_token(board).await?;
     let ticket = fleet.ticket(&token, board, item).await?;
     let page_path = Fleet::card_path(board, item, &ticket);
-    let html = fleet.http.get(format!("{}{page_path}", fleet.app_url())).send().await?.text().await?;
+    let html = fleet
+        .http
+        .get(format!("{}{page_path}", fleet.app_url()))
+        .send()
+        .await?
+        .text()
+        .await?;
     // The page again, as sent compressed (a second ticket: each opens once).
     let ticket = fleet.ticket(&token, board, item).await?;
     let page = served_bytes(fleet, &Fleet::card_path(board, item, &ticket)).await?;
@@ -57,8 +67,19 @@ pub async fn run(fleet: &Fleet, card: &(String, String), report: &mut Report) ->
     if !files.iter().any(|f| f.ends_with(".wasm")) {
         bail!("the page names no WASM: {files:?}");
     }
-    report.at_most("5", "detail view's JS + WASM as served (brotli)", code as f64, "B", BUDGET_JS_WASM);
-    report.info("5", "  with the page and its CSS (brotli)", (code + other + page) as f64, "B");
+    report.at_most(
+        "5",
+        "detail view's JS + WASM as served (brotli)",
+        code as f64,
+        "B",
+        BUDGET_JS_WASM,
+    );
+    report.info(
+        "5",
+        "  with the page and its CSS (brotli)",
+        (code + other + page) as f64,
+        "B",
+    );
     report.note(format!("page {page} B, CSS {other} B"));
     Ok(())
 }

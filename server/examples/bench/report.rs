@@ -36,13 +36,41 @@ pub struct Report {
 
 impl Report {
     /// A figure that must be at most `budget`.
-    pub fn at_most(&mut self, item: &'static str, figure: &str, value: f64, unit: &'static str, budget: f64) {
-        self.push(item, figure, value, unit, format!("≤ {}", show(budget)), value <= budget);
+    pub fn at_most(
+        &mut self,
+        item: &'static str,
+        figure: &str,
+        value: f64,
+        unit: &'static str,
+        budget: f64,
+    ) {
+        self.push(
+            item,
+            figure,
+            value,
+            unit,
+            format!("≤ {}", show(budget)),
+            value <= budget,
+        );
     }
 
     /// A figure that must be at least `budget`.
-    pub fn at_least(&mut self, item: &'static str, figure: &str, value: f64, unit: &'static str, budget: f64) {
-        self.push(item, figure, value, unit, format!("≥ {}", show(budget)), value >= budget);
+    pub fn at_least(
+        &mut self,
+        item: &'static str,
+        figure: &str,
+        value: f64,
+        unit: &'static str,
+        budget: f64,
+    ) {
+        self.push(
+            item,
+            figure,
+            value,
+            unit,
+            format!("≥ {}", show(budget)),
+            value >= budget,
+        );
     }
 
     pub fn info(&mut self, item: &'static str, figure: &str, value: f64, unit: &'static str) {
@@ -77,7 +105,15 @@ impl Report {
         }
     }
 
-    fn push(&mut self, item: &'static str, figure: &str, value: f64, unit: &'static str, budget: String, met: bool) {
+    fn push(
+        &mut self,
+        item: &'static str,
+        figure: &str,
+        value: f64,
+        unit: &'static str,
+        budget: String,
+        met: bool,
+    ) {
         self.rows.push(Row {
             item,
             figure: figure.to_owned(),
@@ -90,7 +126,10 @@ impl Report {
     }
 
     pub fn print(&self, machine: &Value) {
-        println!("\nmachine: {}", machine["description"].as_str().unwrap_or(""));
+        println!(
+            "\nmachine: {}",
+            machine["description"].as_str().unwrap_or("")
+        );
         println!(
             "{:<4} {:<58} {:>12} {:<6} {:<10} {}",
             "item", "figure", "value", "unit", "budget", "verdict"
@@ -110,7 +149,11 @@ impl Report {
                 row.unit,
                 row.budget,
                 verdict,
-                if row.note.is_empty() { String::new() } else { format!("  ({})", row.note) }
+                if row.note.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", row.note)
+                }
             );
         }
     }
@@ -125,9 +168,17 @@ pub fn show(value: f64) -> String {
     if value.is_nan() {
         return "-".to_owned();
     }
-    let decimals = if value.abs() >= 100.0 { 0 } else if value.abs() >= 10.0 { 1 } else { 2 };
+    let decimals = if value.abs() >= 100.0 {
+        0
+    } else if value.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
     let text = format!("{value:.decimals$}");
-    let (whole, fraction) = text.split_once('.').map_or((text.as_str(), ""), |(w, f)| (w, f));
+    let (whole, fraction) = text
+        .split_once('.')
+        .map_or((text.as_str(), ""), |(w, f)| (w, f));
     let (sign, digits) = whole.strip_prefix('-').map_or(("", whole), |d| ("-", d));
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -148,7 +199,11 @@ pub fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()
-        .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, m)| m.trim().to_owned()))
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".to_owned());
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
@@ -160,7 +215,11 @@ pub fn machine() -> Value {
     let kernel = command_line("uname", &["-sr"]);
     let rustc = command_line("rustc", &["--version"]);
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load = load.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let load = load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
     json!({
         "cpu": cpu, "cores": cores, "memory_gib": (memory_gib * 10.0).round() / 10.0,
         "kernel": kernel, "rustc": rustc, "load_average_at_start": load,

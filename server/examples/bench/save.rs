@@ -35,12 +35,18 @@ struct Save {
 }
 
 fn unix_us() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
 }
 
 /// Puts `records` on `board` through the panel, 20 per call; the new
 /// cards' item ids.
-pub async fn add_cards(fleet: &Fleet, board: &str, records: &[String]) -> anyhow::Result<Vec<String>> {
+pub async fn add_cards(
+    fleet: &Fleet,
+    board: &str,
+    records: &[String],
+) -> anyhow::Result<Vec<String>> {
     let session = fleet.panel_session(board).await?;
     let mut items = Vec::new();
     for (chunk_index, chunk) in records.chunks(20).enumerate() {
@@ -57,16 +63,28 @@ pub async fn add_cards(fleet: &Fleet, board: &str, records: &[String]) -> anyhow
             .await?
             .json()
             .await?;
-        for result in answer.as_array().with_context(|| format!("add_cards: {answer}"))? {
+        for result in answer
+            .as_array()
+            .with_context(|| format!("add_cards: {answer}"))?
+        {
             let id = result["outcome"]["Added"]["item_id"].as_str();
-            items.push(id.with_context(|| format!("a card was not added: {result}"))?.to_owned());
+            items.push(
+                id.with_context(|| format!("a card was not added: {result}"))?
+                    .to_owned(),
+            );
         }
     }
     Ok(items)
 }
 
 /// One card's saves, each at its slot in the steady schedule.
-async fn saver(fleet: Arc<Fleet>, mut view: CardViewData, slot: usize, start: Instant, until: Instant) -> anyhow::Result<(Vec<Save>, usize)> {
+async fn saver(
+    fleet: Arc<Fleet>,
+    mut view: CardViewData,
+    slot: usize,
+    start: Instant,
+    until: Instant,
+) -> anyhow::Result<(Vec<Save>, usize)> {
     let mut saves = Vec::new();
     let mut late = 0;
     for round in 0.. {
@@ -85,7 +103,12 @@ async fn saver(fleet: Arc<Fleet>, mut view: CardViewData, slot: usize, start: In
             "base_version": view.record.version, "fields": fields,
         }});
         let started_us = unix_us();
-        let answer = fleet.http.post(format!("{}/api/save_card", fleet.app_url())).json(&body).send().await?;
+        let answer = fleet
+            .http
+            .post(format!("{}/api/save_card", fleet.app_url()))
+            .json(&body)
+            .send()
+            .await?;
         let status = answer.status();
         let text = answer.text().await?;
         let ended_us = unix_us();
@@ -105,7 +128,13 @@ async fn saver(fleet: Arc<Fleet>, mut view: CardViewData, slot: usize, start: In
     Ok((saves, late))
 }
 
-pub async fn run(fleet: Arc<Fleet>, board: &str, records: &[String], seconds: u64, report: &mut Report) -> anyhow::Result<()> {
+pub async fn run(
+    fleet: Arc<Fleet>,
+    board: &str,
+    records: &[String],
+    seconds: u64,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     // Miro's budget would allow 16 PATCHes a second; this measures the
     // app, so the sandbox's budget is lifted.
     fleet.set_rate_limit(1_000_000_000, 60).await?;
@@ -137,8 +166,16 @@ pub async fn run(fleet: Arc<Fleet>, board: &str, records: &[String], seconds: u6
     for save in &saves {
         let miro_us: u64 = patches
             .iter()
-            .filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with(&save.item_id)))
-            .filter(|r| r["received_us"].as_u64().is_some_and(|t| t >= save.started_us && t <= save.ended_us))
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with(&save.item_id))
+            })
+            .filter(|r| {
+                r["received_us"]
+                    .as_u64()
+                    .is_some_and(|t| t >= save.started_us && t <= save.ended_us)
+            })
             .filter_map(|r| r["micros"].as_u64())
             .sum();
         let total_us = save.ended_us - save.started_us;
@@ -148,11 +185,32 @@ pub async fn run(fleet: Arc<Fleet>, board: &str, records: &[String], seconds: u6
     let rate = saves.len() as f64 / elapsed;
     let unsynced = saves.iter().filter(|s| !s.synced).count();
     report.info("2", "saves acknowledged, steady over 50 cards", rate, "/s");
-    report.note(format!("{} saves in {elapsed:.1} s; {late} started late; {unsynced} answered `syncing`", saves.len()));
-    report.at_most("2", "save: time our server adds around the PATCH, p50", quantile(&added, 0.5), "ms", 1.0);
-    report.at_most("2", "save: time our server adds around the PATCH, p99", quantile(&added, 0.99), "ms", 5.0);
+    report.note(format!(
+        "{} saves in {elapsed:.1} s; {late} started late; {unsynced} answered `syncing`",
+        saves.len()
+    ));
+    report.at_most(
+        "2",
+        "save: time our server adds around the PATCH, p50",
+        quantile(&added, 0.5),
+        "ms",
+        1.0,
+    );
+    report.at_most(
+        "2",
+        "save: time our server adds around the PATCH, p99",
+        quantile(&added, 0.99),
+        "ms",
+        5.0,
+    );
     let lost = lost(&fleet, board, &saves).await?;
-    report.at_most("2", "saves lost (not in history, or not on the board)", lost as f64, "", 0.0);
+    report.at_most(
+        "2",
+        "saves lost (not in history, or not on the board)",
+        lost as f64,
+        "",
+        0.0,
+    );
     Ok(())
 }
 
@@ -168,15 +226,27 @@ async fn lost(fleet: &Fleet, board: &str, saves: &[Save]) -> anyhow::Result<usiz
     }
     for (item, _) in &last {
         let card = server::store::CardKey::new(board, *item);
-        let record_id = store.link(&card).await?.and_then(|l| l.record_id).context("an unlinked card")?;
-        let version = store.record(&record_id).await?.context("a missing record")?.snapshot.version;
+        let record_id = store
+            .link(&card)
+            .await?
+            .and_then(|l| l.record_id)
+            .context("an unlinked card")?;
+        let version = store
+            .record(&record_id)
+            .await?
+            .context("a missing record")?
+            .snapshot
+            .version;
         let mut history = std::collections::HashSet::new();
         for v in 1..=version {
             if let Some(fields) = store.record_version(&record_id, v).await? {
                 history.insert(fields.title);
             }
         }
-        missing += saves.iter().filter(|s| s.item_id == *item && !history.contains(&s.title)).count();
+        missing += saves
+            .iter()
+            .filter(|s| s.item_id == *item && !history.contains(&s.title))
+            .count();
     }
     store.close().await;
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -184,7 +254,9 @@ async fn lost(fleet: &Fleet, board: &str, saves: &[Save]) -> anyhow::Result<usiz
         let mut behind = 0;
         for (item, title) in &last {
             let shown = fleet.sdk(board, "board.getById", json!([item])).await?;
-            let text = app::cards::markdown::html_to_text(shown["title"].as_str().unwrap_or_default()).unwrap_or_default();
+            let text =
+                app::cards::markdown::html_to_text(shown["title"].as_str().unwrap_or_default())
+                    .unwrap_or_default();
             behind += usize::from(text != *title);
         }
         if behind == 0 || Instant::now() > deadline {
