@@ -131,8 +131,8 @@ impl Report {
             machine["description"].as_str().unwrap_or("")
         );
         println!(
-            "{:<4} {:<58} {:>12} {:<6} {:<10} {}",
-            "item", "figure", "value", "unit", "budget", "verdict"
+            "{:<4} {:<58} {:>12} {:<6} {:<10} verdict",
+            "item", "figure", "value", "unit", "budget"
         );
         for row in &self.rows {
             let verdict = match row.verdict {

@@ -224,7 +224,7 @@ async fn lost(fleet: &Fleet, board: &str, saves: &[Save]) -> anyhow::Result<usiz
     for save in saves {
         last.insert(&save.item_id, &save.title);
     }
-    for (item, _) in &last {
+    for item in last.keys() {
         let card = server::store::CardKey::new(board, *item);
         let record_id = store
             .link(&card)
