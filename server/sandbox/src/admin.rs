@@ -7,8 +7,9 @@
 //! - `POST /clock`: `{"advance_seconds": N}` moves the sandbox's clock
 //!   forward (token and code expiry), without waiting;
 //! - `GET`/`DELETE /requests`: the log of REST requests, to count calls
-//!   (each with `method`, `path`, `status`, `fault`, and `script_entry`
-//!   when a scripted fault answered it).
+//!   (each with `method`, `path`, `status`, `fault`, `credits`, when it
+//!   arrived and how long it took, `received_us` and `micros`, and
+//!   `script_entry` when a scripted fault answered it).
 
 use axum::{
     body::Bytes,

@@ -6,7 +6,7 @@
 //!    becomes a [`Caller`](super::Caller), then the caller's credits are charged and the
 //!    `X-RateLimit-*` headers written.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::{
     body::{to_bytes, Body, Bytes},
@@ -44,6 +44,11 @@ pub struct LoggedRequest {
     /// so tests can tell whether the same content was sent twice.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_sha256: Option<String>,
+    /// When the request arrived, in microseconds since the UNIX epoch, and
+    /// how long the sandbox took to answer it (injected latency included):
+    /// a benchmark subtracts Miro's own time from what its client saw.
+    pub received_us: u64,
+    pub micros: u64,
 }
 
 /// What the rate-limit layer charged, carried on the response to the log.
@@ -56,6 +61,10 @@ pub async fn faults_and_log(
     request: Request,
     next: Next,
 ) -> Response {
+    let started = Instant::now();
+    let received_us = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let (request, body_sha256) = match body_digest(request).await {
@@ -73,6 +82,7 @@ pub async fn faults_and_log(
     // 499, so tests can tell "gave up before Miro answered" from timing.
     let mut entry = LogOnDrop {
         sandbox: sandbox.clone(),
+        started,
         entry: Some(LoggedRequest {
             method,
             path,
@@ -81,6 +91,8 @@ pub async fn faults_and_log(
             script_entry: decision.script_entry,
             credits: 0,
             body_sha256,
+            received_us,
+            micros: 0,
         }),
     };
     if !decision.latency.is_zero() {
@@ -167,12 +179,14 @@ pub const CLIENT_CLOSED_REQUEST: u16 = 499;
 /// request, or when the client's hang-up cancels it.
 struct LogOnDrop {
     sandbox: Sandbox,
+    started: Instant,
     entry: Option<LoggedRequest>,
 }
 
 impl Drop for LogOnDrop {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
+        if let Some(mut entry) = self.entry.take() {
+            entry.micros = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
             self.sandbox
                 .0
                 .requests
