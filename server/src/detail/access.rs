@@ -74,11 +74,18 @@ pub async fn linked_record(
         .await
         .map_err(|e| unavailable(&e))?
         .ok_or(Denied::NotLinked)?;
+    let record_id = check_link(&link, user)?;
+    Ok((link, record_id))
+}
+
+/// The record a link shows, if `user` may open the card through it: the
+/// card names a record and was linked in the user's team.
+pub fn check_link(link: &CardLink, user: &TokenKey) -> Result<String, Denied> {
     let record_id = link.record_id.clone().ok_or(Denied::NotLinked)?;
     if link.owner.team_id != user.team_id {
         return Err(Denied::OtherTeam);
     }
-    Ok((link, record_id))
+    Ok(record_id)
 }
 
 /// [`linked_record`], and the user's connection reaches the board: asked

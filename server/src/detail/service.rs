@@ -12,7 +12,7 @@ use app::{
 use async_trait::async_trait;
 
 use super::{
-    access::{card_access, linked_record, Denied},
+    access::{card_access, check_link, Denied},
     session,
     tickets::ticket_hash,
 };
@@ -115,14 +115,15 @@ impl DetailService for Detail {
         if grant.card != card {
             return Err(ViewError::TicketRefused);
         }
-        let (link, record_id) = linked_record(&self.state, &grant.user, &card)
-            .await
-            .map_err(refusal)?;
-        let record = store
-            .record(&record_id)
+        // One read for the link and its record: an open is on every
+        // click, and each store call is a round trip to its thread.
+        let (link, record) = store
+            .link_with_record(&card)
             .await
             .map_err(Self::unavailable)?
             .ok_or(ViewError::NotLinked)?;
+        check_link(&link, &grant.user).map_err(refusal)?;
+        let record = record.ok_or(ViewError::NotLinked)?;
         let source_conflict = self.source_conflict(&record).await?;
         let session = session::sign(
             &session::ViewSession::new(&grant.user, &card, now()),

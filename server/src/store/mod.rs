@@ -388,6 +388,12 @@ pub trait Store: Send + Sync + 'static {
         written_hash: &str,
     ) -> StoreResult<RecordRow>;
     async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>>;
+    /// The card's link and, when it names one, its record, in one read (a
+    /// detail view opens with this).
+    async fn link_with_record(
+        &self,
+        card: &CardKey,
+    ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>>;
     async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>>;
     async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>>;
     /// Every board with a linked card, with an installation that can

@@ -661,6 +661,12 @@ async fn a_card_is_linked_by_one_owner_until_it_is_disconnected(db: &TestDb) {
     // Its owner links it again, to another record: the hash is forgotten.
     link(store, &card, &b, &user(1)).await.unwrap();
     let relinked = store.link(&card).await.unwrap().unwrap();
+    // The link and its record in one read, as the detail view opens them.
+    let b_row = store.record(&b).await.unwrap().unwrap();
+    assert_eq!(
+        store.link_with_record(&card).await.unwrap(),
+        Some((relinked.clone(), Some(b_row)))
+    );
     assert_eq!(relinked.record_id.as_deref(), Some(b.as_str()));
     assert_eq!(relinked.last_hash, None);
     assert_eq!(pending(store, &card).await, 1);
@@ -681,6 +687,11 @@ async fn a_card_is_linked_by_one_owner_until_it_is_disconnected(db: &TestDb) {
     let disconnected = store.link(&card).await.unwrap().unwrap();
     assert_eq!(disconnected.record_id, None);
     assert_eq!(disconnected.status, CardStatus::Disconnected);
+    assert_eq!(
+        store.link_with_record(&card).await.unwrap(),
+        Some((disconnected.clone(), None)),
+        "a disconnected card has no record to read with it"
+    );
     assert_eq!(pending(store, &card).await, 2, "the card is rewritten");
     link(store, &card, &a, &user(2)).await.unwrap();
     assert_eq!(store.link(&card).await.unwrap().unwrap().owner, user(2));
@@ -697,6 +708,13 @@ async fn a_card_is_linked_by_one_owner_until_it_is_disconnected(db: &TestDb) {
     ));
     assert_eq!(
         store.link(&CardKey::new("board-1", "101")).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .link_with_record(&CardKey::new("board-1", "101"))
+            .await
+            .unwrap(),
         None
     );
 

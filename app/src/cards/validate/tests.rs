@@ -398,9 +398,9 @@ fn the_card_may_not_need_more_chips_than_it_shows() {
 /// The test template with the issue-number chip last, as the default has.
 fn template_with_reference() -> CardTemplate {
     let mut template = template();
-    template
-        .chips
-        .push(crate::cards::ChipRule::for_source(crate::cards::ChipSource::Reference));
+    template.chips.push(crate::cards::ChipRule::for_source(
+        crate::cards::ChipSource::Reference,
+    ));
     template
 }
 

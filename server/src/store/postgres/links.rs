@@ -3,10 +3,12 @@
 
 use sqlx::{PgPool, Row};
 
-use super::{insert_log, link_row, outbox};
+use super::{insert_log, link_row, outbox, record_row};
 use crate::{
     miro::TokenKey,
-    store::{now, CardKey, CardLink, LogEntry, NewLink, StoreError, StoreResult, Unlink},
+    store::{
+        now, CardKey, CardLink, LogEntry, NewLink, RecordRow, StoreError, StoreResult, Unlink,
+    },
 };
 
 pub async fn link(pool: &PgPool, link: NewLink<'_>) -> StoreResult<()> {
@@ -141,6 +143,32 @@ pub async fn get(pool: &PgPool, card: &CardKey) -> StoreResult<Option<CardLink>>
         .fetch_optional(pool)
         .await?;
     row.as_ref().map(link_row).transpose()
+}
+
+/// See [`Store::link_with_record`](crate::store::Store::link_with_record).
+pub async fn get_with_record(
+    pool: &PgPool,
+    card: &CardKey,
+) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
+    let row = sqlx::query(
+        "select l.board_id, l.item_id, l.record_id, l.user_id, l.team_id, l.status, l.last_hash,
+                r.id, r.connector, r.external_id, r.version, r.fields::text as fields,
+                r.source_deleted, r.updated_at
+         from card_links l left join records r on r.id = l.record_id
+         where l.board_id = $1 and l.item_id = $2",
+    )
+    .bind(&card.board_id)
+    .bind(&card.item_id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let record = match row.try_get::<Option<String>, _>("id")? {
+        Some(_) => Some(record_row(&row)?),
+        None => None,
+    };
+    Ok(Some((link_row(&row)?, record)))
 }
 
 pub async fn for_record(pool: &PgPool, record_id: &str) -> StoreResult<Vec<CardLink>> {

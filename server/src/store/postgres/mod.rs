@@ -41,6 +41,9 @@ use super::{
 };
 use crate::miro::{StoredTokens, TokenKey};
 
+/// Connections per process for the relaxed writes (beside the pool's).
+const RELAXED_CONNECTIONS: u32 = 2;
+
 /// Connections per process unless the URL says otherwise: enough for the
 /// request handlers and the background workers at once, and small enough
 /// that several instances stay well under PostgreSQL's default of 100.
@@ -60,6 +63,13 @@ const RECORD_COLUMNS: &str =
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The same database with `synchronous_commit = off`, for bookkeeping
+    /// that is re-derivable (tickets, OAuth states, leases, the outbox's
+    /// progress marks), as the SQLite store's `relaxed` pool: a commit
+    /// returns before its WAL reaches the disk; a crash of the database
+    /// server can lose its last fraction of a second, never a commit made
+    /// durable after it.
+    relaxed: PgPool,
     key: SecretKey,
 }
 
@@ -76,14 +86,19 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool, key })
+        let relaxed = PgPoolOptions::new()
+            .max_connections(RELAXED_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(options.options([("synchronous_commit", "off")]));
+        Ok(Self { pool, relaxed, key })
     }
 
     /// Closes every connection.
     pub async fn close(&self) {
+        self.relaxed.close().await;
         self.pool.close().await;
     }
 }
@@ -310,6 +325,13 @@ impl Store for PgStore {
         links::get(&self.pool, card).await
     }
 
+    async fn link_with_record(
+        &self,
+        card: &CardKey,
+    ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
+        links::get_with_record(&self.pool, card).await
+    }
+
     async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
         links::for_record(&self.pool, record_id).await
     }
@@ -341,7 +363,7 @@ impl Store for PgStore {
         written_hash: Option<&str>,
         log: &LogEntry,
     ) -> StoreResult<()> {
-        outbox::finish(&self.pool, card, upto_id, written_hash, log).await
+        outbox::finish(&self.relaxed, card, upto_id, written_hash, log).await
     }
 
     async fn retry_writes(
@@ -351,7 +373,7 @@ impl Store for PgStore {
         next_at: i64,
         error: &str,
     ) -> StoreResult<()> {
-        outbox::retry(&self.pool, card, upto_id, next_at, error).await
+        outbox::retry(&self.relaxed, card, upto_id, next_at, error).await
     }
 
     async fn pending_count(&self) -> StoreResult<u64> {
@@ -365,15 +387,15 @@ impl Store for PgStore {
         now: i64,
         until: i64,
     ) -> StoreResult<bool> {
-        leases::claim(&self.pool, &card_lease(card), holder, now, until).await
+        leases::claim(&self.relaxed, &card_lease(card), holder, now, until).await
     }
 
     async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()> {
-        leases::release(&self.pool, &card_lease(card), holder).await
+        leases::release(&self.relaxed, &card_lease(card), holder).await
     }
 
     async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()> {
-        outbox::mark_in_flight(&self.pool, card, upto_id).await
+        outbox::mark_in_flight(&self.relaxed, card, upto_id).await
     }
 
     async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {
@@ -400,11 +422,11 @@ impl Store for PgStore {
         now: i64,
         until: i64,
     ) -> StoreResult<bool> {
-        source::claim(&self.pool, record_id, holder, now, until).await
+        source::claim(&self.relaxed, record_id, holder, now, until).await
     }
 
     async fn release_source_write(&self, record_id: &str, holder: &str) -> StoreResult<()> {
-        source::release(&self.pool, record_id, holder).await
+        source::release(&self.relaxed, record_id, holder).await
     }
 
     async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
@@ -451,11 +473,11 @@ impl Store for PgStore {
         now: i64,
         until: i64,
     ) -> StoreResult<bool> {
-        leases::claim(&self.pool, &refresh_lease(key), holder, now, until).await
+        leases::claim(&self.relaxed, &refresh_lease(key), holder, now, until).await
     }
 
     async fn release_refresh(&self, key: &TokenKey, holder: &str) -> StoreResult<()> {
-        leases::release(&self.pool, &refresh_lease(key), holder).await
+        leases::release(&self.relaxed, &refresh_lease(key), holder).await
     }
 
     async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>> {
@@ -477,7 +499,7 @@ impl Store for PgStore {
         expires_at: i64,
     ) -> StoreResult<()> {
         let at = super::now();
-        clear_expired(&self.pool, "tickets", at).await?;
+        clear_expired(&self.relaxed, "tickets", at).await?;
         sqlx::query(
             "insert into tickets (hash, user_id, team_id, board_id, item_id, expires_at, created_at)
              values ($1, $2, $3, $4, $5, $6, $7)",
@@ -489,7 +511,7 @@ impl Store for PgStore {
         .bind(&grant.card.item_id)
         .bind(expires_at)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.relaxed)
         .await?;
         Ok(())
     }
@@ -502,7 +524,7 @@ impl Store for PgStore {
              returning user_id, team_id, board_id, item_id, expires_at",
         )
         .bind(hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.relaxed)
         .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -520,11 +542,11 @@ impl Store for PgStore {
     }
 
     async fn create_oauth_state(&self, hash: &str, expires_at: i64) -> StoreResult<()> {
-        clear_expired(&self.pool, "oauth_states", super::now()).await?;
+        clear_expired(&self.relaxed, "oauth_states", super::now()).await?;
         sqlx::query("insert into oauth_states (hash, expires_at) values ($1, $2)")
             .bind(hash)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&self.relaxed)
             .await?;
         Ok(())
     }
@@ -534,7 +556,7 @@ impl Store for PgStore {
         let expires_at: Option<i64> =
             sqlx::query_scalar("delete from oauth_states where hash = $1 returning expires_at")
                 .bind(hash)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.relaxed)
                 .await?;
         Ok(expires_at.is_some_and(|at| at >= now))
     }

@@ -6,9 +6,21 @@
 //! sync` beside a running server): a deferred transaction that read first
 //! would be refused its upgrade to a write (`SQLITE_BUSY_SNAPSHOT`) rather
 //! than wait. Readers are not held up: WAL lets them read while a write is
-//! under way. `synchronous =
-//! FULL` makes a commit durable before it returns, so an acknowledged save
-//! survives a crash or a power cut.
+//! under way.
+//!
+//! Two durabilities, by what a write is for:
+//! - `synchronous = FULL` (the main pool) makes a commit durable before it
+//!   returns, so an acknowledged save, a link, a rotated token survive a
+//!   crash or a power cut.
+//! - `synchronous = NORMAL` (the `relaxed` pool) for bookkeeping that is
+//!   re-derivable: tickets and OAuth states (one use, a minute's life),
+//!   leases (they run out), and the card outbox's progress marks (a write
+//!   whose mark is lost is sent again, with the same content). In WAL mode
+//!   such a commit survives the process crashing; only a power cut or an
+//!   OS crash can lose its last milliseconds, and never anything a FULL
+//!   commit wrote after it (the log is synced in order). The open path's
+//!   one write (redeeming its ticket) and four of a save's five commits
+//!   skip the disk's flush this way; the save's own commit does not.
 
 mod board;
 mod leases;
@@ -45,6 +57,9 @@ use crate::miro::{StoredTokens, TokenKey};
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The same database, for writes that need not wait for the disk
+    /// (see the module docs).
+    relaxed: SqlitePool,
     key: SecretKey,
     write: Arc<Mutex<()>>,
 }
@@ -69,11 +84,16 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let relaxed = SqlitePoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(options.synchronous(SqliteSynchronous::Normal));
         Ok(Self {
             pool,
+            relaxed,
             key,
             write: Arc::default(),
         })
@@ -81,6 +101,7 @@ impl SqliteStore {
 
     /// Closes every connection (the WAL is checkpointed into the file).
     pub async fn close(&self) {
+        self.relaxed.close().await;
         self.pool.close().await;
     }
 }
@@ -287,6 +308,13 @@ impl Store for SqliteStore {
         links::get(&self.pool, card).await
     }
 
+    async fn link_with_record(
+        &self,
+        card: &CardKey,
+    ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
+        links::get_with_record(&self.pool, card).await
+    }
+
     async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
         links::for_record(&self.pool, record_id).await
     }
@@ -323,7 +351,7 @@ impl Store for SqliteStore {
         log: &LogEntry,
     ) -> StoreResult<()> {
         let _write = self.write.lock().await;
-        outbox::finish(&self.pool, card, upto_id, written_hash, log).await
+        outbox::finish(&self.relaxed, card, upto_id, written_hash, log).await
     }
 
     async fn retry_writes(
@@ -334,7 +362,7 @@ impl Store for SqliteStore {
         error: &str,
     ) -> StoreResult<()> {
         let _write = self.write.lock().await;
-        outbox::retry(&self.pool, card, upto_id, next_at, error).await
+        outbox::retry(&self.relaxed, card, upto_id, next_at, error).await
     }
 
     async fn pending_count(&self) -> StoreResult<u64> {
@@ -349,17 +377,17 @@ impl Store for SqliteStore {
         until: i64,
     ) -> StoreResult<bool> {
         let _write = self.write.lock().await;
-        leases::claim(&self.pool, &card_lease(card), holder, now, until).await
+        leases::claim(&self.relaxed, &card_lease(card), holder, now, until).await
     }
 
     async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()> {
         let _write = self.write.lock().await;
-        leases::release(&self.pool, &card_lease(card), holder).await
+        leases::release(&self.relaxed, &card_lease(card), holder).await
     }
 
     async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()> {
         let _write = self.write.lock().await;
-        outbox::mark_in_flight(&self.pool, card, upto_id).await
+        outbox::mark_in_flight(&self.relaxed, card, upto_id).await
     }
 
     async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {
@@ -387,12 +415,12 @@ impl Store for SqliteStore {
         until: i64,
     ) -> StoreResult<bool> {
         let _write = self.write.lock().await;
-        source::claim(&self.pool, record_id, holder, now, until).await
+        source::claim(&self.relaxed, record_id, holder, now, until).await
     }
 
     async fn release_source_write(&self, record_id: &str, holder: &str) -> StoreResult<()> {
         let _write = self.write.lock().await;
-        source::release(&self.pool, record_id, holder).await
+        source::release(&self.relaxed, record_id, holder).await
     }
 
     async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
@@ -445,12 +473,12 @@ impl Store for SqliteStore {
         until: i64,
     ) -> StoreResult<bool> {
         let _write = self.write.lock().await;
-        leases::claim(&self.pool, &refresh_lease(key), holder, now, until).await
+        leases::claim(&self.relaxed, &refresh_lease(key), holder, now, until).await
     }
 
     async fn release_refresh(&self, key: &TokenKey, holder: &str) -> StoreResult<()> {
         let _write = self.write.lock().await;
-        leases::release(&self.pool, &refresh_lease(key), holder).await
+        leases::release(&self.relaxed, &refresh_lease(key), holder).await
     }
 
     async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>> {
@@ -478,7 +506,7 @@ impl Store for SqliteStore {
         // Expired tickets are useless: clear them while we are here.
         sqlx::query("delete from tickets where expires_at < $1")
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.relaxed)
             .await?;
         sqlx::query(
             "insert into tickets (hash, user_id, team_id, board_id, item_id, expires_at, created_at)
@@ -491,7 +519,7 @@ impl Store for SqliteStore {
         .bind(&grant.card.item_id)
         .bind(expires_at)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.relaxed)
         .await?;
         Ok(())
     }
@@ -500,7 +528,7 @@ impl Store for SqliteStore {
         let _write = self.write.lock().await;
         let row = sqlx::query("delete from tickets where hash = $1 returning *")
             .bind(hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.relaxed)
             .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -525,12 +553,12 @@ impl Store for SqliteStore {
         // Expired states are useless: clear them while we are here.
         sqlx::query("delete from oauth_states where expires_at < $1")
             .bind(super::now())
-            .execute(&self.pool)
+            .execute(&self.relaxed)
             .await?;
         sqlx::query("insert into oauth_states (hash, expires_at) values ($1, $2)")
             .bind(hash)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&self.relaxed)
             .await?;
         Ok(())
     }
@@ -540,7 +568,7 @@ impl Store for SqliteStore {
         let expires_at: Option<i64> =
             sqlx::query_scalar("delete from oauth_states where hash = $1 returning expires_at")
                 .bind(hash)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.relaxed)
                 .await?;
         Ok(expires_at.is_some_and(|at| at >= now))
     }
