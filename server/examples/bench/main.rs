@@ -9,6 +9,7 @@
 //! cargo run --release -p server --example bench -- --server PATH --site DIR --out DIR
 //!   [--open-seconds 5] [--save-seconds 5] [--connections 16] [--skip-import]
 
+mod fanout;
 mod fleet;
 mod import;
 mod open;
@@ -31,9 +32,10 @@ use fleet::{rss_mb, Fleet};
 use report::{quantile, Report};
 
 /// Records made before the app starts: 50 for the saves, 1,000 for the
-/// import.
+/// import, then the one the fan-out puts on 200 cards.
 const SAVE_RECORDS: usize = 50;
 const IMPORT_RECORDS: usize = 1000;
+const FANOUT_RECORD: usize = SAVE_RECORDS + IMPORT_RECORDS;
 
 /// The app's store, opened beside it as the soak test opens it.
 pub async fn store(fleet: &Fleet) -> anyhow::Result<SqliteStore> {
@@ -127,16 +129,23 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.flags.iter().any(|f| f == "--skip-import") {
         report.failed("3", "bulk import", "skipped (--skip-import)");
-    } else if let Err(error) =
-        import::run(&fleet, &boards[1], &records[SAVE_RECORDS..], &mut report).await
+    } else if let Err(error) = import::run(
+        &fleet,
+        &boards[1],
+        &records[SAVE_RECORDS..FANOUT_RECORD],
+        &mut report,
+    )
+    .await
     {
         report.failed("3", "bulk import", &format!("{error:#}"));
     }
-    report.failed(
-        "4",
-        "fan-out to 200 cards on 10 boards",
-        "not measured yet: the sandbox seeds 2 boards",
-    );
+    if let Err(error) = fanout::run(&fleet, &records[FANOUT_RECORD], &mut report).await {
+        report.failed(
+            "4",
+            "fan-out to 200 cards on 10 boards",
+            &format!("{error:#}"),
+        );
+    }
     if let Err(error) = payload::run(&fleet, &cards[0], &mut report).await {
         report.failed("5", "payload", &format!("{error:#}"));
     }
@@ -155,7 +164,7 @@ async fn main() -> anyhow::Result<()> {
 async fn make_records(fleet: &Fleet) -> anyhow::Result<Vec<String>> {
     let store = store(fleet).await?;
     let mut ids = Vec::new();
-    for number in 1..=SAVE_RECORDS + IMPORT_RECORDS {
+    for number in 1..=FANOUT_RECORD + 1 {
         let fields = RecordFields {
             title: format!("Benchmark record {number}"),
             description: "Made by scripts/bench.".to_owned(),

@@ -128,7 +128,7 @@ pub struct Author<'a> {
 const STATUSES: &[&str] = &["disconnected", "connected", "disabled"];
 const ICON_SHAPES: &[&str] = &["round", "square"];
 
-fn push(errors: &mut Vec<FieldError>, prefix: &str, field: &str, message: impl Into<String>) {
+pub fn push(errors: &mut Vec<FieldError>, prefix: &str, field: &str, message: impl Into<String>) {
     errors.push(FieldError {
         field: format!("{prefix}{field}"),
         message: message.into(),
@@ -156,7 +156,7 @@ fn check_color(errors: &mut Vec<FieldError>, prefix: &str, field: &str, value: O
 }
 
 /// `value`, if given, is one of `allowed`.
-fn check_enum(
+pub fn check_enum(
     errors: &mut Vec<FieldError>,
     prefix: &str,
     field: &str,

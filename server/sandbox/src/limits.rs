@@ -135,6 +135,7 @@ pub fn cost(method: &Method, path: &str, has_tag_id: bool) -> u32 {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
         ["v1", ..] => LEVEL_1,
+        ["v2", "boards"] if *method == Method::POST => LEVEL_3,
         ["v2", "boards", _, "items", "bulk"] => LEVEL_2,
         ["v2", "boards", _, "items"] if has_tag_id => LEVEL_1,
         ["v2", "boards", _, "items", _] if has_tag_id => LEVEL_1,
@@ -155,6 +156,7 @@ mod tests {
     fn costs_follow_the_endpoint_levels() {
         let b = "/v2/boards/uXjV=";
         assert_eq!(cost(&Method::GET, "/v2/boards", false), LEVEL_1);
+        assert_eq!(cost(&Method::POST, "/v2/boards", false), LEVEL_3);
         assert_eq!(
             cost(&Method::GET, &format!("{b}/app_cards/1"), false),
             LEVEL_1

@@ -170,7 +170,8 @@ fn user_info(user: Option<&Named>, id: &str) -> Value {
     json!({ "id": id, "name": user.map_or("", |u| u.name.as_str()), "type": "user" })
 }
 
-/// `Board`, and with `links` `BoardWithLinksAndLastOpened`.
+/// `Board`, and with `links` `BoardWithLinksAndLastOpened`; with no
+/// `lastOpened*` members that is also `BoardWithLinks`, what create answers.
 pub fn board(
     board: &Board,
     world: &World,

@@ -1,7 +1,8 @@
 //! The sandbox against Miro's official OpenAPI spec, over real HTTP: every
-//! endpoint the app uses, with valid and invalid requests, and every answer
-//! validated against the schema the spec gives for that status (error
-//! answers against Miro's error shape). Plus the behaviours the spec's
+//! endpoint the app uses, and create board (which the benchmark uses), with
+//! valid and invalid requests, and every answer validated against the
+//! schema the spec gives for that status (error answers against Miro's
+//! error shape). Plus the behaviours the spec's
 //! prose describes: defaults, partial PATCH, ownership, cursor paging to the
 //! end, all-or-nothing bulk create with indexed errors, tags, and sticky
 //! notes (defaults, fixed aspect ratio, named colours, writable by any app).
@@ -125,6 +126,125 @@ async fn boards_list_filter_page_and_get() {
         )
         .await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_created_board_is_the_callers_listed_and_takes_items() {
+    let server = TestServer::start().await;
+    let api = api(&server).await;
+    server.clear_request_log().await;
+    let body = json!({"name": "Fan-out 1", "description": "Made by a test",
+        "policy": {"sharingPolicy": {"teamAccess": "edit"}}});
+    let (status, board) = api
+        .call(Method::POST, "/v2/boards", "/v2/boards", Some(body))
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        (&board["name"], &board["description"]),
+        (&json!("Fan-out 1"), &json!("Made by a test"))
+    );
+    // The caller's team, owned by the caller: the app's token may write.
+    assert_eq!(board["team"]["id"], server.str("team_id"));
+    assert_eq!(board["owner"]["id"], server.str("user_id"));
+    assert_eq!(board["currentUserMembership"]["role"], "owner");
+    let id = board["id"].as_str().unwrap().to_owned();
+    let path = format!("/v2/boards/{}", encode(&id));
+    assert!(board["links"]["self"].as_str().unwrap().ends_with(&path));
+    let credits = server.request_entries().await[0]["credits"].clone();
+    assert_eq!(credits, 500, "create board is Level 3");
+
+    let (_, listed) = api
+        .call(
+            Method::GET,
+            "/v2/boards",
+            &format!("/v2/boards?team_id={}", server.str("team_id")),
+            None,
+        )
+        .await;
+    assert_eq!(listed["total"], 3);
+    assert!(listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["id"] == id));
+    let (status, got) = api
+        .call(Method::GET, "/v2/boards/{board_id}", &path, None)
+        .await;
+    assert_eq!((status, &got["name"]), (200, &json!("Fan-out 1")));
+
+    let (status, _) = api
+        .call(
+            Method::POST,
+            APP_CARDS,
+            &format!("{path}/app_cards"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let bulk = json!([{"type": "app_card", "data": {"title": "Second"}}]);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            BULK,
+            &format!("{path}/items/bulk"),
+            Some(bulk),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(item_total(&api, &path).await, 2);
+
+    // Every member is optional: Miro's defaults.
+    let (status, untitled) = api
+        .call(Method::POST, "/v2/boards", "/v2/boards", Some(json!({})))
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        (&untitled["name"], &untitled["description"]),
+        (&json!("Untitled"), &json!(""))
+    );
+    assert_ne!(untitled["id"], json!(id));
+}
+
+#[tokio::test]
+async fn an_invalid_board_create_names_each_field_and_creates_nothing() {
+    let server = TestServer::start().await;
+    let api = api(&server).await;
+    let bad = json!({"name": "", "description": "x".repeat(301), "policy": {
+        "permissionsPolicy": {"copyAccess": "everyone"},
+        "sharingPolicy": {"access": "public"}}});
+    let (status, error) = api
+        .call(Method::POST, "/v2/boards", "/v2/boards", Some(bad))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        field_names(&error),
+        [
+            "name",
+            "description",
+            "policy.permissionsPolicy.copyAccess",
+            "policy.sharingPolicy.access"
+        ]
+    );
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/v2/boards",
+            "/v2/boards",
+            Some(json!({"name": "x".repeat(61)})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    // A team the caller is not in, or a space the sandbox does not have.
+    for body in [json!({"teamId": "1"}), json!({"projectId": "1"})] {
+        let (status, _) = api
+            .call(Method::POST, "/v2/boards", "/v2/boards", Some(body))
+            .await;
+        assert_eq!(status, 404);
+    }
+    let (_, all) = api
+        .call(Method::GET, "/v2/boards", "/v2/boards", None)
+        .await;
+    assert_eq!(all["total"], 2);
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ use super::{
 pub fn router() -> Router<Sandbox> {
     use typed::{AppCards, Cards, StickyNotes};
     Router::new()
-        .route("/v2/boards", get(boards::list))
+        .route("/v2/boards", get(boards::list).post(boards::create))
         .route("/v2/boards/{board_id}", get(boards::get))
         .route(
             "/v2/boards/{board_id}/app_cards",
