@@ -10,12 +10,6 @@ use server::{
     serve,
 };
 
-/// mimalloc rather than glibc's malloc: a page render allocates many small
-/// strings, and under load glibc's `malloc`, `free` and their lock
-/// consolidation were about a seventh of the CPU an open took.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() {
     // A `.env` file is optional; real environment variables win over it.
