@@ -202,19 +202,8 @@ async fn edit_and_wait(
     boards: &[&str],
     title: &str,
 ) -> anyhow::Result<f64> {
-    let mut fields = view.record.fields.clone();
-    fields.title = title.to_owned();
-    let body = json!({"request": {
-        "board_id": view.board_id, "item_id": view.item_id, "session": view.session,
-        "base_version": view.record.version, "fields": fields,
-    }});
     let started = Instant::now();
-    let answer = fleet
-        .http
-        .post(format!("{}/api/save_card", fleet.app_url()))
-        .json(&body)
-        .send()
-        .await?;
+    let answer = fleet.save_title(view, title).await?;
     if !answer.status().is_success() {
         bail!("the save answered {}", answer.text().await?);
     }

@@ -267,6 +267,27 @@ impl Fleet {
             .map_err(|e| anyhow::anyhow!("the view did not open: {e}"))
     }
 
+    /// Saves `view`'s record with its title changed to `title`, through the
+    /// detail view's `save_card`, against the version the view holds.
+    pub async fn save_title(
+        &self,
+        view: &app::detail::CardViewData,
+        title: &str,
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut fields = view.record.fields.clone();
+        fields.title = title.to_owned();
+        let body = serde_json::json!({"request": {
+            "board_id": view.board_id, "item_id": view.item_id, "session": view.session,
+            "base_version": view.record.version, "fields": fields,
+        }});
+        Ok(self
+            .http
+            .post(format!("{}/api/save_card", self.app_url()))
+            .json(&body)
+            .send()
+            .await?)
+    }
+
     /// A panel session on `board`, as the toolbar icon opens the panel.
     pub async fn panel_session(&self, board: &str) -> anyhow::Result<String> {
         let token = self.id_token(board).await?;

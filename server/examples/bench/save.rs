@@ -96,19 +96,9 @@ async fn saver(
             late += 1;
         }
         tokio::time::sleep_until(at.into()).await;
-        let mut fields = view.record.fields.clone();
-        fields.title = format!("bench save {} of card {slot}", round + 1);
-        let body = json!({"request": {
-            "board_id": view.board_id, "item_id": view.item_id, "session": view.session,
-            "base_version": view.record.version, "fields": fields,
-        }});
+        let title = format!("bench save {} of card {slot}", round + 1);
         let started_us = unix_us();
-        let answer = fleet
-            .http
-            .post(format!("{}/api/save_card", fleet.app_url()))
-            .json(&body)
-            .send()
-            .await?;
+        let answer = fleet.save_title(&view, &title).await?;
         let status = answer.status();
         let text = answer.text().await?;
         let ended_us = unix_us();
@@ -118,7 +108,7 @@ async fn saver(
         let outcome: SaveOutcome = serde_json::from_str(&text)?;
         saves.push(Save {
             item_id: view.item_id.clone(),
-            title: fields.title.clone(),
+            title,
             started_us,
             ended_us,
             synced: outcome.board == BoardSync::Synced,
