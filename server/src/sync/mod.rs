@@ -200,6 +200,7 @@ impl SyncEngine {
         };
         let source = store.source_state(record_id).await?;
         if current.snapshot.fields.same_content(fields) {
+            let details_changed = current.snapshot.fields.source != fields.source;
             match source {
                 // The tool came to hold what the record holds while a
                 // conflict was open: both sides agree, nothing to choose.
@@ -213,17 +214,22 @@ impl SyncEngine {
                         )
                         .await?;
                 }
-                _ if current.snapshot.fields.source != fields.source => {}
+                _ if details_changed => {}
                 _ => store.append_log(&unchanged("echo skipped")).await?,
             }
-            if current.snapshot.fields.source == fields.source {
+            if !details_changed {
                 return Ok(unchanged_saved);
             }
             // Only the tool's details changed (a label's colour, or those
             // of a label our write just added): the card shows them.
-            return self
-                .refresh_source_details(record_id, fields, connector)
-                .await;
+            let cards = self
+                .refresh_source_details(&current, fields, connector)
+                .await?;
+            let record = store
+                .record(record_id)
+                .await?
+                .map_or(current.snapshot, |row| row.snapshot);
+            return Ok(Saved { record, cards });
         }
         if let Some(state) = source {
             if state
@@ -272,39 +278,36 @@ impl SyncEngine {
     }
 
     /// Takes the tool's details ([`RecordFields::source`]) from `tool`,
-    /// fields the tool holds, when the record's content equals them, and
-    /// queues its cards, since chips show them. No new version: they are
-    /// not an edit, so an open detail view still saves. A record edited
-    /// meanwhile is left alone; its next read from the tool brings them.
+    /// fields the tool holds, into `current` (the record as the caller
+    /// read it) when its content equals them, and queues its cards, since
+    /// chips show them; answers the cards queued. No new version: they are
+    /// not an edit, so an open detail view still saves. A record saved
+    /// since `current` was read is left alone (the store checks the
+    /// version); its next read from the tool brings them.
     pub async fn refresh_source_details(
         &self,
-        record_id: &str,
+        current: &RecordRow,
         tool: &RecordFields,
         connector: &str,
-    ) -> Result<Saved, SyncError> {
-        let store = &self.inner.store;
-        let current = store
-            .record(record_id)
-            .await?
-            .ok_or_else(|| StoreError::NoRecord(record_id.to_owned()))?;
+    ) -> Result<Vec<CardKey>, SyncError> {
         let fields = &current.snapshot.fields;
         if !fields.same_content(tool) || fields.source == tool.source {
-            return Ok(Saved {
-                record: current.snapshot,
-                cards: Vec::new(),
-            });
+            return Ok(Vec::new());
         }
-        let cards = store
-            .set_source_details(record_id, current.snapshot.version, &tool.source, connector)
+        let cards = self
+            .inner
+            .store
+            .set_source_details(
+                &current.snapshot.id,
+                current.snapshot.version,
+                &tool.source,
+                connector,
+            )
             .await?;
         if !cards.is_empty() {
             self.inner.wake.notify_one();
         }
-        let record = store
-            .record(record_id)
-            .await?
-            .map_or(current.snapshot, |row| row.snapshot);
-        Ok(Saved { record, cards })
+        Ok(cards)
     }
 
     /// The record's item was deleted in its tool (or restored): its cards

@@ -126,7 +126,7 @@ impl SyncEngine {
                     &log(format!("version {version} already there: nothing sent")),
                 )
                 .await?;
-            self.refresh_source_details(record_id, &item.fields, name)
+            self.refresh_source_details(&record, &item.fields, name)
                 .await?;
             return Ok(SourceOutcome::AlreadyThere);
         }
@@ -171,7 +171,7 @@ impl SyncEngine {
                     )
                     .await?;
                 // A label the write added has a colour only now.
-                self.refresh_source_details(record_id, &written.fields, name)
+                self.refresh_source_details(&record, &written.fields, name)
                     .await?;
                 Ok(SourceOutcome::Written)
             }

@@ -382,6 +382,16 @@ impl Harness {
         self.card(card).await.data.title
     }
 
+    /// The fields of `record`'s issue as GitHub holds them now.
+    pub(crate) async fn issue_fields(&self, record: &RecordRow) -> RecordFields {
+        self.connector
+            .fetch(&record.external_id)
+            .await
+            .unwrap()
+            .expect("the issue is on GitHub")
+            .fields
+    }
+
     /// The card as the sandbox has it.
     pub(crate) async fn card(&self, card: &CardKey) -> AppCard {
         let access = self

@@ -141,13 +141,8 @@ async fn a_detail_view_save_reaches_the_issue_once_and_its_echo_costs_no_miro_re
     h.server.clear_request_log().await;
     let deliveries = h.standin.deliveries().await.len();
     assert_eq!(drain_sources(&h).await, 1);
-    let issue = h
-        .connector
-        .fetch(&record.external_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(issue.fields, fields, "the issue shows the edit");
+    let issue = h.issue_fields(&record).await;
+    assert_eq!(issue, fields, "the issue shows the edit");
     assert_eq!(patches(&h, number).await, 1, "one PATCH");
 
     // GitHub's webhook for our own write: nothing changes, no Miro call.
@@ -211,13 +206,7 @@ async fn an_edit_on_both_sides_is_a_conflict_the_view_opens_on_and_its_resolutio
         )
         .await;
     h.standin.answered(deliveries + 1).await;
-    let theirs = h
-        .connector
-        .fetch(&record.external_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .fields;
+    let theirs = h.issue_fields(&record).await;
     assert_eq!(theirs.title, "Theirs, from GitHub");
 
     let state = h.source_state(id).await;
@@ -242,13 +231,7 @@ async fn an_edit_on_both_sides_is_a_conflict_the_view_opens_on_and_its_resolutio
         "the panel counts it as a conflict, not as waiting: {writes}"
     );
     assert_eq!(
-        h.connector
-            .fetch(&record.external_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .fields
-            .title,
+        h.issue_fields(&record).await.title,
         "Theirs, from GitHub",
         "the issue is not overwritten"
     );
@@ -272,13 +255,8 @@ async fn an_edit_on_both_sides_is_a_conflict_the_view_opens_on_and_its_resolutio
     assert_eq!(state.base.as_ref(), Some(&theirs));
     assert_eq!(drain_sources(&h).await, 1);
     assert_eq!(patches(&h, number).await, 1);
-    let issue = h
-        .connector
-        .fetch(&record.external_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(issue.fields, merged, "GitHub holds the choice");
+    let issue = h.issue_fields(&record).await;
+    assert_eq!(issue, merged, "GitHub holds the choice");
     assert_eq!(
         h.record(id).await.snapshot.fields,
         merged,
@@ -319,16 +297,11 @@ async fn the_worker_finds_an_edit_on_github_no_webhook_brought_and_writes_nothin
         .unwrap();
     assert_eq!(outcome, SourceOutcome::Conflict);
     assert_eq!(patches(&h, number).await, 0);
-    let issue = h
-        .connector
-        .fetch(&record.external_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(issue.fields.title, "Changed on GitHub, undelivered");
+    let issue = h.issue_fields(&record).await;
+    assert_eq!(issue.title, "Changed on GitHub, undelivered");
     assert_eq!(h.record(id).await.snapshot.fields, ours);
     let state = h.source_state(id).await;
-    assert_eq!(state.conflict.map(|(f, _)| f), Some(issue.fields));
+    assert_eq!(state.conflict.map(|(f, _)| f), Some(issue));
 }
 
 #[tokio::test]
@@ -385,13 +358,8 @@ async fn an_unavailable_github_is_retried_until_the_edit_lands_once() {
         assert!(Instant::now() < deadline, "the retry never came");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let issue = h
-        .connector
-        .fetch(&record.external_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(issue.fields, ours, "the edit landed");
+    let issue = h.issue_fields(&record).await;
+    assert_eq!(issue, ours, "the edit landed");
     assert_eq!(patches(&h, number).await, 1, "once");
     let state = h.source_state(id).await;
     assert_eq!((state.pending_version, state.attempts), (None, 0));
@@ -459,13 +427,8 @@ async fn the_webhook_of_a_write_still_in_flight_is_our_echo_even_with_a_newer_ed
         .await
         .unwrap();
     assert_eq!(outcome, SourceOutcome::Written);
-    let issue = h
-        .connector
-        .fetch(&record.external_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(issue.fields, second);
+    let issue = h.issue_fields(&record).await;
+    assert_eq!(issue, second);
     let state = store.source_state(id).await.unwrap().unwrap();
     assert_eq!((state.pending_version, state.sending), (None, None));
 }
@@ -533,13 +496,8 @@ async fn with_thirty_percent_of_github_requests_failing_every_edit_ends_on_both_
     }
     h.standin.standin.set_faults(FaultPlan::default()).unwrap();
     for (record, fields) in records.iter().zip(&last) {
-        let issue = h
-            .connector
-            .fetch(&record.external_id)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(&issue.fields, fields, "GitHub has the last edit");
+        let issue = h.issue_fields(record).await;
+        assert_eq!(&issue, fields, "GitHub has the last edit");
         assert_eq!(&h.record(&record.snapshot.id).await.snapshot.fields, fields);
     }
 }

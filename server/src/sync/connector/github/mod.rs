@@ -130,10 +130,7 @@ impl GitHubConnector {
             return access;
         }
         let names: Vec<&str> = unseen.iter().map(String::as_str).collect();
-        client::TokenAccess::Refused(format!(
-            "GitHub answers 404 for {}: the token cannot see it, or it was renamed or deleted",
-            names.join(", ")
-        ))
+        client::TokenAccess::Refused(unseen_reason(&names.join(", ")))
     }
 
     /// Asks GitHub for each configured repository (a conditional GET, free
@@ -190,10 +187,7 @@ impl GitHubConnector {
             .await;
         self.note_seen(repo, &issues);
         let issues = issues.map_err(|error| match error {
-            ClientError::NotFound => ConnectorError::Unavailable(format!(
-                "GitHub answers 404 for {}: the token cannot see it, or it was renamed or deleted",
-                repo.full_name()
-            )),
+            ClientError::NotFound => ConnectorError::Unavailable(unseen_reason(&repo.full_name())),
             other => connector_error(other),
         })?;
         Ok(issues
@@ -309,6 +303,11 @@ fn is_live(repo: &Repo, issue: &Issue) -> bool {
     let deleted =
         issue.state == "closed" && split_body(issue.body.as_deref().unwrap_or("")).1.deleted;
     !deleted
+}
+
+/// Why repositories GitHub answers 404 for (`names`) cannot be synced.
+fn unseen_reason(names: &str) -> String {
+    format!("GitHub answers 404 for {names}: the token cannot see it, or it was renamed or deleted")
 }
 
 fn connector_error(error: ClientError) -> ConnectorError {
