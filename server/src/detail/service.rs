@@ -166,14 +166,17 @@ impl DetailService for Detail {
         let saved = self
             .state
             .sync
-            .save(RecordSave {
-                source_base: request.source_theirs.as_ref(),
-                record_id: &record_id,
-                base_version: request.base_version,
-                fields: &request.fields,
-                origin: origin::MIRO,
-                actor: &user.user_id,
-            })
+            .save_pushing(
+                RecordSave {
+                    source_base: request.source_theirs.as_ref(),
+                    record_id: &record_id,
+                    base_version: request.base_version,
+                    fields: &request.fields,
+                    origin: origin::MIRO,
+                    actor: &user.user_id,
+                },
+                Some(&card),
+            )
             .await;
         let saved = match saved {
             Ok(saved) => saved,

@@ -165,8 +165,21 @@ impl SyncEngine {
     /// write for every card that shows it (the worker is woken for them).
     /// A stale save is refused with [`StoreError::Conflict`].
     pub async fn save(&self, save: RecordSave<'_>) -> Result<Saved, SyncError> {
+        self.save_pushing(save, None).await
+    }
+
+    /// [`SyncEngine::save`] from the detail view of `card`, which the caller
+    /// writes itself right after ([`SyncEngine::push`] with a deadline): the
+    /// worker is woken for the record's other cards only. Woken for this
+    /// one too, it would wait for the caller's write and then find nothing
+    /// left, which costs a save at load several store calls for nothing.
+    pub async fn save_pushing(
+        &self,
+        save: RecordSave<'_>,
+        card: Option<&CardKey>,
+    ) -> Result<Saved, SyncError> {
         let saved = self.inner.store.save_record(save).await?;
-        if !saved.cards.is_empty() {
+        if saved.cards.iter().any(|queued| Some(queued) != card) {
             self.inner.wake.notify_one();
         }
         // Cheap, and the only way a save's write to its tool is sent soon.

@@ -43,6 +43,13 @@ pub enum PushOutcome {
     Refused(String),
 }
 
+impl PushOutcome {
+    /// Whether nothing is left queued for the card by this push.
+    fn is_settled(&self) -> bool {
+        !matches!(self, Self::Deferred { .. })
+    }
+}
+
 impl SyncEngine {
     /// Writes the card if writes are queued for it. With a `deadline` (a
     /// save waits a short while for its card) the write goes on in the
@@ -59,10 +66,21 @@ impl SyncEngine {
         };
         let engine = self.clone();
         let key = card.clone();
-        let write = tokio::spawn(async move { engine.push_now(&key).await });
+        let write = tokio::spawn(async move {
+            let outcome = engine.push_now(&key).await;
+            // Whoever waited did not wake the worker for this card (see
+            // `save_pushing`): a write left for later is its to retry.
+            if !matches!(outcome, Ok(ref done) if done.is_settled()) {
+                engine.inner.wake.notify_one();
+            }
+            outcome
+        });
         match tokio::time::timeout(limit, write).await {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(join)) => Err(SyncError::Task(join.to_string())),
+            Ok(Err(join)) => {
+                self.inner.wake.notify_one();
+                Err(SyncError::Task(join.to_string()))
+            }
             Err(_) => Ok(PushOutcome::Deferred {
                 retry_at: now(),
                 reason: STILL_WRITING.to_owned(),

@@ -4,7 +4,7 @@
 //! save commits, so of two instances saving one record against the same
 //! version exactly one succeeds and the other gets a conflict.
 
-use app::cards::{RecordFields, SourceDetails};
+use app::cards::{RecordFields, RecordSnapshot, SourceDetails};
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::{fields_json, insert_log, outbox, parse_fields, record_row, source, RECORD_COLUMNS};
@@ -255,12 +255,14 @@ pub async fn save(pool: &PgPool, save: RecordSave<'_>) -> StoreResult<Saved> {
         true,
     )
     .await?;
-    let record = get_on(&mut tx, save.record_id, "")
-        .await?
-        .ok_or_else(|| StoreError::NoRecord(save.record_id.to_owned()))?;
     tx.commit().await?;
+    // What was just written, so not read back.
     Ok(Saved {
-        record: record.snapshot,
+        record: RecordSnapshot {
+            id: current.snapshot.id,
+            version,
+            fields: fields.clone(),
+        },
         cards,
     })
 }

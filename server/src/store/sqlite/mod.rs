@@ -53,6 +53,11 @@ use super::{
 };
 use crate::miro::{StoredTokens, TokenKey};
 
+/// How much of the database file connections map into memory (address
+/// space, not memory: only the pages read are resident, and the kernel
+/// shares them between connections).
+const MMAP_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The SQLite-backed [`Store`]. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -74,22 +79,32 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Reads straight from the mapped file rather than a `pread`
+            // into each connection's page cache, which every write by
+            // another connection invalidates: the open and save paths
+            // read on one connection what another just wrote.
+            .pragma("mmap_size", MMAP_BYTES.to_string());
         if let Some(dir) = options.get_filename().parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| StoreError::Url(format!("{}: {e}", dir.display())))?;
             }
         }
+        // No ping before each use: the database is a file this process has
+        // open, so a connection cannot have gone away, and the ping is a
+        // round trip to the connection's thread on every store call.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let relaxed = SqlitePoolOptions::new()
             .max_connections(2)
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
             .connect_lazy_with(options.synchronous(SqliteSynchronous::Normal));
         Ok(Self {
             pool,

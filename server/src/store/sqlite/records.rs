@@ -2,7 +2,7 @@
 //! version, its history row, its sync-log row and an outbox row for each
 //! linked card.
 
-use app::cards::{RecordFields, SourceDetails};
+use app::cards::{RecordFields, RecordSnapshot, SourceDetails};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::{fields_json, insert_log, outbox, parse_fields, record_row, source};
@@ -227,12 +227,14 @@ pub async fn save(pool: &SqlitePool, save: RecordSave<'_>) -> StoreResult<Saved>
         true,
     )
     .await?;
-    let record = get_on(&mut tx, save.record_id)
-        .await?
-        .ok_or_else(|| StoreError::NoRecord(save.record_id.to_owned()))?;
     tx.commit().await?;
+    // What was just written, so not read back.
     Ok(Saved {
-        record: record.snapshot,
+        record: RecordSnapshot {
+            id: current.snapshot.id,
+            version,
+            fields: fields.clone(),
+        },
         cards,
     })
 }
