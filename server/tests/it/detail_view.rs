@@ -6,12 +6,12 @@
 
 use crate::support::{
     detail::{card_call, linked_card, open, record_of, session_of, ticket},
-    sandbox::{status_and_json, TestServer},
+    sandbox::{status_and_json, titled, TestServer},
 };
 use serde_json::{json, Value};
 use server::{
     sandbox_install::install_and_link,
-    store::{CardKey, TicketGrant},
+    store::{origin, CardKey, NewLink, TicketGrant},
 };
 
 async fn save(
@@ -152,6 +152,69 @@ async fn the_views_session_saves_and_the_card_follows() {
             stored.snapshot.fields.title.as_str()
         ),
         (2, "Saved from the view")
+    );
+}
+
+/// The view writes the card it shows itself; the record's other cards
+/// follow through the outbox worker, which the save wakes for them (its
+/// own poll is seconds away).
+#[tokio::test]
+async fn a_save_in_the_view_reaches_the_records_other_cards_at_once() {
+    let _one_renderer = crate::support::sandbox::render_lock().await;
+    let server = TestServer::start().await;
+    let card = linked_card(&server).await;
+    let access = server.access().await;
+    let miro = server.miro_client(std::time::Duration::from_secs(5));
+    let second = miro
+        .create_app_card(&access, &card.board_id, &titled("A second card"))
+        .await
+        .unwrap();
+    let second = CardKey::new(card.board_id.clone(), second.id);
+    let store = server.state.sync.store();
+    let first_link = store.link(&card).await.unwrap().unwrap();
+    store
+        .link_card(NewLink {
+            card: &second,
+            record_id: first_link.record_id.as_deref().unwrap(),
+            owner: &first_link.owner,
+            origin: origin::PANEL,
+            actor: "test",
+        })
+        .await
+        .unwrap();
+    // The worker's first round writes the new link; then it waits for a
+    // wake-up or its poll, 5 s away.
+    tokio::spawn(server.state.sync.clone().run_worker());
+    let shows = |title: String| {
+        let (miro, access, second) = (&miro, &access, &second);
+        async move {
+            for _ in 0..100 {
+                let on_board = miro
+                    .app_card(access, &second.board_id, &second.item_id)
+                    .await
+                    .unwrap();
+                if on_board.data.title == title {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            false
+        }
+    };
+    let before = record_of(&server, &card).await.snapshot.fields.title;
+    assert!(
+        shows(before).await,
+        "the worker's first round links the second card"
+    );
+
+    let token = server.sdk_id_token().await;
+    let (_, body) = ticket(&server, &card, Some(&token)).await;
+    let (_, html) = open(&server, &card, body["ticket"].as_str().unwrap()).await;
+    let (status, body) = save(&server, &card, &session_of(&html), 1, "Both cards").await;
+    assert_eq!((status, &body["board"]), (200, &json!("Synced")), "{body}");
+    assert!(
+        shows("Both cards".to_owned()).await,
+        "the other card follows within 2 s, not at the worker's next poll"
     );
 }
 
