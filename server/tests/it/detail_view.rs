@@ -5,7 +5,7 @@
 //! input and forged sessions refused and the card on the board following.
 
 use crate::support::{
-    detail::{card_call, linked_card, open, record_of, session_of, ticket},
+    detail::{card_call, linked_card, open, opened_view, record_of, session_of, ticket},
     sandbox::{status_and_json, titled, TestServer},
 };
 use serde_json::{json, Value};
@@ -162,7 +162,7 @@ async fn the_views_session_saves_and_the_card_follows() {
 async fn a_save_in_the_view_reaches_the_records_other_cards_at_once() {
     let _one_renderer = crate::support::sandbox::render_lock().await;
     let server = TestServer::start().await;
-    let card = linked_card(&server).await;
+    let (card, session) = opened_view(&server).await;
     let access = server.access().await;
     let miro = server.miro_client(std::time::Duration::from_secs(5));
     let second = miro
@@ -207,10 +207,7 @@ async fn a_save_in_the_view_reaches_the_records_other_cards_at_once() {
         "the worker's first round links the second card"
     );
 
-    let token = server.sdk_id_token().await;
-    let (_, body) = ticket(&server, &card, Some(&token)).await;
-    let (_, html) = open(&server, &card, body["ticket"].as_str().unwrap()).await;
-    let (status, body) = save(&server, &card, &session_of(&html), 1, "Both cards").await;
+    let (status, body) = save(&server, &card, &session, 1, "Both cards").await;
     assert_eq!((status, &body["board"]), (200, &json!("Synced")), "{body}");
     assert!(
         shows("Both cards".to_owned()).await,
