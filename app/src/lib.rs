@@ -19,4 +19,4 @@ pub mod typed_early;
 pub use http_status::HttpStatus;
 #[cfg(any(feature = "panel", not(feature = "hydrate")))]
 pub use shell::panel_shell;
-pub use shell::{card_shell, shell, App, PageSetup};
+pub use shell::{card_shell, shell, App, PageFiles, PageSetup};

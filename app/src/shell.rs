@@ -11,7 +11,7 @@
 //! the WASM about a fifth smaller.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
@@ -24,13 +24,18 @@ use crate::{
     routes::{Home, NotFound},
 };
 
-/// The document of a plain page: HTML and CSS, no script.
+/// The document of a plain page: HTML and CSS, no script. The stylesheet's
+/// path comes from the [`PageFiles`] in context (the server puts it there;
+/// without it, the unhashed name).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = use_context::<PageFiles>()
+        .unwrap_or_else(|| PageFiles::of(&options, None))
+        .stylesheet;
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <CommonHead options />
+                <CommonHead options stylesheet />
                 <MetaTags />
             </head>
             <body>
@@ -42,17 +47,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// The detail page's document. The card it opened (from context) goes into
 /// the head as JSON for the browser to hydrate with; the body is
-/// [`CardPage`], exactly what the browser hydrates.
-pub fn card_shell(options: LeptosOptions) -> impl IntoView {
+/// [`CardPage`], exactly what the browser hydrates. `files` are the detail
+/// view's bundle and the site's stylesheet.
+pub fn card_shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
     let opened = use_context::<OpenedCard>().map(|card| card.to_script_text());
     let setup = use_context::<PageSetup>();
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <CommonHead options=options.clone() />
+                <CommonHead options stylesheet=files.stylesheet.clone() />
                 <title>"Miro Cards"</title>
-                <HydrationScripts options />
+                <Hydration files />
                 {setup.map(|setup| {
                     view! {
                         <script src=setup.sdk_url></script>
@@ -73,20 +79,20 @@ pub fn card_shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The panel's document: like the detail page's, with the panel's data in
-/// the head and the panel's own bundle (`bundle`: where cargo-leptos's
-/// panel project put it) hydrating [`PanelPage`]. The stylesheet is the
-/// site's (`site`), shared with every page.
+/// the head and the panel's own bundle (`files`: where cargo-leptos's
+/// panel project put it, with the site's stylesheet, shared with every
+/// page) hydrating [`PanelPage`].
 #[cfg(any(feature = "panel", not(feature = "hydrate")))]
-pub fn panel_shell(site: LeptosOptions, bundle: LeptosOptions) -> impl IntoView {
+pub fn panel_shell(site: LeptosOptions, files: PageFiles) -> impl IntoView {
     let opened = use_context::<OpenedPanel>().map(|panel| panel.to_script_text());
     let setup = use_context::<PageSetup>();
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <CommonHead options=site />
+                <CommonHead options=site stylesheet=files.stylesheet.clone() />
                 <title>"Miro Cards"</title>
-                <HydrationScripts options=bundle />
+                <Hydration files />
                 {setup.map(|setup| {
                     view! {
                         <script src=setup.sdk_url></script>
@@ -108,16 +114,80 @@ pub fn panel_shell(site: LeptosOptions, bundle: LeptosOptions) -> impl IntoView 
 }
 
 /// What every page's `<head>` holds: encoding, viewport, live reload in
-/// development, the stylesheet (under its content-hashed name when
-/// cargo-leptos built it so, `hash-files`) and the icon.
+/// development, the stylesheet and the icon.
 #[component]
-fn CommonHead(options: LeptosOptions) -> impl IntoView {
+fn CommonHead(options: LeptosOptions, stylesheet: String) -> impl IntoView {
     view! {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <AutoReload options=options.clone() />
-        <HashedStylesheet options id="leptos" />
+        <AutoReload options />
+        <link id="leptos" rel="stylesheet" href=stylesheet />
         <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+    }
+}
+
+/// Loads a bundle and hydrates the page with it: the JS glue and the WASM
+/// are fetched at once (preloaded), then an inline module (admitted by the
+/// page's nonce) starts the WASM and calls its `hydrate` export.
+#[component]
+fn Hydration(files: PageFiles) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    let start = format!(
+        "import start, {{ hydrate }} from {script:?};\n\
+         start({{ module_or_path: {wasm:?} }}).then(() => hydrate());",
+        script = files.script,
+        wasm = files.wasm,
+    );
+    view! {
+        <link rel="modulepreload" href=files.script.clone() />
+        <link rel="preload" href=files.wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
+        <script type="module" nonce=nonce>{start}</script>
+    }
+}
+
+/// The files a page links, as URL paths: the site's stylesheet and one
+/// browser bundle's JS glue and WASM. The server works them out once, at
+/// start-up, from the hash file cargo-leptos writes beside it (`hash-files`
+/// in the workspace's `Cargo.toml`), so that no render reads a file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageFiles {
+    pub stylesheet: String,
+    pub script: String,
+    pub wasm: String,
+}
+
+impl PageFiles {
+    /// A cargo-leptos project's files. `hashes` is its hash file's text
+    /// (`css: <hash>`, `js: <hash>`, `wasm: <hash>` lines), `None` when it
+    /// was built without content-hashed names.
+    pub fn of(options: &LeptosOptions, hashes: Option<&str>) -> Self {
+        let hash = |kind: &str| {
+            hashes?
+                .lines()
+                .filter_map(|line| line.split_once(':'))
+                .find(|(k, _)| k.trim() == kind)
+                .map(|(_, hash)| format!(".{}", hash.trim()))
+        };
+        let name = &options.output_name;
+        let dir = format!("/{}", options.site_pkg_dir.trim_matches('/'));
+        // Without hashes (or cargo-leptos naming the files), wasm-bindgen's
+        // own name for the WASM is `<name>_bg.wasm`.
+        let wasm = match hash("wasm") {
+            Some(hash) => format!("{name}{hash}"),
+            None if option_env!("LEPTOS_OUTPUT_NAME").is_some() => name.to_string(),
+            None => format!("{name}_bg"),
+        };
+        Self {
+            stylesheet: format!("{dir}/{name}{}.css", hash("css").unwrap_or_default()),
+            script: format!("{dir}/{name}{}.js", hash("js").unwrap_or_default()),
+            wasm: format!("{dir}/{wasm}.wasm"),
+        }
+    }
+
+    /// These, with another project's stylesheet (the panel's bundle is
+    /// styled by the site's).
+    pub fn with_stylesheet(self, stylesheet: String) -> Self {
+        Self { stylesheet, ..self }
     }
 }
 
@@ -141,5 +211,40 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("miro-cards")
+            .site_pkg_dir("pkg")
+            .build()
+    }
+
+    #[test]
+    fn a_hashed_build_names_each_file_by_its_own_hash() {
+        let files = PageFiles::of(&options(), Some("js: abc\nwasm: d-e_f\ncss: 123\n"));
+        assert_eq!(files.stylesheet, "/pkg/miro-cards.123.css");
+        assert_eq!(files.script, "/pkg/miro-cards.abc.js");
+        assert_eq!(files.wasm, "/pkg/miro-cards.d-e_f.wasm");
+        let panel = files.with_stylesheet("/pkg/site.css".to_owned());
+        assert_eq!(panel.stylesheet, "/pkg/site.css");
+        assert_eq!(panel.script, "/pkg/miro-cards.abc.js");
+    }
+
+    #[test]
+    fn a_build_without_hashes_has_the_plain_names() {
+        let files = PageFiles::of(&options(), None);
+        assert_eq!(files.stylesheet, "/pkg/miro-cards.css");
+        assert_eq!(files.script, "/pkg/miro-cards.js");
+        assert!(
+            files.wasm == "/pkg/miro-cards.wasm" || files.wasm == "/pkg/miro-cards_bg.wasm",
+            "{}",
+            files.wasm
+        );
     }
 }

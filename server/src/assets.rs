@@ -23,7 +23,7 @@ use axum::{
     routing::MethodRouter,
 };
 use http::{header, HeaderValue};
-use leptos::config::LeptosOptions;
+use leptos::{config::LeptosOptions, prelude::provide_context};
 use tower_http::services::ServeDir;
 
 use crate::state::AppState;
@@ -88,8 +88,25 @@ impl HashedAssets {
     }
 }
 
+/// The files a project's pages link (its stylesheet, JS glue and WASM),
+/// under the names its hash file gives them; read once, at start-up.
+pub fn page_files(options: &LeptosOptions) -> app::PageFiles {
+    let hashes = options
+        .hash_files
+        .then(|| hash_file_path(options))
+        .flatten()
+        .and_then(|path| match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(err) => {
+                tracing::warn!(path = %path.display(), "cannot read the asset hash file: {err}");
+                None
+            }
+        });
+    app::PageFiles::of(options, hashes.as_deref())
+}
+
 /// Where cargo-leptos writes the hash file: beside the server binary (this
-/// is also where Leptos's `HydrationScripts` reads it).
+/// is also where Leptos's own components would read it).
 pub fn hash_file_path(options: &LeptosOptions) -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     Some(exe.parent()?.join(options.hash_file.as_ref()))
@@ -136,8 +153,12 @@ pub fn panel_files(state: &AppState) -> MethodRouter<AppState> {
 
 /// The router's fallback: a file of the site, or the app's 404 page.
 pub fn site_files(state: &AppState) -> MethodRouter<AppState> {
-    let not_found =
-        leptos_axum::file_and_error_handler::<AppState, _>(app::shell).with_state(state.clone());
+    let files = state.card_files.clone();
+    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        move || provide_context(files.clone()),
+        app::shell,
+    )
+    .with_state(state.clone());
     let files = ServeDir::new(&*state.config.leptos.site_root)
         .precompressed_br()
         .precompressed_gzip()

@@ -37,6 +37,9 @@ pub struct AppState {
     pub board_access: BoardAccess,
     /// The site's files with content-hashed names, cached for a year.
     pub hashed_assets: HashedAssets,
+    /// What the detail page and the panel link (names read once, here).
+    pub card_files: app::PageFiles,
+    pub panel_files: app::PageFiles,
     /// Leptos's settings for the panel's page: its bundle is a site of its
     /// own (see [`crate::assets::panel_options`]).
     pub panel_leptos: LeptosOptions,
@@ -130,8 +133,13 @@ impl AppState {
         let panel_leptos = crate::assets::panel_options(&config.leptos);
         let hashed_assets =
             HashedAssets::load(&config.leptos).with(&HashedAssets::load(&panel_leptos));
+        let card_files = crate::assets::page_files(&config.leptos);
+        let panel_files =
+            crate::assets::page_files(&panel_leptos).with_stylesheet(card_files.stylesheet.clone());
         Ok(Self {
             hashed_assets,
+            card_files,
+            panel_files,
             panel_leptos,
             rate_limits: RateLimits::new(config.rate_limits),
             config: Arc::new(config),

@@ -35,12 +35,13 @@ pub async fn card_page(
         result,
     };
     let options = state.config.leptos.clone();
+    let files = state.card_files.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {
             context();
             provide_context(opened.clone());
         },
-        move || app::card_shell(options.clone()),
+        move || app::card_shell(options.clone(), files.clone()),
     );
     let mut response = render(request).await;
     if let Some(status) = status.and_then(|code| http::StatusCode::from_u16(code).ok()) {

@@ -21,7 +21,7 @@ use crate::{
     store::{now, origin, CardKey, RecordRow, RecordSave, StoreError},
     sync::{
         connector::{github::GITHUB, BUILTIN},
-        PushOutcome, SyncError,
+        PushOutcome, SyncError, BUSY,
     },
     AppState,
 };
@@ -202,6 +202,9 @@ impl DetailService for Detail {
                 BoardSync::Synced
             }
             Ok(PushOutcome::Deferred { reason, .. }) => BoardSync::Syncing { reason },
+            Ok(PushOutcome::Busy) => BoardSync::Syncing {
+                reason: BUSY.to_owned(),
+            },
             Ok(PushOutcome::CardGone) => BoardSync::Syncing {
                 reason: "the card was deleted from the board".to_owned(),
             },

@@ -28,13 +28,13 @@ pub async fn panel_page(
     let status = result.as_ref().err().map(PanelError::status);
     let opened = OpenedPanel { board_id, result };
     let site = state.config.leptos.clone();
-    let bundle = state.panel_leptos.clone();
+    let files = state.panel_files.clone();
     let render = leptos_axum::render_app_async_with_context(
         move || {
             context();
             provide_context(opened.clone());
         },
-        move || app::panel_shell(site.clone(), bundle.clone()),
+        move || app::panel_shell(site.clone(), files.clone()),
     );
     let mut response = render(request).await;
     if let Some(status) = status.and_then(|code| http::StatusCode::from_u16(code).ok()) {

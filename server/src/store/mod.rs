@@ -300,6 +300,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("DATABASE_URL: {0}")]
     Url(String),
+    /// A bound on what the store keeps in memory was reached; nothing was
+    /// kept.
+    #[error("too many {0}")]
+    Full(&'static str),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -33,7 +33,7 @@ use std::{
 
 use app::cards::{CardTemplate, RecordFields};
 
-pub use push::{PushOutcome, STILL_WRITING};
+pub use push::{PushOutcome, BUSY, STILL_WRITING};
 
 use crate::{
     miro::{MiroClient, OAuthClient, StoredTokens, TokenError, TokenKey, TokenManager, TokenStore},

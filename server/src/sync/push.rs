@@ -10,11 +10,14 @@ use app::cards::{render_card, CardPreview};
 use super::{card, needs_reconnect, SyncEngine, SyncError};
 use crate::{
     miro::{AppCardWrite, MiroError},
-    store::{now, origin, CardKey, CardLink, LogEntry, StoreError, Unlink},
+    store::{now, origin, CardKey, CardLink, LogEntry, RecordRow, StoreError, Unlink},
 };
 
 /// Why a save's push returned before its write ended.
 pub const STILL_WRITING: &str = "Miro is slow; the card follows when it answers";
+
+/// Why a push left a card to another writer.
+pub const BUSY: &str = "another process is writing this card";
 
 /// Why a write was given up on at its lease's end, its PATCH unanswered.
 const GIVEN_UP: &str = "Miro did not answer in time; the outbox retries";
@@ -39,6 +42,9 @@ pub enum PushOutcome {
     CardGone,
     /// Not written yet; the outbox retries at `retry_at` (UNIX seconds).
     Deferred { retry_at: i64, reason: String },
+    /// Another writer holds the card's lease ([`BUSY`]): it writes the
+    /// card, or its lease runs out and the outbox does.
+    Busy,
     /// Miro refused the write for good (e.g. another app's card); logged.
     Refused(String),
 }
@@ -46,7 +52,7 @@ pub enum PushOutcome {
 impl PushOutcome {
     /// Whether nothing is left queued for the card by this push.
     fn is_settled(&self) -> bool {
-        !matches!(self, Self::Deferred { .. })
+        !matches!(self, Self::Deferred { .. } | Self::Busy)
     }
 }
 
@@ -101,10 +107,7 @@ impl SyncEngine {
         let at = now();
         let lease = self.inner.settings.write_lease.as_secs() as i64;
         if !store.claim_card(card, &holder, at, at + lease).await? {
-            return Ok(PushOutcome::Deferred {
-                retry_at: at,
-                reason: "another process is writing this card".to_owned(),
-            });
+            return Ok(PushOutcome::Busy);
         }
         // The write must end while the lease holds: past it another process
         // may take the card and send the same content again.
@@ -138,7 +141,9 @@ impl SyncEngine {
             return Ok(Pushed::Done(PushOutcome::NothingQueued));
         };
         let upto = last.id;
-        let Some(link) = store.link(card).await? else {
+        // The link and its record in one read: each store call is a round
+        // trip to the store's thread, on every save.
+        let Some((link, record)) = store.link_with_record(card).await? else {
             store
                 .finish_writes(card, upto, None, &log(card, "skip", "card not linked"))
                 .await?;
@@ -148,7 +153,7 @@ impl SyncEngine {
             write,
             hash,
             preview,
-        }) = self.rendering(&link).await?
+        }) = self.rendering(&link, record)
         else {
             store
                 .finish_writes(card, upto, None, &log(card, "skip", "record missing"))
@@ -278,24 +283,28 @@ impl SyncEngine {
         }
     }
 
-    /// The write that makes the card show its link's state now, read once:
-    /// the check before a write compares the board with this same
-    /// rendering, never with a newer one (a save landing in between would
-    /// make the card look out of date and the older content be sent again).
-    /// `None` when the record behind the link is gone.
-    async fn rendering(&self, link: &CardLink) -> Result<Option<Rendering>, StoreError> {
+    /// The write that makes the card show its link's state now, from the
+    /// link and its record as read once: the check before a write compares
+    /// the board with this same rendering, never with a newer one (a save
+    /// landing in between would make the card look out of date and the
+    /// older content be sent again). `None` when the record behind the link
+    /// is gone.
+    fn rendering(&self, link: &CardLink, record: Option<RecordRow>) -> Option<Rendering> {
         if link.record_id.is_none() {
-            return Ok(Some(Rendering {
+            return Some(Rendering {
                 write: card::disconnect_write(),
                 hash: card::DISCONNECTED_HASH.to_owned(),
                 preview: None,
-            }));
+            });
         }
-        Ok(self.preview(link).await?.map(|preview| Rendering {
-            write: card::write_for(&preview),
-            hash: card::hash(&preview),
-            preview: Some(preview),
-        }))
+        record.map(|record| {
+            let preview = render_card(&record.snapshot.fields, link.status, &self.inner.template);
+            Rendering {
+                write: card::write_for(&preview),
+                hash: card::hash(&preview),
+                preview: Some(preview),
+            }
+        })
     }
 
     /// What the card of `link` should show: its record rendered in the

@@ -22,9 +22,15 @@ pub struct DrainReport {
     pub deferred: usize,
     pub gone: usize,
     pub refused: usize,
+    /// Cards another writer held. Not in [`DrainReport::cards`]: they stay
+    /// due until that writer finishes or its lease ends, so trying them
+    /// again at once would only find them held again, round after round.
+    /// They wait for the next poll or wake-up.
+    pub busy: usize,
 }
 
 impl DrainReport {
+    /// The cards this round settled or gave a retry time.
     pub fn cards(&self) -> usize {
         self.written + self.unchanged + self.deferred + self.gone + self.refused
     }
@@ -47,6 +53,7 @@ impl SyncEngine {
                 PushOutcome::Deferred { .. } => report.deferred += 1,
                 PushOutcome::CardGone => report.gone += 1,
                 PushOutcome::Refused(_) => report.refused += 1,
+                PushOutcome::Busy => report.busy += 1,
             }
         }
         Ok(report)

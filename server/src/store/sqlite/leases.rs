@@ -23,30 +23,23 @@ pub async fn claim(
     until: i64,
 ) -> StoreResult<bool> {
     let [(a, a_value), (b, b_value)] = lease.key;
-    let mut tx = super::write_tx(pool).await?;
-    // A lease past its end, or our own, is replaced.
-    sqlx::query(&format!(
-        "delete from {} where {a} = $1 and {b} = $2 and (until < $3 or holder = $4)",
-        lease.table
-    ))
-    .bind(a_value)
-    .bind(b_value)
-    .bind(now)
-    .bind(holder)
-    .execute(&mut *tx)
-    .await?;
+    // One statement decides, as one write: the row is inserted, or the
+    // existing one replaced only if its lease ended or is ours. (Not a
+    // transaction of a delete and an insert: each statement is a round
+    // trip to the connection's thread, and a card's write takes a lease.)
     let taken = sqlx::query(&format!(
-        "insert into {} ({a}, {b}, holder, until) values ($1, $2, $3, $4)
-         on conflict do nothing",
-        lease.table
+        "insert into {table} ({a}, {b}, holder, until) values ($1, $2, $3, $4)
+         on conflict ({a}, {b}) do update set holder = excluded.holder, until = excluded.until
+         where {table}.until < $5 or {table}.holder = excluded.holder",
+        table = lease.table
     ))
     .bind(a_value)
     .bind(b_value)
     .bind(holder)
     .bind(until)
-    .execute(&mut *tx)
+    .bind(now)
+    .execute(pool)
     .await?;
-    tx.commit().await?;
     Ok(taken.rows_affected() == 1)
 }
 

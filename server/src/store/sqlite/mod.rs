@@ -13,14 +13,16 @@
 //!   returns, so an acknowledged save, a link, a rotated token survive a
 //!   crash or a power cut.
 //! - `synchronous = NORMAL` (the `relaxed` pool) for bookkeeping that is
-//!   re-derivable: tickets and OAuth states (one use, a minute's life),
-//!   leases (they run out), and the card outbox's progress marks (a write
-//!   whose mark is lost is sent again, with the same content). In WAL mode
-//!   such a commit survives the process crashing; only a power cut or an
-//!   OS crash can lose its last milliseconds, and never anything a FULL
-//!   commit wrote after it (the log is synced in order). The open path's
-//!   one write (redeeming its ticket) and four of a save's five commits
+//!   re-derivable: OAuth states (one use, ten minutes' life), leases (they
+//!   run out), and the card outbox's progress marks (a write whose mark is
+//!   lost is sent again, with the same content). In WAL mode such a commit
+//!   survives the process crashing; only a power cut or an OS crash can
+//!   lose its last milliseconds, and never anything a FULL commit wrote
+//!   after it (the log is synced in order). Four of a save's five commits
 //!   skip the disk's flush this way; the save's own commit does not.
+//!
+//! Tickets are not in the file at all but in the process's memory
+//! (`tickets.rs`), so opening a card writes nothing.
 
 mod board;
 mod leases;
@@ -29,6 +31,7 @@ mod outbox;
 mod records;
 mod search;
 mod source;
+mod tickets;
 mod tokens;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -67,6 +70,8 @@ pub struct SqliteStore {
     relaxed: SqlitePool,
     key: SecretKey,
     write: Arc<Mutex<()>>,
+    /// Tickets are kept in memory, not in the file (see `tickets.rs`).
+    tickets: tickets::TicketBook,
 }
 
 impl SqliteStore {
@@ -111,6 +116,7 @@ impl SqliteStore {
             relaxed,
             key,
             write: Arc::default(),
+            tickets: tickets::TicketBook::default(),
         })
     }
 
@@ -516,51 +522,11 @@ impl Store for SqliteStore {
         grant: &TicketGrant,
         expires_at: i64,
     ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        let at = super::now();
-        // Expired tickets are useless: clear them while we are here.
-        sqlx::query("delete from tickets where expires_at < $1")
-            .bind(at)
-            .execute(&self.relaxed)
-            .await?;
-        sqlx::query(
-            "insert into tickets (hash, user_id, team_id, board_id, item_id, expires_at, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(hash)
-        .bind(&grant.user.user_id)
-        .bind(&grant.user.team_id)
-        .bind(&grant.card.board_id)
-        .bind(&grant.card.item_id)
-        .bind(expires_at)
-        .bind(at)
-        .execute(&self.relaxed)
-        .await?;
-        Ok(())
+        self.tickets.create(hash, grant, expires_at, super::now())
     }
 
     async fn redeem_ticket(&self, hash: &str, now: i64) -> StoreResult<Option<TicketGrant>> {
-        let _write = self.write.lock().await;
-        let row = sqlx::query("delete from tickets where hash = $1 returning *")
-            .bind(hash)
-            .fetch_optional(&self.relaxed)
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        if row.try_get::<i64, _>("expires_at")? < now {
-            return Ok(None);
-        }
-        Ok(Some(TicketGrant {
-            user: TokenKey {
-                user_id: row.try_get("user_id")?,
-                team_id: row.try_get("team_id")?,
-            },
-            card: CardKey::new(
-                row.try_get::<String, _>("board_id")?,
-                row.try_get::<String, _>("item_id")?,
-            ),
-        }))
+        Ok(self.tickets.redeem(hash, now))
     }
 
     async fn create_oauth_state(&self, hash: &str, expires_at: i64) -> StoreResult<()> {
