@@ -5,6 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use tokio::sync::oneshot;
+
 use app::cards::{render_card, CardPreview};
 
 use super::{card, needs_reconnect, SyncEngine, SyncError};
@@ -21,6 +23,9 @@ pub const BUSY: &str = "another process is writing this card";
 
 /// Why a write was given up on at its lease's end, its PATCH unanswered.
 const GIVEN_UP: &str = "Miro did not answer in time; the outbox retries";
+
+/// Where a push tells its outcome early (see [`SyncEngine::push`]).
+type Tell = oneshot::Sender<Result<PushOutcome, SyncError>>;
 
 /// How a claimed push ended.
 enum Pushed {
@@ -68,24 +73,35 @@ impl SyncEngine {
         deadline: Option<Duration>,
     ) -> Result<PushOutcome, SyncError> {
         let Some(limit) = deadline else {
-            return self.push_now(card).await;
+            return self.push_now(card, &mut None).await;
         };
         let engine = self.clone();
         let key = card.clone();
-        let write = tokio::spawn(async move {
-            let outcome = engine.push_now(&key).await;
+        // The outcome is told as soon as it is known: once Miro confirmed
+        // the PATCH, the store's bookkeeping (the rows settled, the lease
+        // released) goes on in the task, still holding the card, so the
+        // card's next push waits for it. Lost to a crash, that bookkeeping
+        // leaves the rows in flight, and the next writer finds the board
+        // showing them (it reads the card first).
+        let (tell, told) = oneshot::channel();
+        tokio::spawn(async move {
+            let mut tell = Some(tell);
+            let outcome = engine.push_now(&key, &mut tell).await;
             // Whoever waited did not wake the worker for this card (see
             // `save_pushing`): a write left for later is its to retry.
             if !matches!(outcome, Ok(ref done) if done.is_settled()) {
                 engine.inner.wake.notify_one();
             }
-            outcome
+            if let Some(tell) = tell {
+                let _ = tell.send(outcome);
+            }
         });
-        match tokio::time::timeout(limit, write).await {
+        match tokio::time::timeout(limit, told).await {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(join)) => {
+            Ok(Err(_)) => {
+                // The task ended without telling: it panicked.
                 self.inner.wake.notify_one();
-                Err(SyncError::Task(join.to_string()))
+                Err(SyncError::Task("a card's push stopped".to_owned()))
             }
             Err(_) => Ok(PushOutcome::Deferred {
                 retry_at: now(),
@@ -95,7 +111,13 @@ impl SyncEngine {
     }
 
     /// Writes the card, waiting for any other push of it in this process.
-    async fn push_now(&self, card: &CardKey) -> Result<PushOutcome, SyncError> {
+    /// `tell`, if given, hears a written card's outcome before the store
+    /// has settled its rows (and is taken then).
+    async fn push_now(
+        &self,
+        card: &CardKey,
+        tell: &mut Option<Tell>,
+    ) -> Result<PushOutcome, SyncError> {
         let lock = self.card_lock(card);
         let _one_push_per_card = lock.lock().await;
         // Across processes, and across pushes of this one: one writer per
@@ -117,12 +139,14 @@ impl SyncEngine {
             .write_lease
             .saturating_sub(Duration::from_secs(1))
             .max(Duration::from_millis(500));
-        let (outcome, may_still_land) =
-            match self.push_claimed(card, Instant::now() + lease_left).await {
-                Ok(Pushed::Done(outcome)) => (Ok(outcome), false),
-                Ok(Pushed::GivenUp(outcome)) => (Ok(outcome), true),
-                Err(error) => (Err(error), false),
-            };
+        let (outcome, may_still_land) = match self
+            .push_claimed(card, Instant::now() + lease_left, tell)
+            .await
+        {
+            Ok(Pushed::Done(outcome)) => (Ok(outcome), false),
+            Ok(Pushed::GivenUp(outcome)) => (Ok(outcome), true),
+            Err(error) => (Err(error), false),
+        };
         // A PATCH given up on may still land at Miro: the lease is kept until
         // it ends, so no writer reads the card before it has.
         if !may_still_land {
@@ -134,7 +158,12 @@ impl SyncEngine {
     }
 
     /// [`SyncEngine::push`] once this process holds the card's lease.
-    async fn push_claimed(&self, card: &CardKey, deadline: Instant) -> Result<Pushed, SyncError> {
+    async fn push_claimed(
+        &self,
+        card: &CardKey,
+        deadline: Instant,
+        tell: &mut Option<Tell>,
+    ) -> Result<Pushed, SyncError> {
         let store = &self.inner.store;
         let pending = store.pending_writes(card).await?;
         let Some(last) = pending.last() else {
@@ -246,6 +275,9 @@ impl SyncEngine {
         };
         match result {
             Ok(_) => {
+                if let Some(tell) = tell.take() {
+                    let _ = tell.send(Ok(PushOutcome::Written));
+                }
                 store
                     .finish_writes(card, upto, Some(&hash), &log(card, "write", "ok"))
                     .await?;

@@ -215,6 +215,47 @@ async fn a_save_in_the_view_reaches_the_records_other_cards_at_once() {
     );
 }
 
+/// A save is answered as soon as Miro took its write; the store's
+/// bookkeeping (the card's rows settled, its lease released) follows in the
+/// save's own task. It must still happen: the card's next saves find the
+/// card free, and nothing is left queued (no worker runs here to settle it).
+#[tokio::test]
+async fn a_save_answered_before_its_bookkeeping_leaves_nothing_behind() {
+    let _one_renderer = crate::support::sandbox::render_lock().await;
+    let server = TestServer::start().await;
+    let (card, session) = opened_view(&server).await;
+    server.clear_request_log().await;
+    for (version, title) in [(1, "First"), (2, "Second"), (3, "Third")] {
+        let (status, body) = save(&server, &card, &session, version, title).await;
+        assert_eq!((status, &body["board"]), (200, &json!("Synced")), "{body}");
+    }
+    let store = server.state.sync.store();
+    let mut settled = false;
+    for _ in 0..100 {
+        if store.pending_writes(&card).await.unwrap().is_empty() {
+            settled = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(settled, "the saves' own tasks settle the card's rows");
+    let now = server::store::now();
+    assert!(
+        store
+            .claim_card(&card, "another", now, now + 60)
+            .await
+            .unwrap(),
+        "the last save released the card's lease"
+    );
+    let patches = server
+        .request_log()
+        .await
+        .into_iter()
+        .filter(|(method, path, _)| method == "PATCH" && path.ends_with(&card.item_id))
+        .count();
+    assert_eq!(patches, 3, "one write per save");
+}
+
 #[tokio::test]
 async fn connecting_a_disconnected_card_makes_it_a_connected_record() {
     let _one_renderer = crate::support::sandbox::render_lock().await;

@@ -5,7 +5,7 @@
 use app::cards::{RecordFields, RecordSnapshot, SourceDetails};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use super::{fields_json, insert_log, outbox, parse_fields, record_row, source};
+use super::{fields_json, insert_log, parse_fields, record_row, source};
 use crate::store::{
     new_id, now, CardKey, LogEntry, NewRecord, RecordRow, RecordSave, Saved, StoreError,
     StoreResult,
@@ -275,21 +275,31 @@ async fn enqueue_linked(
     record_id: &str,
     origin: &str,
 ) -> StoreResult<Vec<CardKey>> {
+    // One statement for every card of the record: a record on 200 cards
+    // is one round trip, not 201.
     let rows = sqlx::query(
-        "select board_id, item_id from card_links where record_id = $1 order by board_id, item_id",
+        "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at, updated_at,
+             in_flight)
+         select board_id, item_id, $2, $3, $3, $3, 0 from card_links where record_id = $1
+         order by board_id, item_id
+         returning board_id, item_id",
     )
     .bind(record_id)
+    .bind(origin)
+    .bind(now())
     .fetch_all(&mut *conn)
     .await?;
-    let mut cards = Vec::with_capacity(rows.len());
-    for row in rows {
-        let card = CardKey::new(
-            row.try_get::<String, _>("board_id")?,
-            row.try_get::<String, _>("item_id")?,
-        );
-        outbox::enqueue(conn, &card, origin).await?;
-        cards.push(card);
-    }
+    let mut cards = rows
+        .iter()
+        .map(|row| {
+            Ok(CardKey::new(
+                row.try_get::<String, _>("board_id")?,
+                row.try_get::<String, _>("item_id")?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    // RETURNING promises no order.
+    cards.sort_by(|a, b| (&a.board_id, &a.item_id).cmp(&(&b.board_id, &b.item_id)));
     Ok(cards)
 }
 
