@@ -10,6 +10,11 @@ use server::{
     serve,
 };
 
+// The allocator: see docs/benchmarks.md ("What changed").
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() {
     // A `.env` file is optional; real environment variables win over it.

@@ -247,13 +247,7 @@ async fn a_save_answered_before_its_bookkeeping_leaves_nothing_behind() {
             .unwrap(),
         "the last save released the card's lease"
     );
-    let patches = server
-        .request_log()
-        .await
-        .into_iter()
-        .filter(|(method, path, _)| method == "PATCH" && path.ends_with(&card.item_id))
-        .count();
-    assert_eq!(patches, 3, "one write per save");
+    assert_eq!(server.patches(&card).await, 3, "one write per save");
 }
 
 #[tokio::test]

@@ -280,6 +280,21 @@ impl TestServer {
             .collect()
     }
 
+    /// How many PATCHes of `card` the sandbox served (any status but a
+    /// hung-up client's 499: that PATCH was never applied).
+    pub async fn patches(&self, card: &server::store::CardKey) -> usize {
+        let path = format!(
+            "/v2/boards/{}/app_cards/{}",
+            encode(&card.board_id),
+            card.item_id
+        );
+        self.request_log()
+            .await
+            .iter()
+            .filter(|(method, p, status)| method == "PATCH" && p.ends_with(&path) && *status != 499)
+            .count()
+    }
+
     /// Forgets the request log.
     pub async fn clear_request_log(&self) {
         self.client

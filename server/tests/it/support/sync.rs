@@ -157,21 +157,9 @@ impl SyncHarness {
         (record, cards)
     }
 
-    /// How many PATCHes of `card` the sandbox served (any status).
+    /// How many PATCHes of `card` the sandbox served.
     pub async fn patches(&self, card: &CardKey) -> usize {
-        let path = format!(
-            "/v2/boards/{}/app_cards/{}",
-            super::sandbox::encode(&card.board_id),
-            card.item_id
-        );
-        self.server
-            .request_log()
-            .await
-            .iter()
-            // A PATCH whose client hung up before the answer (499) was
-            // never applied.
-            .filter(|(method, p, status)| method == "PATCH" && p.ends_with(&path) && *status != 499)
-            .count()
+        self.server.patches(card).await
     }
 
     pub async fn drain(&self) {
