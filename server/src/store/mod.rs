@@ -118,6 +118,16 @@ pub struct OutboxEntry {
     pub in_flight: bool,
 }
 
+/// What a push reads once it holds a card's lease
+/// ([`Store::claim_card_to_push`]).
+#[derive(Clone, Debug)]
+pub struct CardToPush {
+    /// The card's pending writes, oldest first.
+    pub pending: Vec<OutboxEntry>,
+    /// The card's link and its record, if the card is linked.
+    pub link: Option<(CardLink, Option<RecordRow>)>,
+}
+
 /// A row of the sync log.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogEntry {
@@ -444,6 +454,24 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
         until: i64,
     ) -> StoreResult<bool>;
+    /// [`Store::claim_card`], and once claimed what a push reads: the
+    /// card's pending writes and its link with its record. `None` while
+    /// another holder's lease runs.
+    async fn claim_card_to_push(
+        &self,
+        card: &CardKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<Option<CardToPush>> {
+        if !self.claim_card(card, holder, now, until).await? {
+            return Ok(None);
+        }
+        Ok(Some(CardToPush {
+            pending: self.pending_writes(card).await?,
+            link: self.link_with_record(card).await?,
+        }))
+    }
     /// Gives up `holder`'s lease on a card.
     async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()>;
     /// Marks a card's pending writes up to `upto_id` as being sent now. Only

@@ -12,7 +12,7 @@ use app::cards::{render_card, CardPreview};
 use super::{card, needs_reconnect, SyncEngine, SyncError};
 use crate::{
     miro::{AppCardWrite, MiroError},
-    store::{now, origin, CardKey, CardLink, LogEntry, RecordRow, StoreError, Unlink},
+    store::{now, origin, CardKey, CardLink, CardToPush, LogEntry, RecordRow, StoreError, Unlink},
 };
 
 /// Why a save's push returned before its write ended.
@@ -128,9 +128,14 @@ impl SyncEngine {
         let holder = format!("{}.{}", self.inner.holder, crate::store::new_id("push"));
         let at = now();
         let lease = self.inner.settings.write_lease.as_secs() as i64;
-        if !store.claim_card(card, &holder, at, at + lease).await? {
+        // The lease, then the card's writes and its link with its record:
+        // one store call, as a save waits for it.
+        let Some(found) = store
+            .claim_card_to_push(card, &holder, at, at + lease)
+            .await?
+        else {
             return Ok(PushOutcome::Busy);
-        }
+        };
         // The write must end while the lease holds: past it another process
         // may take the card and send the same content again.
         let lease_left = self
@@ -140,7 +145,7 @@ impl SyncEngine {
             .saturating_sub(Duration::from_secs(1))
             .max(Duration::from_millis(500));
         let (outcome, may_still_land) = match self
-            .push_claimed(card, Instant::now() + lease_left, tell)
+            .push_claimed(card, found, Instant::now() + lease_left, tell)
             .await
         {
             Ok(Pushed::Done(outcome)) => (Ok(outcome), false),
@@ -161,18 +166,16 @@ impl SyncEngine {
     async fn push_claimed(
         &self,
         card: &CardKey,
+        CardToPush { pending, link }: CardToPush,
         deadline: Instant,
         tell: &mut Option<Tell>,
     ) -> Result<Pushed, SyncError> {
         let store = &self.inner.store;
-        let pending = store.pending_writes(card).await?;
         let Some(last) = pending.last() else {
             return Ok(Pushed::Done(PushOutcome::NothingQueued));
         };
         let upto = last.id;
-        // The link and its record in one read: each store call is a round
-        // trip to the store's thread, on every save.
-        let Some((link, record)) = store.link_with_record(card).await? else {
+        let Some((link, record)) = link else {
             store
                 .finish_writes(card, upto, None, &log(card, "skip", "card not linked"))
                 .await?;

@@ -137,6 +137,7 @@ on_both_backends!(
     card_states_retry_and_rewrite_a_board,
     the_sync_log_lists_newest_first,
     leases_are_held_by_one_holder_until_they_end,
+    a_push_claims_its_card_and_reads_its_writes_and_link,
     source_writes_are_queued_with_saves_leased_retried_and_finished,
 );
 
@@ -523,6 +524,23 @@ async fn a_save_makes_the_next_version_and_a_stale_save_is_a_conflict(db: &TestD
     assert_eq!(
         store.record_version(&id, 2).await.unwrap(),
         Some(v2.clone())
+    );
+    let logged = &store.recent_log(1).await.unwrap()[0];
+    assert_eq!(
+        (
+            logged.record_id.as_deref(),
+            logged.origin.as_str(),
+            logged.actor.as_str(),
+            logged.action.as_str(),
+            logged.result.as_str()
+        ),
+        (
+            Some(id.as_str()),
+            origin::MIRO,
+            "tester",
+            "save",
+            "version 2"
+        )
     );
 
     // Based on version 1, which is no longer current: refused, unchanged.
@@ -1549,6 +1567,56 @@ async fn the_sync_log_lists_newest_first(db: &TestDb) {
     );
     assert_eq!(store.recent_log(10).await.unwrap().len(), 3);
     assert!(store.recent_log(0).await.unwrap().is_empty());
+}
+
+async fn a_push_claims_its_card_and_reads_its_writes_and_link(db: &TestDb) {
+    let store = &db.store;
+    let id = create(store, &fields("Pushed")).await.snapshot.id;
+    let card = CardKey::new("board", "1");
+    link(store, &card, &id, &user(1)).await.unwrap();
+    save(store, &id, 1, &fields("Pushed, changed"))
+        .await
+        .unwrap();
+    let at = now();
+    let found = store
+        .claim_card_to_push(&card, "a", at, at + 30)
+        .await
+        .unwrap()
+        .expect("a free card is claimed");
+    assert_eq!(found.pending.len(), 2, "the link's write and the save's");
+    assert_eq!(found.pending, store.pending_writes(&card).await.unwrap());
+    let (link, record) = found.link.expect("the card is linked");
+    assert_eq!(
+        (link.card, link.record_id.as_deref()),
+        (card.clone(), Some(id.as_str()))
+    );
+    let record = record.expect("with its record");
+    assert_eq!(
+        (record.snapshot.version, record.snapshot.fields),
+        (2, fields("Pushed, changed"))
+    );
+
+    // Held by another: refused, whatever is queued.
+    assert!(store
+        .claim_card_to_push(&card, "b", at, at + 30)
+        .await
+        .unwrap()
+        .is_none());
+    // A card with nothing queued and no link is claimed, with nothing.
+    let bare = store
+        .claim_card_to_push(&CardKey::new("board", "2"), "b", at, at + 30)
+        .await
+        .unwrap()
+        .expect("claimed");
+    assert!(bare.pending.is_empty() && bare.link.is_none());
+    // Given up, the card is the next holder's.
+    store.release_card(&card, "a").await.unwrap();
+    let next = store
+        .claim_card_to_push(&card, "b", at, at + 30)
+        .await
+        .unwrap()
+        .expect("released");
+    assert_eq!(next.pending.len(), 2);
 }
 
 async fn leases_are_held_by_one_holder_until_they_end(db: &TestDb) {

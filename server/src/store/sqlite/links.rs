@@ -1,7 +1,7 @@
 //! Card links: which card shows which record, whose token writes it, its
 //! status, and the hash of what was last written to it.
 
-use sqlx::{Row, SqlitePool};
+use sqlx::{sqlite::SqliteRow, Row, SqlitePool};
 
 use super::{insert_log, link_row, outbox, record_row, records};
 use crate::{
@@ -139,28 +139,33 @@ pub async fn get(pool: &SqlitePool, card: &CardKey) -> StoreResult<Option<CardLi
     row.as_ref().map(link_row).transpose()
 }
 
+/// A card's link with its record's columns (all null when it names none):
+/// `$1` board, `$2` item.
+pub const WITH_RECORD: &str =
+    "select l.*, r.id, r.connector, r.external_id, r.version, r.fields, r.source_deleted
+     from card_links l left join records r on r.id = l.record_id
+     where l.board_id = $1 and l.item_id = $2";
+
 /// See [`Store::link_with_record`](crate::store::Store::link_with_record).
 pub async fn get_with_record(
     pool: &SqlitePool,
     card: &CardKey,
 ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
-    let row = sqlx::query(
-        "select l.*, r.id, r.connector, r.external_id, r.version, r.fields, r.source_deleted
-         from card_links l left join records r on r.id = l.record_id
-         where l.board_id = $1 and l.item_id = $2",
-    )
-    .bind(&card.board_id)
-    .bind(&card.item_id)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
+    let row = sqlx::query(WITH_RECORD)
+        .bind(&card.board_id)
+        .bind(&card.item_id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(with_record_row).transpose()
+}
+
+/// A row of [`WITH_RECORD`].
+pub fn with_record_row(row: &SqliteRow) -> StoreResult<(CardLink, Option<RecordRow>)> {
     let record = match row.try_get::<Option<String>, _>("id")? {
-        Some(_) => Some(record_row(&row)?),
+        Some(_) => Some(record_row(row)?),
         None => None,
     };
-    Ok(Some((link_row(&row)?, record)))
+    Ok((link_row(row)?, record))
 }
 
 pub async fn for_record(pool: &SqlitePool, record_id: &str) -> StoreResult<Vec<CardLink>> {

@@ -50,9 +50,9 @@ use sqlx::{
 use tokio::sync::Mutex;
 
 use super::{
-    CardKey, CardLink, CardState, LogEntry, NewLink, NewRecord, OutboxEntry, RecordMatches,
-    RecordRow, RecordSave, Saved, SecretKey, SourceState, Store, StoreError, StoreResult,
-    TicketGrant, Unlink,
+    CardKey, CardLink, CardState, CardToPush, LogEntry, NewLink, NewRecord, OutboxEntry,
+    RecordMatches, RecordRow, RecordSave, Saved, SecretKey, SourceState, Store, StoreError,
+    StoreResult, TicketGrant, Unlink,
 };
 use crate::miro::{StoredTokens, TokenKey};
 
@@ -399,6 +399,17 @@ impl Store for SqliteStore {
     ) -> StoreResult<bool> {
         let _write = self.write.lock().await;
         leases::claim(&self.relaxed, &card_lease(card), holder, now, until).await
+    }
+
+    async fn claim_card_to_push(
+        &self,
+        card: &CardKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<Option<CardToPush>> {
+        let _write = self.write.lock().await;
+        outbox::claim_to_push(&self.relaxed, card, holder, now, until).await
     }
 
     async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()> {

@@ -2,10 +2,12 @@
 //! the record when it drains them, so all of a card's pending rows are
 //! settled by one write of the newest content.
 
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use std::sync::LazyLock;
 
-use super::insert_log;
-use crate::store::{now, CardKey, LogEntry, OutboxEntry, StoreResult};
+use sqlx::{sqlite::SqliteRow, Row, SqliteConnection, SqlitePool};
+
+use super::{insert_log, links};
+use crate::store::{now, CardKey, CardToPush, LogEntry, OutboxEntry, StoreResult};
 
 pub async fn enqueue(conn: &mut SqliteConnection, card: &CardKey, origin: &str) -> StoreResult<()> {
     insert(conn, card, origin, false).await
@@ -84,26 +86,85 @@ pub async fn due(pool: &SqlitePool, now: i64, limit: u32) -> StoreResult<Vec<Car
 }
 
 pub async fn pending(pool: &SqlitePool, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
-    let rows = sqlx::query(
-        "select id, origin, attempts, in_flight from outbox
-         where board_id = $1 and item_id = $2 and state = 'pending' order by id",
-    )
-    .bind(&card.board_id)
-    .bind(&card.item_id)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(OutboxEntry {
-                id: row.try_get("id")?,
-                card: card.clone(),
-                origin: row.try_get("origin")?,
-                attempts: row.try_get("attempts")?,
-                in_flight: row.try_get::<i64, _>("in_flight")? != 0,
-            })
-        })
-        .collect()
+    let rows = sqlx::query(PENDING)
+        .bind(&card.board_id)
+        .bind(&card.item_id)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(|row| entry(row, card)).collect()
 }
+
+/// A card's pending writes, oldest first: `$1` board, `$2` item.
+const PENDING: &str = "select id, origin, attempts, in_flight from outbox
+     where board_id = $1 and item_id = $2 and state = 'pending' order by id";
+
+fn entry(row: &SqliteRow, card: &CardKey) -> StoreResult<OutboxEntry> {
+    Ok(OutboxEntry {
+        id: row.try_get("id")?,
+        card: card.clone(),
+        origin: row.try_get("origin")?,
+        attempts: row.try_get("attempts")?,
+        in_flight: row.try_get::<i64, _>("in_flight")? != 0,
+    })
+}
+
+/// See [`Store::claim_card_to_push`](crate::store::Store::claim_card_to_push):
+/// the lease's upsert (as [`super::leases::claim`]) and the two reads are
+/// one script, so one round trip to the connection's thread where they
+/// were three (the same sqlx behaviour `records::save` relies on, with the
+/// same caveat); each statement still commits by itself. The reads run even
+/// when the claim fails, and are dropped then.
+pub async fn claim_to_push(
+    pool: &SqlitePool,
+    card: &CardKey,
+    holder: &str,
+    now: i64,
+    until: i64,
+) -> StoreResult<Option<CardToPush>> {
+    let rows = sqlx::query(&CLAIM_TO_PUSH)
+        .bind(&card.board_id)
+        .bind(&card.item_id)
+        .bind(holder)
+        .bind(until)
+        .bind(now)
+        .fetch_all(pool)
+        .await?;
+    // Each statement's rows are told apart by a column only it returns.
+    let (claimed, rest) = match rows.split_first() {
+        Some((first, rest)) if first.try_column("holder").is_ok() => (true, rest),
+        _ => (false, &rows[..]),
+    };
+    if !claimed {
+        return Ok(None);
+    }
+    let (writes, link) = rest.split_at(
+        rest.iter()
+            .take_while(|row| row.try_column("attempts").is_ok())
+            .count(),
+    );
+    Ok(Some(CardToPush {
+        pending: writes
+            .iter()
+            .map(|row| entry(row, card))
+            .collect::<StoreResult<_>>()?,
+        link: link.first().map(links::with_record_row).transpose()?,
+    }))
+}
+
+/// [`claim_to_push`]'s script: `$1` board, `$2` item, `$3` holder, `$4`
+/// the lease's end, `$5` now.
+static CLAIM_TO_PUSH: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into card_leases (board_id, item_id, holder, until) values ($1, $2, $3, $4)
+         on conflict (board_id, item_id) do update
+             set holder = excluded.holder, until = excluded.until
+             where card_leases.until < $5 or card_leases.holder = excluded.holder
+         returning holder;
+         {PENDING};
+         {};",
+        links::WITH_RECORD
+    )
+});
 
 pub async fn finish(
     pool: &SqlitePool,
