@@ -173,15 +173,15 @@ fn link_row(row: &SqliteRow) -> StoreResult<CardLink> {
 
 fn card_lease(card: &CardKey) -> leases::Lease<'_> {
     leases::Lease {
-        table: "card_leases",
-        key: [("board_id", &card.board_id), ("item_id", &card.item_id)],
+        table: &leases::CARDS,
+        key: [&card.board_id, &card.item_id],
     }
 }
 
 fn refresh_lease(key: &TokenKey) -> leases::Lease<'_> {
     leases::Lease {
-        table: "refresh_leases",
-        key: [("user_id", &key.user_id), ("team_id", &key.team_id)],
+        table: &leases::REFRESHES,
+        key: [&key.user_id, &key.team_id],
     }
 }
 

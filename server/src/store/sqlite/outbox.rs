@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use sqlx::{sqlite::SqliteRow, Row, SqliteConnection, SqlitePool};
 
-use super::{insert_log, links};
+use super::{insert_log, leases, links};
 use crate::store::{now, CardKey, CardToPush, LogEntry, OutboxEntry, StoreResult};
 
 pub async fn enqueue(conn: &mut SqliteConnection, card: &CardKey, origin: &str) -> StoreResult<()> {
@@ -109,7 +109,7 @@ fn entry(row: &SqliteRow, card: &CardKey) -> StoreResult<OutboxEntry> {
 }
 
 /// See [`Store::claim_card_to_push`](crate::store::Store::claim_card_to_push):
-/// the lease's upsert (as [`super::leases::claim`]) and the two reads are
+/// the lease's upsert (that of [`leases::claim`]) and the two reads are
 /// one script, so one round trip to the connection's thread where they
 /// were three (the same sqlx behaviour `records::save` relies on, with the
 /// same caveat); each statement still commits by itself. The reads run even
@@ -129,14 +129,14 @@ pub async fn claim_to_push(
         .bind(now)
         .fetch_all(pool)
         .await?;
-    // Each statement's rows are told apart by a column only it returns.
-    let (claimed, rest) = match rows.split_first() {
-        Some((first, rest)) if first.try_column("holder").is_ok() => (true, rest),
-        _ => (false, &rows[..]),
-    };
-    if !claimed {
+    // Each statement's rows are told apart by a column only it returns:
+    // the lease's row comes first, and only if it was taken.
+    let Some((_, rest)) = rows
+        .split_first()
+        .filter(|(first, _)| first.try_column("holder").is_ok())
+    else {
         return Ok(None);
-    }
+    };
     let (writes, link) = rest.split_at(
         rest.iter()
             .take_while(|row| row.try_column("attempts").is_ok())
@@ -155,13 +155,10 @@ pub async fn claim_to_push(
 /// the lease's end, `$5` now.
 static CLAIM_TO_PUSH: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "insert into card_leases (board_id, item_id, holder, until) values ($1, $2, $3, $4)
-         on conflict (board_id, item_id) do update
-             set holder = excluded.holder, until = excluded.until
-             where card_leases.until < $5 or card_leases.holder = excluded.holder
-         returning holder;
+        "{} returning holder;
          {PENDING};
          {};",
+        leases::CARDS.claim_statement(),
         links::WITH_RECORD
     )
 });
