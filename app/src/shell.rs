@@ -132,12 +132,15 @@ fn CommonHead(options: LeptosOptions, stylesheet: String) -> impl IntoView {
 #[component]
 fn Hydration(files: PageFiles) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
+    // Leptos writes a script's text as it is: the paths are string literals
+    // here, where `\u003c` is a `<`, so no `</script>` can end it early.
     let start = format!(
         "import start, {{ hydrate }} from {script:?};\n\
          start({{ module_or_path: {wasm:?} }}).then(() => hydrate());",
         script = files.script,
         wasm = files.wasm,
-    );
+    )
+    .replace('<', "\\u003c");
     view! {
         <link rel="modulepreload" href=files.script.clone() />
         <link rel="preload" href=files.wasm r#as="fetch" r#type="application/wasm" crossorigin="" />

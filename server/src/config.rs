@@ -78,6 +78,10 @@ pub struct Config {
     /// The page an install ends on (Miro's, or the sandbox's).
     pub install_completed_url: String,
     pub mode: Mode,
+    /// The Miro teams that may install and use the app
+    /// (`MIRO_ALLOWED_TEAMS`); `None` in sandbox mode when unset: every
+    /// team of the sandbox.
+    pub allowed_teams: Option<Vec<String>>,
     /// The store (`DATABASE_URL`): `sqlite://path` (created on first start).
     pub database_url: String,
     /// The key that seals stored tokens (`APP_SECRET_KEY`, base64 of 32
@@ -89,6 +93,9 @@ pub struct Config {
     pub sync: crate::sync::SyncSettings,
     /// Per-user limits on calls that cost Miro calls (`RATE_LIMITS`).
     pub rate_limits: bool,
+    /// Reverse proxies whose forwarding headers name the client
+    /// (`TRUSTED_PROXIES`); none: the TCP peer is the client.
+    pub trusted_proxies: crate::client_address::TrustedProxies,
     /// Sandbox mode may listen beyond loopback (`SANDBOX_PUBLIC`).
     #[cfg(feature = "sandbox")]
     pub sandbox_public: bool,
@@ -130,6 +137,14 @@ pub struct Settings {
     /// A real Miro app's client id (unset with the secret: sandbox mode)
     #[arg(long, global = true, env = "MIRO_CLIENT_ID", value_name = "ID")]
     pub client_id: Option<String>,
+    /// The Miro teams that may install and use the app: team ids, comma-separated (required with Miro credentials; in sandbox mode, unset allows the sandbox's teams)
+    #[arg(
+        long,
+        global = true,
+        env = "MIRO_ALLOWED_TEAMS",
+        value_name = "TEAM_ID,..."
+    )]
+    pub allowed_teams: Option<String>,
     /// A real Miro app's client secret
     #[arg(
         long,
@@ -175,6 +190,9 @@ pub struct Settings {
     /// Limits per user on calls that cost Miro calls: on, or off for load benchmarks only [default: on]
     #[arg(long, global = true, env = "RATE_LIMITS", value_name = "on|off")]
     pub rate_limits: Option<String>,
+    /// Reverse proxies in front of the server, comma-separated addresses or CIDRs: a request from one of them is counted against the client its X-Forwarded-For (or Forwarded) header names [default: none; the TCP peer is the client]
+    #[arg(long, global = true, env = "TRUSTED_PROXIES", value_name = "CIDR,...")]
+    pub trusted_proxies: Option<String>,
     /// GitHub repositories whose issues are records, comma-separated owner/name (unset: the GitHub connector is off)
     #[arg(
         long,
@@ -203,6 +221,14 @@ pub struct Settings {
         value_parser = secret
     )]
     pub github_webhook_secret: Option<Secret>,
+    /// Which teams see each repository's issues: owner/name=TEAM_ID+TEAM_ID, comma-separated [default: a repository not named is seen by every allowed team]
+    #[arg(
+        long,
+        global = true,
+        env = "GITHUB_REPOSITORY_TEAMS",
+        value_name = "OWNER/NAME=TEAM+TEAM,..."
+    )]
+    pub github_repository_teams: Option<String>,
     /// GitHub's REST API (GitHub Enterprise: `https://HOST/api/v3`) [default: `https://api.github.com`]
     #[arg(long, global = true, env = "GITHUB_API_URL", value_name = "URL")]
     pub github_api_url: Option<String>,
@@ -282,9 +308,14 @@ fn given_secret(value: &Option<Secret>) -> Option<Secret> {
 /// signed delivery.
 const MIN_WEBHOOK_SECRET_CHARS: usize = 16;
 
-/// The GitHub connector's settings: all of them or none (off).
-pub(crate) fn github_config(settings: &Settings) -> Result<Option<GitHubConfig>, ServerError> {
+/// The GitHub connector's settings: all of them or none (off). Teams that
+/// repositories are assigned to must be among `allowed` (when listed).
+pub(crate) fn github_config(
+    settings: &Settings,
+    allowed: Option<&[String]>,
+) -> Result<Option<GitHubConfig>, ServerError> {
     let repositories = given(&settings.github_repositories);
+    let repository_teams = given(&settings.github_repository_teams);
     let token = given_secret(&settings.github_token);
     let webhook_secret = given_secret(&settings.github_webhook_secret);
     let api_url = given(&settings.github_api_url);
@@ -293,6 +324,7 @@ pub(crate) fn github_config(settings: &Settings) -> Result<Option<GitHubConfig>,
         ("GITHUB_TOKEN", token.is_some()),
         ("GITHUB_WEBHOOK_SECRET", webhook_secret.is_some()),
         ("GITHUB_API_URL", api_url.is_some()),
+        ("GITHUB_REPOSITORY_TEAMS", repository_teams.is_some()),
     ];
     if set.iter().all(|(_, is_set)| !is_set) {
         return Ok(None);
@@ -354,7 +386,12 @@ pub(crate) fn github_config(settings: &Settings) -> Result<Option<GitHubConfig>,
              stand-in): the token is sent with every request"
         )));
     }
+    let repository_teams = match repository_teams {
+        Some(text) => parse_repository_teams(&text, &repos, allowed)?,
+        None => Vec::new(),
+    };
     Ok(Some(GitHubConfig {
+        repository_teams,
         repositories: repos,
         token,
         webhook_secret,
@@ -364,6 +401,114 @@ pub(crate) fn github_config(settings: &Settings) -> Result<Option<GitHubConfig>,
             seconds => Some(std::time::Duration::from_secs(seconds)),
         },
     }))
+}
+
+/// Team ids as `MIRO_ALLOWED_TEAMS` lists them: comma-separated, each
+/// one or more letters or digits (Miro's are long numbers).
+fn parse_team_ids(text: &str, setting: &str) -> Result<Vec<String>, ServerError> {
+    let mut teams: Vec<String> = Vec::new();
+    for team in text
+        .split([',', '+'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        if team.len() > 64 || !team.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ServerError::Config(format!(
+                "{setting}: '{team}' is not a Miro team id (the long number in the team's \
+                 settings URL, or on the page an install from that team ends on)"
+            )));
+        }
+        if !teams.iter().any(|t| t == team) {
+            teams.push(team.to_owned());
+        }
+    }
+    Ok(teams)
+}
+
+/// `GITHUB_REPOSITORY_TEAMS`: `owner/name=TEAM+TEAM`, comma-separated; each
+/// repository one of `repos`, each team one of `allowed` (when listed).
+fn parse_repository_teams(
+    text: &str,
+    repos: &[Repo],
+    allowed: Option<&[String]>,
+) -> Result<Vec<(String, Vec<String>)>, ServerError> {
+    const SETTING: &str = "GITHUB_REPOSITORY_TEAMS";
+    let mut assigned: Vec<(String, Vec<String>)> = Vec::new();
+    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let Some((name, teams)) = entry.split_once('=') else {
+            return Err(ServerError::Config(format!(
+                "{SETTING}: '{entry}' is not owner/name=TEAM_ID (several teams joined with +)"
+            )));
+        };
+        let Some(repo) = repos.iter().find(|r| r.is(name.trim())) else {
+            return Err(ServerError::Config(format!(
+                "{SETTING}: '{}' is not one of GITHUB_REPOSITORIES",
+                name.trim()
+            )));
+        };
+        let teams = parse_team_ids(teams, SETTING)?;
+        if teams.is_empty() {
+            return Err(ServerError::Config(format!(
+                "{SETTING}: '{entry}' names no team"
+            )));
+        }
+        if let Some(team) = teams
+            .iter()
+            .find(|team| allowed.is_some_and(|allowed| !allowed.contains(team)))
+        {
+            return Err(ServerError::Config(format!(
+                "{SETTING}: team {team} is not in MIRO_ALLOWED_TEAMS"
+            )));
+        }
+        if assigned.iter().any(|(n, _)| repo.is(n)) {
+            return Err(ServerError::Config(format!(
+                "{SETTING}: {} is assigned twice",
+                repo.full_name()
+            )));
+        }
+        assigned.push((repo.full_name(), teams));
+    }
+    Ok(assigned)
+}
+
+/// Refuses to run the sandbox where the settings say this is a production
+/// set-up: an https public URL (Miro's pages are served over https only),
+/// or a secret key for sealing real tokens. The sandbox hands its client
+/// secret (so ID tokens for any user) and its admin routes to whoever
+/// reaches it, and a production store would be served to them. A sandbox
+/// run as its own process (`MIRO_SANDBOX_URL`) is chosen by name, and
+/// several instances on one PostgreSQL share a key, so it may have one.
+#[cfg(feature = "sandbox")]
+fn refuse_production_sandbox(
+    settings: &Settings,
+    public_url: &str,
+    remote: bool,
+) -> Result<(), ServerError> {
+    let mut signs = Vec::new();
+    if public_url.starts_with("https://") {
+        signs.push(format!("APP_PUBLIC_URL is https ({public_url})"));
+    }
+    if given(&settings.secret_key).is_some() && !remote {
+        signs.push("APP_SECRET_KEY is set".to_owned());
+    }
+    if signs.is_empty() {
+        return Ok(());
+    }
+    Err(ServerError::Config(format!(
+        "MIRO_CLIENT_ID and MIRO_CLIENT_SECRET are not set, so this would run the sandbox (a \
+         stand-in for Miro whose client secret and admin routes are open to anyone who reaches \
+         it), but {} says this is a production set-up. Set MIRO_CLIENT_ID, MIRO_CLIENT_SECRET \
+         and MIRO_ALLOWED_TEAMS (README: \"Install into your Miro team\"); to run the sandbox \
+         instead, unset {}",
+        signs.join(" and "),
+        if signs.len() == 2 {
+            "both"
+        } else if public_url.starts_with("https://") {
+            "APP_PUBLIC_URL"
+        } else {
+            "APP_SECRET_KEY"
+        }
+    )))
 }
 
 /// The value, trimmed, unless it is blank.
@@ -416,32 +561,37 @@ impl Config {
             }
             None => format!("http://{}", leptos.site_addr),
         };
-        let mode =
-            match (given(&settings.client_id), given(&settings.client_secret)) {
-                (Some(client_id), Some(secret)) => Mode::Miro {
-                    client_id,
-                    client_secret: Secret::new(secret),
-                },
-                #[cfg(feature = "sandbox")]
-                (None, None) => match given(&settings.sandbox_url) {
+        let mode = match (given(&settings.client_id), given(&settings.client_secret)) {
+            (Some(client_id), Some(secret)) => Mode::Miro {
+                client_id,
+                client_secret: Secret::new(secret),
+            },
+            #[cfg(feature = "sandbox")]
+            (None, None) => {
+                let remote = given(&settings.sandbox_url);
+                refuse_production_sandbox(settings, &public_url, remote.is_some())?;
+                match remote {
                     Some(url) => Mode::RemoteSandbox {
                         url: url.trim_end_matches('/').to_owned(),
                     },
                     None => Mode::Sandbox(sandbox_settings(settings, &public_url, &public_url)?),
-                },
-                #[cfg(not(feature = "sandbox"))]
-                (None, None) => {
-                    return Err(ServerError::Config(
-                        "set MIRO_CLIENT_ID and MIRO_CLIENT_SECRET: this build has no sandbox \
-                     (it was built without the `sandbox` feature)"
-                            .to_owned(),
-                    ))
                 }
-                _ => return Err(ServerError::Config(
+            }
+            #[cfg(not(feature = "sandbox"))]
+            (None, None) => {
+                return Err(ServerError::Config(
+                    "set MIRO_CLIENT_ID and MIRO_CLIENT_SECRET: this build has no sandbox \
+                     (it was built without the `sandbox` feature)"
+                        .to_owned(),
+                ))
+            }
+            _ => {
+                return Err(ServerError::Config(
                     "set both MIRO_CLIENT_ID and MIRO_CLIENT_SECRET, or neither to run the sandbox"
                         .to_owned(),
-                )),
-            };
+                ))
+            }
+        };
         let secret_key = given(&settings.secret_key);
         if matches!(mode, Mode::Miro { .. }) && secret_key.is_none() {
             // A generated key would be lost with the data folder, and every
@@ -450,6 +600,20 @@ impl Config {
                 "with MIRO_CLIENT_ID and MIRO_CLIENT_SECRET set, also set APP_SECRET_KEY \
                  (32 random bytes in base64, e.g. `openssl rand -base64 32`): it seals the \
                  stored Miro tokens and signs sessions"
+                    .to_owned(),
+            ));
+        }
+        let allowed_teams = given(&settings.allowed_teams)
+            .map(|text| parse_team_ids(&text, "MIRO_ALLOWED_TEAMS"))
+            .transpose()?
+            .filter(|teams| !teams.is_empty());
+        if matches!(mode, Mode::Miro { .. }) && allowed_teams.is_none() {
+            // Any Miro team can run an app's install; without a list, the
+            // first stranger to find the server would be let in.
+            return Err(ServerError::Config(
+                "with MIRO_CLIENT_ID and MIRO_CLIENT_SECRET set, also set MIRO_ALLOWED_TEAMS: \
+                 the ids of the Miro teams that may install and use the app, comma-separated \
+                 (an install from any other team ends on a page that names its id)"
                     .to_owned(),
             ));
         }
@@ -487,16 +651,22 @@ impl Config {
                 )))
             }
         };
-        let github = github_config(settings)?;
+        let trusted_proxies = crate::client_address::TrustedProxies::parse(
+            settings.trusted_proxies.as_deref().unwrap_or(""),
+        )
+        .map_err(|e| ServerError::Config(format!("TRUSTED_PROXIES: {e}")))?;
+        let github = github_config(settings, allowed_teams.as_deref())?;
         Ok(Self {
             leptos,
             public_url,
             rate_limits,
+            trusted_proxies,
             github,
             sdk_url,
             miro_api_base: given(&settings.api_base).unwrap_or_else(|| MIRO_API_BASE.to_owned()),
             install_completed_url,
             mode,
+            allowed_teams,
             database_url: given(&settings.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             secret_key: secret_key.map(Secret::new),
@@ -519,12 +689,14 @@ impl Config {
             card_template: None,
             sync: crate::sync::SyncSettings::default(),
             rate_limits: true,
+            trusted_proxies: Default::default(),
             sandbox_public: false,
             github: None,
             leptos,
             sdk_url: sandbox_sdk_url(&public_url),
             miro_api_base: MIRO_API_BASE.to_owned(),
             install_completed_url: sandbox_install_completed_url(&public_url),
+            allowed_teams: None,
             mode: Mode::Sandbox(
                 sandbox_settings(&Settings::default(), &public_url, &public_url)
                     .expect("no setting given, none wrong"),
@@ -619,7 +791,7 @@ mod tests {
                 other => panic!("{other}"),
             }
         }
-        github_config(&settings).map_err(|e| e.to_string())
+        github_config(&settings, None).map_err(|e| e.to_string())
     }
 
     const FULL: [(&str, &str); 3] = [

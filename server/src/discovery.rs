@@ -13,6 +13,18 @@ pub struct SandboxDiscovery {
     pub client_id: String,
     pub client_secret: String,
     pub redirect_uri: String,
+    /// The sandbox's teams, its first (the one it signs in by default)
+    /// first. Older sandboxes list none.
+    #[cfg(feature = "sandbox")]
+    #[serde(default)]
+    pub teams: Vec<SandboxTeam>,
+}
+
+/// One of the sandbox's teams.
+#[cfg(feature = "sandbox")]
+#[derive(Deserialize)]
+pub struct SandboxTeam {
+    pub team_id: String,
 }
 
 /// Why the document could not be had.

@@ -1,8 +1,9 @@
 //! Installing the app into a Miro team: the OAuth 2.0 code flow.
 //!
 //! - `GET /oauth/install` sends the browser to Miro's authorize page with a
-//!   fresh `state`, which is also set in a cookie for this browser and kept
-//!   (hashed) in the store: single use, [`STATE_SECONDS`].
+//!   fresh `state`, which is also set in a cookie for this browser (signed,
+//!   so this server knows it for its own) and kept (hashed) in the store:
+//!   single use, [`STATE_SECONDS`].
 //! - `GET /oauth/callback` is where Miro sends the browser back. With a
 //!   `state`, it must be ours: the cookie's, and unused. Without one, the
 //!   install was started from Miro itself (the app's settings), which is
@@ -10,26 +11,40 @@
 //!   Miro's token info says. The code is exchanged, the tokens stored
 //!   sealed, and the browser sent to Miro's "installed" page.
 //!
+//! Only the teams `MIRO_ALLOWED_TEAMS` names may install: any Miro team can
+//! run an app's install, so an install from another team ends on a page
+//! that names its team id (what an operator adds to the list), with nothing
+//! stored and the token Miro issued for it revoked.
+//!
 //! Whatever goes wrong (a foreign or spent `state`, a used or expired code,
 //! the user saying no, Miro not answering) ends on a page that says so and
-//! offers to start again, with nothing stored. Both steps are limited per
-//! client address (nobody is signed in yet): a flood gets 429 pages.
-
-use std::net::SocketAddr;
+//! offers to start again, with nothing stored.
+//!
+//! Nobody is signed in yet, so the limits count per client address (see
+//! `client_address`), in separate buckets, so that one client's flood
+//! costs that client: starts; callbacks that carry this browser's own
+//! signed state (their start was counted already; each state is counted
+//! on its own, so replaying one gets nowhere); and every other callback
+//! (no state, someone else's, a forged one). A flood of bad callbacks
+//! therefore never stops anyone's install started here, even from one
+//! address. A flood gets 429 pages.
 
 use axum::{
-    extract::{ConnectInfo, RawQuery, State},
+    extract::{RawQuery, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use crate::{
+    client_address::ClientAddress,
     config::OAUTH_CALLBACK_PATH,
     detail::tickets::ticket_hash,
     html::message_page,
     miro::{Access, MiroError, StoredTokens, TokenKey, TokenStore},
     rate_limit::Action,
+    signed,
     store::now,
     AppState,
 };
@@ -38,21 +53,31 @@ use crate::{
 pub const STATE_SECONDS: i64 = 600;
 /// The cookie that binds an install's `state` to the browser that began it.
 const STATE_COOKIE: &str = "miro_cards_install";
+/// What the cookie's signature is for (see `signed`).
+const STATE_COOKIE_PURPOSE: &str = "install-state";
 const START_AGAIN: (&str, &str) = ("/oauth/install", "Start again");
 
-/// A 429 page when this client address has started or finished too many
-/// installs just now.
-fn limited(
-    state: &AppState,
-    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
-) -> Option<Response> {
-    let address = peer.map_or_else(|| "unknown".to_owned(), |p| p.0 .0.ip().to_string());
-    let wait = state.rate_limits.take(Action::Install, &address).err()?;
+/// What the install cookie holds: the state, signed, until it expires.
+#[derive(Serialize, Deserialize)]
+struct StateCookie {
+    state: String,
+    exp: i64,
+}
+
+impl signed::Expiring for StateCookie {
+    fn expires_at(&self) -> i64 {
+        self.exp
+    }
+}
+
+/// A 429 page when `who` has used up `action` just now.
+fn limited(state: &AppState, action: Action, who: &str) -> Option<Response> {
+    let wait = state.rate_limits.take(action, who).err()?;
     let mut page = message_page(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many install attempts",
         &format!(
-            "This address has started more installs than the app allows just now. \
+            "More installs were tried from this address than the app allows just now. \
              Wait {} seconds, then try again.",
             wait.seconds()
         ),
@@ -64,11 +89,8 @@ fn limited(
 }
 
 /// `GET /oauth/install`
-pub async fn start(
-    State(state): State<AppState>,
-    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
-) -> Response {
-    if let Some(limited) = limited(&state, peer) {
+pub async fn start(State(state): State<AppState>, client: ClientAddress) -> Response {
+    if let Some(limited) = limited(&state, Action::Install, &client.key()) {
         return limited;
     }
     let redirect_uri = redirect_uri(&state);
@@ -87,7 +109,15 @@ pub async fn start(
             Some(START_AGAIN),
         );
     }
-    let cookie = state_cookie_header(&state, &request.state, STATE_SECONDS);
+    let signed_state = signed::sign(
+        &StateCookie {
+            state: request.state.clone(),
+            exp: now() + STATE_SECONDS,
+        },
+        &state.secret_key,
+        STATE_COOKIE_PURPOSE,
+    );
+    let cookie = state_cookie_header(&state, &signed_state, STATE_SECONDS);
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, request.url)]).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -98,16 +128,29 @@ pub async fn start(
 /// `GET /oauth/callback`
 pub async fn callback(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
 ) -> Response {
-    if let Some(limited) = limited(&state, peer) {
-        return limited;
-    }
     let query = CallbackQuery::parse(query.as_deref().unwrap_or(""));
     let cookie = state_cookie(&headers);
-    let mut response = finish(&state, &query, cookie.as_deref()).await;
+    let own = own_state(&state, cookie.as_deref(), query.state.as_deref());
+    // This browser's own answer was counted with its start; it is counted
+    // by its state (which works once) rather than by address, so no other
+    // client's flood stands in its way. Anything else counts against the
+    // address it came from.
+    let limit = match own {
+        Some(sent) => limited(
+            &state,
+            Action::OwnCallback,
+            &format!("state:{}", ticket_hash(sent)),
+        ),
+        None => limited(&state, Action::Callback, &client.key()),
+    };
+    if let Some(limited) = limit {
+        return limited;
+    }
+    let mut response = finish(&state, &query, own).await;
     // The state is spent whatever happened: the cookie goes too.
     if cookie.is_some() {
         if let Ok(value) = HeaderValue::from_str(&state_cookie_header(&state, "", 0)) {
@@ -124,6 +167,7 @@ struct CallbackQuery {
     state: Option<String>,
     error: Option<String>,
     client_id: Option<String>,
+    team_id: Option<String>,
 }
 
 impl CallbackQuery {
@@ -136,6 +180,7 @@ impl CallbackQuery {
                 "state" => parsed.state = value,
                 "error" => parsed.error = value,
                 "client_id" => parsed.client_id = value,
+                "team_id" => parsed.team_id = value,
                 _ => {}
             }
         }
@@ -143,20 +188,20 @@ impl CallbackQuery {
     }
 }
 
-async fn finish(state: &AppState, query: &CallbackQuery, cookie: Option<&str>) -> Response {
+/// `own`: the callback's state, when it is this browser's (see
+/// [`own_state`]).
+async fn finish(state: &AppState, query: &CallbackQuery, own: Option<&str>) -> Response {
     // Our own state is checked (and spent) before anything else, so a
     // replayed answer cannot be used even to learn which check failed.
-    if let Some(sent) = &query.state {
-        if !state_is_ours(state, sent, cookie).await {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                "This install was not started here",
-                "The answer from Miro does not belong to an install this browser started, or \
-                 that install is more than 10 minutes old or already finished. Nothing was \
-                 installed. Start the install again from here.",
-                Some(START_AGAIN),
-            );
-        }
+    if query.state.is_some() && !state_is_unused(state, own).await {
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            "This install was not started here",
+            "The answer from Miro does not belong to an install this browser started, or \
+             that install is more than 10 minutes old or already finished. Nothing was \
+             installed. Start the install again from here.",
+            Some(START_AGAIN),
+        );
     }
     if let Some(error) = &query.error {
         let (status, message) = if error == "access_denied" {
@@ -200,6 +245,12 @@ async fn finish(state: &AppState, query: &CallbackQuery, cookie: Option<&str>) -
             Some(START_AGAIN),
         );
     }
+    // Miro names the team in the redirect: a team that may not install is
+    // turned away before any token is issued (the token's own team is
+    // checked again below).
+    if let Some(team) = query.team_id.as_deref().filter(|t| !state.teams.allows(t)) {
+        return team_refused(team);
+    }
     match install(state, code).await {
         Ok(key) => {
             tracing::info!(team = %key.team_id, user = %key.user_id, "installed");
@@ -218,15 +269,21 @@ async fn finish(state: &AppState, query: &CallbackQuery, cookie: Option<&str>) -
     }
 }
 
-/// Whether `sent` is the state this browser's cookie holds and the store
-/// still keeps (it is spent by this check).
-async fn state_is_ours(state: &AppState, sent: &str, cookie: Option<&str>) -> bool {
-    let Some(cookie) = cookie else {
+/// The callback's state `sent`, if this browser's cookie holds it signed
+/// by this server and not expired: the browser started this install here.
+fn own_state<'a>(state: &AppState, cookie: Option<&str>, sent: Option<&'a str>) -> Option<&'a str> {
+    let sent = sent?;
+    let cookie: StateCookie =
+        signed::verify(cookie?, &state.secret_key, STATE_COOKIE_PURPOSE, now())?;
+    bool::from(sent.as_bytes().ct_eq(cookie.state.as_bytes())).then_some(sent)
+}
+
+/// Whether `own` (this browser's state, see [`own_state`]) is one the store
+/// still keeps; it is spent by this check.
+async fn state_is_unused(state: &AppState, own: Option<&str>) -> bool {
+    let Some(sent) = own else {
         return false;
     };
-    if !bool::from(sent.as_bytes().ct_eq(cookie.as_bytes())) {
-        return false;
-    }
     match state
         .sync
         .store()
@@ -265,11 +322,21 @@ async fn install(state: &AppState, code: &str) -> Result<TokenKey, Response> {
         tracing::warn!(?key, grant_user = %grant.user_id, grant_team = %grant.team_id,
             "install: token info and the grant disagree; storing the token's owner");
     }
+    if !state.teams.allows(&key.team_id) {
+        // Nothing of this install is kept, not even at Miro.
+        if let Err(error) = state.oauth.revoke(&grant.access_token).await {
+            tracing::warn!(%error, "install: revoking the refused team's token failed");
+        }
+        return Err(team_refused(&key.team_id));
+    }
     state
         .sync
         .tokens()
         .store()
-        .save(&key, &StoredTokens::from_grant(&grant))
+        .save(
+            &key,
+            &StoredTokens::from_grant(&grant, &state.oauth.client.issuer()),
+        )
         .await
         .map_err(|error| {
             tracing::error!(%error, "install: cannot store the installation");
@@ -281,6 +348,21 @@ async fn install(state: &AppState, code: &str) -> Result<TokenKey, Response> {
             )
         })?;
     Ok(key)
+}
+
+/// The page for an install from a team this server does not serve.
+fn team_refused(team: &str) -> Response {
+    tracing::warn!(%team, "install refused: the team is not in MIRO_ALLOWED_TEAMS");
+    message_page(
+        StatusCode::FORBIDDEN,
+        "This team cannot use the app here",
+        &format!(
+            "This server runs the app for other Miro teams. Nothing was installed for your \
+             team (team id {team}). If your team should use it, ask whoever runs the server to \
+             add {team} to MIRO_ALLOWED_TEAMS."
+        ),
+        None,
+    )
 }
 
 /// The page for a refusal or silence from Miro during the exchange.
@@ -325,7 +407,8 @@ fn state_cookie_header(state: &AppState, value: &str, max_age: i64) -> String {
     )
 }
 
-/// The install's `state` from this browser's cookie.
+/// The install cookie's value (the signed state) from this browser's
+/// request.
 fn state_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)

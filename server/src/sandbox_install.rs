@@ -1,14 +1,14 @@
-//! Sandbox mode only: the app installs itself into the sandbox (the OAuth
-//! code flow, over HTTP, as a user's browser would run it) and links the
-//! seeded app cards it owns to built-in records, so a fresh start shows a
-//! working board. The sandbox starts from its seed data on every start
+//! Sandbox mode only: the app installs itself into each of the sandbox's
+//! teams (the OAuth code flow, over HTTP, as a user's browser would run
+//! it) and links the seeded app cards it owns to built-in records of that
+//! team, so a fresh start shows a working board for each. The sandbox starts from its seed data on every start
 //! while the store keeps its records, so on later starts the links exist
 //! already and one reconciliation pass rewrites the seeded cards from
 //! their records.
 //!
-//! The store also gets sample records that are on no board yet
-//! ([`SAMPLE_RECORDS`] of them, once), so the panel has records to find
-//! and put on a board.
+//! The store also gets sample records of the sandbox's first team that are
+//! on no board yet ([`SAMPLE_RECORDS`] of them, once), so the panel has
+//! records to find and put on a board.
 
 use app::cards::RecordFields;
 
@@ -16,6 +16,7 @@ use crate::{
     miro::{AppCardStatus, ItemFilter, TokenKey},
     store::{origin, CardKey, NewRecord, StoreError},
     sync::connector::BUILTIN,
+    teams::team_scope,
     AppState,
 };
 
@@ -56,8 +57,11 @@ fn sample_fields(number: usize, statuses: &[String]) -> RecordFields {
 }
 
 /// Creates the sample records the store does not have yet (each is keyed
-/// by its number, so a restart adds none twice); how many were made.
-pub async fn seed_sample_records(state: &AppState, actor: &str) -> Result<usize, String> {
+/// by its number, so a restart adds none twice), for `owner`'s team; how
+/// many were made.
+pub async fn seed_sample_records(state: &AppState, owner: &TokenKey) -> Result<usize, String> {
+    let actor = owner.user_id.as_str();
+    let scope = team_scope(&owner.team_id);
     let statuses: Vec<String> = state
         .sync
         .template()
@@ -83,6 +87,7 @@ pub async fn seed_sample_records(state: &AppState, actor: &str) -> Result<usize,
                 fields: &fields,
                 origin: origin::MIRO,
                 actor,
+                scope: &scope,
             })
             .await;
         match created {
@@ -101,14 +106,57 @@ pub struct InstallReport {
     pub rewritten: usize,
 }
 
-/// Installs the app for the sandbox user and links the seeded cards.
+/// Installs the app for each of the sandbox's teams and links their
+/// seeded cards.
 pub async fn install_and_link(state: &AppState) -> Result<InstallReport, String> {
-    let key = install(state).await?;
-    seed_sample_records(state, &key.user_id).await?;
+    let teams = sandbox_teams(state).await?;
+    let mut report = InstallReport::default();
+    for (index, team) in teams.iter().enumerate() {
+        let key = install(state, team.as_deref()).await?;
+        if index == 0 {
+            seed_sample_records(state, &key).await?;
+        }
+        report.linked += link_seeded_cards(state, &key).await?;
+    }
+    let engine = &state.sync;
+    for (_, board) in engine.reconcile_all().await.map_err(|e| e.to_string())? {
+        report.rewritten += board.rewritten;
+    }
+    engine.wake();
+    Ok(report)
+}
+
+/// The sandbox's teams, from its discovery document: `None` for its
+/// first (the one it signs in by default); just that for a sandbox that
+/// lists none.
+async fn sandbox_teams(state: &AppState) -> Result<Vec<Option<String>>, String> {
+    let base = match &state.config.mode {
+        crate::config::Mode::RemoteSandbox { url } => url.clone(),
+        _ => state.config.public_url.clone(),
+    };
+    let http = reqwest::Client::new();
+    let teams = crate::discovery::read(&http, &base)
+        .await
+        .map(|found| found.teams)
+        .unwrap_or_default();
+    let mut all = vec![None];
+    all.extend(
+        teams
+            .into_iter()
+            .skip(1)
+            .map(|team| Some(team.team_id))
+            .filter(|team| team.as_deref().is_some_and(|t| state.teams.allows(t))),
+    );
+    Ok(all)
+}
+
+/// Links the app cards of ours on `key`'s boards that no link names yet
+/// to new records of `key`'s team; how many.
+async fn link_seeded_cards(state: &AppState, key: &TokenKey) -> Result<usize, String> {
     let engine = &state.sync;
     let access = engine
         .tokens()
-        .access(&key)
+        .access(key)
         .await
         .map_err(|e| e.to_string())?;
     let boards = state
@@ -117,7 +165,8 @@ pub async fn install_and_link(state: &AppState) -> Result<InstallReport, String>
         .boards(&access, &Default::default())
         .await
         .map_err(|e| e.to_string())?;
-    let mut report = InstallReport::default();
+    let mut linked = 0;
+    let scope = team_scope(&key.team_id);
     for board in boards.data {
         let store = engine.store();
         if !store
@@ -149,10 +198,16 @@ pub async fn install_and_link(state: &AppState) -> Result<InstallReport, String>
             if data.owned != Some(true) || data.status == Some(AppCardStatus::Disconnected) {
                 continue;
             }
-            let record = engine
-                .record_from_card(&data, &key.user_id)
+            let card = CardKey::new(board.id.as_str(), item.id.as_str());
+            let record = match engine
+                .record_from_card(&card, &data, &key.user_id, &scope)
                 .await
-                .map_err(|e| e.to_string())?;
+            {
+                Ok(record) => record,
+                // Logged; the card stays as it is.
+                Err(crate::sync::SyncError::NotARecord(_)) => continue,
+                Err(error) => return Err(error.to_string()),
+            };
             if data.status == Some(AppCardStatus::Disabled) {
                 engine
                     .set_source_deleted(&record.snapshot.id, true, BUILTIN)
@@ -163,25 +218,21 @@ pub async fn install_and_link(state: &AppState) -> Result<InstallReport, String>
                 .link(
                     &CardKey::new(&board.id, &item.id),
                     &record.snapshot.id,
-                    &key,
+                    key,
                     &key.user_id,
                 )
                 .await
                 .map_err(|e| e.to_string())?;
-            report.linked += 1;
+            linked += 1;
         }
     }
-    for (_, board) in engine.reconcile_all().await.map_err(|e| e.to_string())? {
-        report.rewritten += board.rewritten;
-    }
-    engine.wake();
-    Ok(report)
+    Ok(linked)
 }
 
-/// Runs authorize → token against the sandbox. Every start does: the
-/// sandbox forgets its grants when it stops, so tokens stored by an
-/// earlier run no longer work.
-async fn install(state: &AppState) -> Result<TokenKey, String> {
+/// Runs authorize → token against the sandbox, for `team` (`None`: the
+/// sandbox's first). Every start does: the sandbox forgets its grants when
+/// it stops, so tokens stored by an earlier run no longer work.
+async fn install(state: &AppState, team: Option<&str>) -> Result<TokenKey, String> {
     if !state.is_sandbox() {
         return Err("not in sandbox mode".to_owned());
     }
@@ -192,7 +243,7 @@ async fn install(state: &AppState) -> Result<TokenKey, String> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let request = state.oauth.authorize_url(&redirect_uri, None);
+    let request = state.oauth.authorize_url(&redirect_uri, team);
     let answer = http
         .get(&request.url)
         .send()

@@ -12,10 +12,12 @@ use crate::{
     assets::HashedAssets,
     config::{Config, Mode},
     detail::access::BoardAccess,
+    log_throttle::RefusalLogs,
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
     rate_limit::RateLimits,
     store::{PgStore, SecretKey, SqliteStore, Store},
     sync::{connector::github::GitHub, SyncEngine},
+    teams::Teams,
     ServerError,
 };
 
@@ -47,6 +49,10 @@ pub struct AppState {
     pub rate_limits: RateLimits,
     /// The GitHub Issues connector, when `GITHUB_*` configure it.
     pub github: Option<GitHub>,
+    /// Which teams may use the app, and which records each reaches.
+    pub teams: Teams,
+    /// Refusals logged at most once a minute per client address.
+    pub refusal_logs: RefusalLogs,
 }
 
 impl AppState {
@@ -130,6 +136,7 @@ impl AppState {
             Arc::new(template),
             config.sync.clone(),
         );
+        let teams = teams_of(&config);
         let panel_leptos = crate::assets::panel_options(&config.leptos);
         let hashed_assets =
             HashedAssets::load(&config.leptos).with(&HashedAssets::load(&panel_leptos));
@@ -150,8 +157,29 @@ impl AppState {
             secret_key,
             board_access: BoardAccess::default(),
             github,
+            teams,
+            refusal_logs: RefusalLogs::default(),
         })
     }
+}
+
+/// The allowed teams and the GitHub repositories' teams, as configured.
+fn teams_of(config: &Config) -> Teams {
+    let repositories: Vec<(String, Option<Vec<String>>)> = config
+        .github
+        .iter()
+        .flat_map(|github| {
+            github.repositories.iter().map(|repo| {
+                let assigned = github
+                    .repository_teams
+                    .iter()
+                    .find(|(name, _)| repo.is(name))
+                    .map(|(_, teams)| teams.clone());
+                (repo.full_name(), assigned)
+            })
+        })
+        .collect();
+    Teams::new(config.allowed_teams.clone(), &repositories)
 }
 
 /// Reads the discovery document of the sandbox at `url`, waiting up to

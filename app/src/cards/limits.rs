@@ -6,6 +6,8 @@
 
 mod date;
 
+use serde::{Deserialize, Serialize};
+
 pub(crate) use date::MONTH_NAMES;
 pub use date::{check_date, parse_date};
 
@@ -16,6 +18,35 @@ pub const MAX_TITLE_CHARS: usize = 200;
 /// Longest description (Markdown source). No documented Miro limit; the
 /// detail view is where long text belongs, and this keeps a card write small.
 pub const MAX_DESCRIPTION_CHARS: usize = 5000;
+/// How long a record's title and description may be. A record kept here
+/// has [`TextLimits::BUILT_IN`]; a record whose item lives in a tool that
+/// holds more (a GitHub issue) may have what that tool holds, so that
+/// saving it never cuts the item's text. Its card still shows at most the
+/// built-in lengths (see [`super::render`]). The server decides a
+/// record's limits from where its item lives, never from what a browser
+/// sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextLimits {
+    /// Longest title, in characters.
+    pub title: usize,
+    /// Longest description (Markdown source), in characters.
+    pub description: usize,
+}
+
+impl TextLimits {
+    /// A record kept here, and what a card shows.
+    pub const BUILT_IN: TextLimits = TextLimits {
+        title: MAX_TITLE_CHARS,
+        description: MAX_DESCRIPTION_CHARS,
+    };
+}
+
+impl Default for TextLimits {
+    fn default() -> Self {
+        Self::BUILT_IN
+    }
+}
+
 /// Most preview chips on one card. No documented Miro limit; the compact card
 /// shows only a few chips on its lower half, and more than ten is clutter.
 pub const MAX_PREVIEW_FIELDS: usize = 10;

@@ -32,10 +32,14 @@
 //! Output is deterministic: the server hashes it to skip writes that change
 //! nothing.
 
+use super::work::{step, steps};
+
 mod from_html;
 mod html;
 mod inline;
+mod links;
 mod rules;
+mod tags;
 
 pub use from_html::miro_html_to_markdown;
 pub use html::{html_to_text, HtmlTooDeep, MAX_HTML_DEPTH};
@@ -44,9 +48,11 @@ pub use rules::DescriptionRules;
 /// The HTML Miro keeps in a card description for this Markdown; "" for
 /// empty (or blank) input.
 pub fn to_miro_html(markdown: &str) -> String {
+    steps(2 * markdown.len());
     let text = markdown.replace("\r\n", "\n").replace('\r', "\n");
     let mut html = String::new();
     for block in parse_blocks(&text) {
+        step();
         match block {
             Block::Paragraph(lines) => {
                 html.push_str("<p>");
@@ -57,6 +63,7 @@ pub fn to_miro_html(markdown: &str) -> String {
                 let tag = if ordered { "ol" } else { "ul" };
                 html.push_str(&format!("<{tag}>"));
                 for item in items {
+                    step();
                     html.push_str("<li>");
                     html.push_str(&inline_html(&item));
                     html.push_str("</li>");
@@ -76,6 +83,7 @@ pub fn escape_text(text: &str) -> String {
 
 /// `text` with `&`, `<`, `>` and `"` written as entities.
 fn escape_html(text: &str) -> String {
+    steps(text.len());
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -117,6 +125,7 @@ fn parse_blocks(text: &str) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
     let mut after_blank = true;
     for line in text.split('\n') {
+        steps(line.len() + 1);
         let trimmed = line.trim();
         if trimmed.is_empty() {
             after_blank = true;
@@ -174,6 +183,7 @@ fn list_item(line: &str) -> Option<(bool, &str)> {
 /// The inline HTML of a block's lines, joined by line breaks.
 fn inline_html(lines: &[String]) -> String {
     let chars: Vec<char> = lines.join("\n").chars().collect();
+    steps(chars.len());
     inline::to_html(&chars, true)
 }
 

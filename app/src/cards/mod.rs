@@ -9,7 +9,10 @@ pub mod model;
 pub mod render;
 pub mod template;
 pub mod validate;
+mod work;
 
+#[cfg(test)]
+mod linear;
 #[cfg(test)]
 mod properties;
 

@@ -4,13 +4,19 @@
 //! nothing), and shared by the server's card writes and the browser's live
 //! preview, so the two always agree.
 
-use super::limits::{parse_date, MAX_FIELD_VALUE_CHARS, MAX_PREVIEW_FIELDS};
+use std::borrow::Cow;
+
+use super::limits::{
+    parse_date, MAX_DESCRIPTION_CHARS, MAX_FIELD_VALUE_CHARS, MAX_PREVIEW_FIELDS, MAX_TITLE_CHARS,
+};
 use super::markdown::{escape_text, to_miro_html};
 use super::model::{CardPreview, CardStatus, PreviewField, RecordFields};
 use super::template::{CardTemplate, ChipRule, ChipSource, DateStyle};
+use super::work::{step, steps};
 
 /// The card Miro shows for this record: the title escaped, the description
-/// converted from Markdown, the status passed through, the border coloured by
+/// converted from Markdown (both shortened to what a card holds, see
+/// [`card_description`]), the status passed through, the border coloured by
 /// the record's status (an unknown status key counts as the template's
 /// default status) and the chips the template's rules make, at most
 /// [`MAX_PREVIEW_FIELDS`] of them.
@@ -22,14 +28,44 @@ pub fn render_card(
     let mut chips = all_chips(fields, template);
     chips.truncate(MAX_PREVIEW_FIELDS);
     CardPreview {
-        title: escape_text(&fields.title),
+        title: escape_text(&shorten(fields.title.trim(), MAX_TITLE_CHARS)),
         description: template
             .description
-            .apply(&to_miro_html(&fields.description)),
+            .apply(&to_miro_html(&card_description(fields))),
         status,
         fields: chips,
         fill_color: template.card_color_for(&fields.status).to_owned(),
     }
+}
+
+/// The description's Markdown as the card shows it: all of it when it has
+/// at most [`MAX_DESCRIPTION_CHARS`] characters (a record kept here always
+/// has), else its beginning and "… more on GitHub" (the record's tool, from
+/// [`SourceDetails::tool`](super::SourceDetails::tool); "…" alone without
+/// one), that many characters in all. A GitHub issue's body may be 13
+/// times as long: the record and the issue keep every character, only the
+/// card is cut.
+pub fn card_description(fields: &RecordFields) -> Cow<'_, str> {
+    let description = &fields.description;
+    steps(description.len());
+    if description.chars().count() <= MAX_DESCRIPTION_CHARS {
+        return Cow::Borrowed(description);
+    }
+    // The tool's name as text: a Markdown character in it is escaped.
+    let tool = fields.source.tool.trim();
+    let mut more = "…".to_owned();
+    if !tool.is_empty() {
+        more.push_str(" more on ");
+        for c in tool.chars() {
+            if c.is_ascii_punctuation() {
+                more.push('\\');
+            }
+            more.push(if c.is_whitespace() { ' ' } else { c });
+        }
+    }
+    let room = MAX_DESCRIPTION_CHARS.saturating_sub(more.chars().count());
+    let kept: String = description.chars().take(room).collect();
+    Cow::Owned(format!("{}{more}", kept.trim_end()))
 }
 
 /// Every chip the template's rules make for this record, in order, before
@@ -44,6 +80,7 @@ pub fn render_card(
 pub fn all_chips(fields: &RecordFields, template: &CardTemplate) -> Vec<PreviewField> {
     let mut chips = Vec::new();
     for rule in &template.chips {
+        step();
         match &rule.source {
             ChipSource::Status => {
                 let status = template.status_or_default(&fields.status);
@@ -64,6 +101,7 @@ pub fn all_chips(fields: &RecordFields, template: &CardTemplate) -> Vec<PreviewF
             }
             ChipSource::Labels => {
                 chips.extend(fields.labels.iter().filter_map(|label| {
+                    steps(fields.source.label_colors.len());
                     let mut chip = rule_chip(rule, label, "")?;
                     // The tool's colour for the label, unless the rule sets
                     // its own; the text then takes whichever of black or
@@ -85,6 +123,7 @@ pub fn all_chips(fields: &RecordFields, template: &CardTemplate) -> Vec<PreviewF
                 chips.extend(rule_chip(rule, &source.reference, tooltip.trim()));
             }
             ChipSource::Custom(name) => {
+                steps(fields.custom.len());
                 let field = fields
                     .custom
                     .iter()
@@ -94,6 +133,7 @@ pub fn all_chips(fields: &RecordFields, template: &CardTemplate) -> Vec<PreviewF
                 }
             }
             ChipSource::Preview => {
+                steps(fields.preview.len());
                 chips.extend(
                     fields
                         .preview
@@ -157,6 +197,7 @@ pub fn readable_text_on(fill: &str) -> &'static str {
 /// `text` if it has at most `max` characters, else its first `max - 1`
 /// characters (trailing spaces dropped) and "…".
 fn shorten(text: &str, max: usize) -> String {
+    steps(text.len());
     if text.chars().count() <= max {
         return text.to_owned();
     }

@@ -12,25 +12,37 @@ pub use super::limits::*;
 use super::model::{FieldError, RecordFields};
 use super::render::all_chips;
 use super::template::CardTemplate;
+use super::work::{step, steps};
 
-/// Every problem with a record, in field order, each with its field's path:
-/// `title`, `description`, `status`, `assignee`, `due_date`, `labels.N`,
-/// `labels`, `custom.N.name`, `custom.N.value`, `custom`,
+/// Every problem with a record kept here ([`TextLimits::BUILT_IN`]), in
+/// field order, each with its field's path: `title`, `description`,
+/// `status`, `assignee`, `due_date`, `labels.N`, `labels`,
+/// `custom.N.name`, `custom.N.value`, `custom`,
 /// `preview.N.value|tooltip|fill_color|text_color|icon_url` and `preview`.
 /// Empty when the record may be saved.
 pub fn validate_record(fields: &RecordFields, template: &CardTemplate) -> Vec<FieldError> {
+    validate_record_within(fields, template, TextLimits::BUILT_IN)
+}
+
+/// [`validate_record`] with the title and description `limits` of the
+/// record's tool.
+pub fn validate_record_within(
+    fields: &RecordFields,
+    template: &CardTemplate,
+    limits: TextLimits,
+) -> Vec<FieldError> {
     let mut report = Report(Vec::new());
 
     let title = fields.title.trim();
     if title.is_empty() {
         report.add("title".to_owned(), "Give the record a title.".to_owned());
     }
-    report.limit("title".to_owned(), "Titles", title, MAX_TITLE_CHARS);
+    report.limit("title".to_owned(), "Titles", title, limits.title);
     report.limit(
         "description".to_owned(),
         "Descriptions",
         &fields.description,
-        MAX_DESCRIPTION_CHARS,
+        limits.description,
     );
 
     if template.status(&fields.status).is_none() {
@@ -56,29 +68,11 @@ pub fn validate_record(fields: &RecordFields, template: &CardTemplate) -> Vec<Fi
         report.add("due_date".to_owned(), message);
     }
 
-    let mut seen = HashSet::new();
-    for (i, label) in fields.labels.iter().enumerate() {
-        let label = label.trim();
-        if label.is_empty() {
-            report.add(format!("labels.{i}"), "Labels cannot be empty.".to_owned());
-        } else if !seen.insert(label.to_lowercase()) {
-            report.add(
-                format!("labels.{i}"),
-                format!("“{label}” is already a label."),
-            );
-        }
-        report.limit(format!("labels.{i}"), "Labels", label, MAX_LABEL_CHARS);
-    }
-    if fields.labels.len() > MAX_LABELS {
-        let count = fields.labels.len();
-        report.add(
-            "labels".to_owned(),
-            format!("A record can have at most {MAX_LABELS} labels (this one has {count})."),
-        );
-    }
+    check_labels(&fields.labels, &mut report);
 
     let mut seen = HashSet::new();
     for (i, field) in fields.custom.iter().enumerate() {
+        step();
         let name = field.name.trim();
         if name.is_empty() {
             report.add(
@@ -113,6 +107,7 @@ pub fn validate_record(fields: &RecordFields, template: &CardTemplate) -> Vec<Fi
     }
 
     for (i, chip) in fields.preview.iter().enumerate() {
+        step();
         if chip.value.trim().is_empty() {
             report.add(
                 format!("preview.{i}.value"),
@@ -157,6 +152,39 @@ pub fn validate_record(fields: &RecordFields, template: &CardTemplate) -> Vec<Fi
     report.0
 }
 
+/// The problems with a record's labels alone (`labels.N` and `labels`), as
+/// [`validate_record`] reports them: what a tool's labels are checked
+/// against when they arrive.
+pub fn validate_labels(labels: &[String]) -> Vec<FieldError> {
+    let mut report = Report(Vec::new());
+    check_labels(labels, &mut report);
+    report.0
+}
+
+fn check_labels(labels: &[String], report: &mut Report) {
+    let mut seen = HashSet::new();
+    for (i, label) in labels.iter().enumerate() {
+        step();
+        let label = label.trim();
+        if label.is_empty() {
+            report.add(format!("labels.{i}"), "Labels cannot be empty.".to_owned());
+        } else if !seen.insert(label.to_lowercase()) {
+            report.add(
+                format!("labels.{i}"),
+                format!("“{label}” is already a label."),
+            );
+        }
+        report.limit(format!("labels.{i}"), "Labels", label, MAX_LABEL_CHARS);
+    }
+    if labels.len() > MAX_LABELS {
+        let count = labels.len();
+        report.add(
+            "labels".to_owned(),
+            format!("A record can have at most {MAX_LABELS} labels (this one has {count})."),
+        );
+    }
+}
+
 /// The problems found so far.
 struct Report(Vec<FieldError>);
 
@@ -167,6 +195,7 @@ impl Report {
 
     /// Refuses `value` if it has more than `max` characters.
     fn limit(&mut self, field: String, what: &str, value: &str, max: usize) {
+        steps(value.len());
         let count = value.chars().count();
         if count > max {
             self.add(field, too_long(what, max, count));

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 pub use opened::{OpenedCard, ELEMENT_ID as OPENED_CARD_ELEMENT};
 pub use save_card::{save_card, SaveCard};
 
-use crate::cards::{CardStatus, CardTemplate, FieldError, RecordFields, RecordSnapshot};
+use crate::cards::{
+    limits::TextLimits, CardStatus, CardTemplate, FieldError, RecordFields, RecordSnapshot,
+};
 
 /// Everything the view opens with, rendered into the page's HTML.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +38,12 @@ pub struct CardViewData {
     /// waited to be sent there: the view opens on the choice.
     #[serde(default)]
     pub source_conflict: Option<SourceConflict>,
+    /// How long the record's title and description may be: the server's
+    /// choice from where the record's item lives (a GitHub issue holds
+    /// more than a record kept here); the server checks saves against the
+    /// same.
+    #[serde(default)]
+    pub limits: TextLimits,
 }
 
 /// A conflict between the record and its item in another tool: both were

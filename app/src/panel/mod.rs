@@ -175,6 +175,10 @@ pub struct BoardHealth {
     /// and whether the app can still reach them.
     #[serde(default)]
     pub sources: Vec<SourceHealth>,
+    /// What cards connected on this board brought that a card cannot show
+    /// (see [`ArrivalChecks`]).
+    #[serde(default)]
+    pub connected: ArrivalChecks,
 }
 
 /// How the app stands with one tool records come from.
@@ -186,7 +190,28 @@ pub struct SourceHealth {
     /// How the edits made in Miro stand on their way to the tool.
     #[serde(default)]
     pub writes: SourceWrites,
+    /// What the tool's items brought that a record cannot hold.
+    #[serde(default)]
+    pub arrivals: ArrivalChecks,
 }
+
+/// What arrived from outside (a tool's items, or cards connected from a
+/// board) in the last [`ARRIVALS_WINDOW_HOURS`] hours and was not all
+/// taken: the parts a card cannot show (a bad colour, icon or tooltip,
+/// chips past the cap) are left out, the rest kept; an item that cannot
+/// be a record at all (no title) is not taken. The sync log has each.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrivalChecks {
+    /// Arrivals taken with parts left out.
+    pub dropped: u64,
+    /// Arrivals not taken.
+    pub refused: u64,
+    /// The newest of them: the item, and what was left out and why.
+    pub latest: Option<String>,
+}
+
+/// How far back the health view's [`ArrivalChecks`] look.
+pub const ARRIVALS_WINDOW_HOURS: i64 = 24;
 
 /// Edits saved in Miro to records of one tool, on their way there (all
 /// boards: a record may be on several).

@@ -313,6 +313,21 @@ impl Fleet {
         session_of(&html).context("no session in the panel page")
     }
 
+    /// The sandbox's first team: the one the benchmark's user is in.
+    pub async fn team_id(&self) -> anyhow::Result<String> {
+        let discovery: Value = self
+            .http
+            .get(format!("{}/.well-known/miro-sandbox", self.sandbox_url))
+            .send()
+            .await?
+            .json()
+            .await?;
+        discovery["team_id"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no team_id in the sandbox's discovery document")
+    }
+
     /// The seeded boards' ids.
     pub async fn boards(&self) -> anyhow::Result<Vec<String>> {
         let discovery: Value = self

@@ -163,6 +163,8 @@ async fn main() -> anyhow::Result<()> {
 /// before the app starts (the app's sandbox start adds its own samples).
 async fn make_records(fleet: &Fleet) -> anyhow::Result<Vec<String>> {
     let store = store(fleet).await?;
+    // The sandbox's first team, whose user the benchmark acts as.
+    let scope = server::teams::team_scope(&fleet.team_id().await?);
     let mut ids = Vec::new();
     for number in 1..=FANOUT_RECORD + 1 {
         let fields = RecordFields {
@@ -180,6 +182,7 @@ async fn make_records(fleet: &Fleet) -> anyhow::Result<Vec<String>> {
                 fields: &fields,
                 origin: origin::MIRO,
                 actor: "bench",
+                scope: &scope,
             })
             .await?;
         ids.push(row.snapshot.id);

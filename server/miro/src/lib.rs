@@ -99,6 +99,13 @@ impl MiroClient {
     pub fn client_id(&self) -> &str {
         &self.inner.client_id
     }
+
+    /// Who issues this client's tokens: the app's client id at its REST
+    /// base. Stored with every token, so a token is only ever sent back to
+    /// the authority that issued it (see `tokens`).
+    pub fn issuer(&self) -> String {
+        format!("{}@{}", self.inner.client_id, self.inner.rest_base)
+    }
 }
 
 /// How long an unused connection is kept for the next call. It must end

@@ -12,6 +12,14 @@
 //! the fresh token to appear in the store. A refresh token Miro rejects
 //! means the user must connect the app again: the tokens are forgotten and
 //! [`TokenError::ReconnectNeeded`] is returned.
+//!
+//! Tokens are kept with the authority that issued them ([`StoredTokens::issuer`]).
+//! A token is only ever sent to that authority: one issued by another (real
+//! Miro's, met by a server started as a sandbox on the same database, or
+//! the other way round) is neither used nor refreshed, and a refusal is
+//! only believed, and the tokens forgotten, when the issuer itself refused.
+//! Tokens kept before the issuer was recorded are used as they are, but a
+//! refused refresh of one forgets nothing.
 
 use std::{
     collections::HashMap,
@@ -41,17 +49,27 @@ pub struct StoredTokens {
     /// UNIX seconds; `None` for tokens that do not expire.
     pub expires_at: Option<u64>,
     pub scopes: String,
+    /// Who issued them ([`crate::MiroClient::issuer`]); `None` for tokens
+    /// stored before the issuer was recorded.
+    pub issuer: Option<String>,
 }
 
 impl StoredTokens {
-    /// Tokens from a grant received now.
-    pub fn from_grant(grant: &TokenGrant) -> Self {
+    /// Tokens from a grant `issuer` made now.
+    pub fn from_grant(grant: &TokenGrant, issuer: &str) -> Self {
         Self {
             access_token: grant.access_token.clone(),
             refresh_token: grant.refresh_token.clone(),
             expires_at: grant.expires_in.map(|s| unix_now() + s),
             scopes: grant.scope.clone(),
+            issuer: Some(issuer.to_owned()),
         }
+    }
+
+    /// Whether `issuer` issued these tokens, as far as is known: tokens
+    /// with no recorded issuer count as issued by anyone.
+    fn may_be_from(&self, issuer: &str) -> bool {
+        self.issuer.as_deref().is_none_or(|known| known == issuer)
     }
 
     fn expires_within(&self, margin: Duration) -> bool {
@@ -105,6 +123,10 @@ pub const REFRESH_LEASE: Duration = Duration::from_secs(30);
 pub enum TokenError {
     #[error("this Miro user has not connected the app")]
     NotConnected,
+    /// The stored tokens were issued by another authority (another Miro
+    /// app, or a sandbox): they are kept, untouched, and never sent here.
+    #[error("this Miro user's stored connection was made with another Miro app or a sandbox; connect the app again")]
+    OtherIssuer,
     #[error("Miro no longer accepts this connection; connect the app again")]
     ReconnectNeeded,
     #[error(transparent)]
@@ -139,6 +161,11 @@ impl<S: TokenStore> TokenManager<S> {
         &self.store
     }
 
+    /// The authority this manager's tokens come from.
+    pub fn issuer(&self) -> String {
+        self.oauth.client.issuer()
+    }
+
     /// Exchanges an authorization code and stores the tokens.
     pub async fn connect(&self, code: &str, redirect_uri: &str) -> Result<TokenKey, TokenError> {
         let grant = self.oauth.exchange_code(code, redirect_uri).await?;
@@ -147,7 +174,7 @@ impl<S: TokenStore> TokenManager<S> {
             team_id: grant.team_id.clone(),
         };
         self.store
-            .save(&key, &StoredTokens::from_grant(&grant))
+            .save(&key, &StoredTokens::from_grant(&grant, &self.issuer()))
             .await
             .map_err(TokenError::Store)?;
         Ok(key)
@@ -225,7 +252,7 @@ impl<S: TokenStore> TokenManager<S> {
         };
         match self.oauth.refresh(&refresh_token).await {
             Ok(grant) => {
-                let fresh = StoredTokens::from_grant(&grant);
+                let fresh = StoredTokens::from_grant(&grant, &self.issuer());
                 self.store
                     .save(key, &fresh)
                     .await
@@ -238,8 +265,15 @@ impl<S: TokenStore> TokenManager<S> {
                 | MiroError::Unauthorized(_)
                 | MiroError::Forbidden(_),
             ) => {
-                tracing::warn!(user = %key.user_id, team = %key.team_id, "Miro rejected the refresh token; reconnect needed");
-                self.store.forget(key).await.map_err(TokenError::Store)?;
+                // Only the issuer's own refusal says the tokens are dead;
+                // tokens of unknown origin are left for a reconnect to
+                // replace.
+                if tokens.issuer.as_deref() == Some(self.issuer().as_str()) {
+                    tracing::warn!(user = %key.user_id, team = %key.team_id, "Miro rejected the refresh token; reconnect needed");
+                    self.store.forget(key).await.map_err(TokenError::Store)?;
+                } else {
+                    tracing::warn!(user = %key.user_id, team = %key.team_id, "Miro rejected a refresh token of unknown origin; kept until the user reconnects");
+                }
                 Err(TokenError::ReconnectNeeded)
             }
             // Miro unavailable: the current token may still work a while.
@@ -251,12 +285,18 @@ impl<S: TokenStore> TokenManager<S> {
         }
     }
 
+    /// The stored tokens, if they may be sent to this manager's issuer.
     async fn load(&self, key: &TokenKey) -> Result<StoredTokens, TokenError> {
-        self.store
+        let tokens = self
+            .store
             .load(key)
             .await
             .map_err(TokenError::Store)?
-            .ok_or(TokenError::NotConnected)
+            .ok_or(TokenError::NotConnected)?;
+        if !tokens.may_be_from(&self.issuer()) {
+            return Err(TokenError::OtherIssuer);
+        }
+        Ok(tokens)
     }
 
     fn to_access(&self, key: &TokenKey, tokens: StoredTokens) -> Access {

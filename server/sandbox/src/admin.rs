@@ -10,6 +10,11 @@
 //!   (each with `method`, `path`, `status`, `fault`, `credits`, when it
 //!   arrived and how long it took, `received_us` and `micros`, and
 //!   `script_entry` when a scripted fault answered it).
+//!
+//! Bodies must be sent as `application/json` (415 otherwise), and only
+//! requests addressed to the sandbox itself are answered (403; see
+//! `guard.rs`), so a page on another site cannot drive these from a
+//! developer's browser.
 
 use axum::{
     body::Bytes,

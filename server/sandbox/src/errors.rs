@@ -86,6 +86,15 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbiddenAccess", message)
     }
 
+    /// 415: a body that does not say it is JSON.
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupportedMediaType",
+            message,
+        )
+    }
+
     /// 404 for a board, item or tag that does not exist.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "notFound", message)

@@ -170,7 +170,7 @@ fn is_placeholder(segment: &str) -> bool {
 }
 
 /// `%XX` escapes decoded (a malformed escape stays as it is).
-fn percent_decode(segment: &str) -> String {
+pub(crate) fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

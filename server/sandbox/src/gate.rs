@@ -22,7 +22,7 @@ use super::{
     errors::ApiError,
     faults::Fault,
     limits::{self, Budget, LEVEL_2},
-    Sandbox,
+    Caller, Sandbox,
 };
 
 /// One REST request as the sandbox saw it.
@@ -210,6 +210,22 @@ fn dropped_connection() -> Response {
 }
 
 /// Bearer token → [`Caller`]; then the rate limit.
+/// The refusal for a request about a board of another team than the
+/// caller's: on Miro (guests and sharing aside, which the sandbox does not
+/// have) only a team's users reach its boards. An unknown board is left to
+/// the handler's 404.
+fn other_teams_board(sandbox: &Sandbox, path: &str, caller: &Caller) -> Option<ApiError> {
+    let (_, rest) = path.split_once("/v2/boards/")?;
+    let id = super::faults::percent_decode(rest.split('/').next()?);
+    let world = sandbox.world();
+    let board = world.board(&id).ok()?;
+    (board.team_id != caller.team_id).then(|| {
+        ApiError::forbidden(format!(
+            "Board {id} is in another team: this user has no access to it"
+        ))
+    })
+}
+
 pub async fn authenticate(
     State(sandbox): State<Sandbox>,
     mut request: Request,
@@ -267,8 +283,13 @@ pub async fn authenticate(
             return response;
         }
     };
-    request.extensions_mut().insert(caller);
-    let mut response = next.run(request).await;
+    let mut response = match other_teams_board(&sandbox, &path, &caller) {
+        Some(refusal) => refusal.into_response(),
+        None => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+    };
     budget.write(response.headers_mut());
     response.extensions_mut().insert(Charged(cost));
     response

@@ -147,10 +147,13 @@ fn one_or_many(value: Option<&Value>) -> Option<Vec<String>> {
 
 fn run(sandbox: &Sandbox, board_id: &str, method: &str, args: &[Value]) -> ApiResult<Value> {
     let app = sandbox.app_client().clone();
-    let user_id = sandbox.user_id();
     let now = sandbox.now();
     let mut world = sandbox.world();
-    let team_id = world.team.id.clone();
+    // The board page is used by its team's first user.
+    let team_id = world.board(board_id)?.team_id.clone();
+    let user_id = world
+        .first_user_of(&team_id)
+        .map_or_else(String::new, |u| u.id.clone());
     let board = world.board(board_id)?;
     match method {
         "board.getInfo" => Ok(json!({

@@ -12,7 +12,8 @@
 //!   app's iframes, with a stand-in for the Web SDK
 //!   (`/sandbox/sdk/v2/miro.js`);
 //! - discovery for tools and tests at `/.well-known/miro-sandbox`, and
-//!   admin endpoints (faults, rate limits, clock, request log).
+//!   admin endpoints (faults, rate limits, clock, request log), answered
+//!   only to requests addressed to the sandbox itself (`guard.rs`).
 //!
 //! It shares no code with the Miro client: the two are independent
 //! readings of the official spec and each is tested against it.
@@ -22,6 +23,7 @@ mod discovery;
 mod errors;
 mod faults;
 mod gate;
+mod guard;
 mod host;
 mod id_token;
 mod input;
@@ -114,7 +116,7 @@ struct Inner {
 }
 
 impl Sandbox {
-    /// A sandbox with its seed data: one team, one user, two boards.
+    /// A sandbox with its seed data: two teams, a user each, three boards.
     pub fn new(settings: SandboxSettings) -> Self {
         let (world, apps) = seed::seed(&settings);
         let (changes, _) = broadcast::channel(256);
@@ -167,12 +169,9 @@ impl Sandbox {
         self.0.grants.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn user_id(&self) -> String {
-        self.world().users[0].id.clone()
-    }
-
+    /// The seed team's id.
     fn team_id(&self) -> String {
-        self.world().team.id.clone()
+        self.world().teams[0].id.clone()
     }
 
     /// Tells open board pages about a change. Nobody listening is fine.
@@ -210,6 +209,17 @@ impl Sandbox {
                 gate::faults_and_log,
             ));
 
+        // No sign-in guards the discovery document (the client secret)
+        // or the admin routes: only requests addressed to the sandbox
+        // itself reach them, and the admin routes take JSON only.
+        let local = Router::new()
+            .route("/.well-known/miro-sandbox", get(discovery::discovery))
+            .merge(admin::router().route_layer(middleware::from_fn(guard::json_bodies)))
+            .route_layer(middleware::from_fn_with_state(
+                self.clone(),
+                guard::own_address,
+            ));
+
         Router::new()
             .nest(REST_PREFIX, rest)
             .route("/sandbox/oauth/authorize", get(oauth::authorize))
@@ -217,10 +227,9 @@ impl Sandbox {
                 "/sandbox/app-install-completed",
                 get(oauth::install_completed),
             )
-            .route("/.well-known/miro-sandbox", get(discovery::discovery))
+            .merge(local)
             .merge(host::router())
             .merge(page::router())
-            .merge(admin::router())
             .with_state(self.clone())
     }
 }

@@ -146,7 +146,9 @@ pub fn html_escape(text: &str) -> String {
 }
 
 /// `GET /sandbox/oauth/authorize`: the sandbox's user is always signed in
-/// and always consents, so a valid request redirects back at once.
+/// and always consents, so a valid request redirects back at once. With
+/// `team_id` (Miro's way to preselect a team) the user signed in is that
+/// team's first user; without, the seed team's.
 pub async fn authorize(
     State(sandbox): State<Sandbox>,
     Query(query): Query<AuthorizeQuery>,
@@ -167,13 +169,17 @@ pub async fn authorize(
             ),
         );
     };
-    let team_id = sandbox.team_id();
-    if query.team_id.as_deref().is_some_and(|t| t != team_id) {
+    let team_id = query.team_id.clone().unwrap_or_else(|| sandbox.team_id());
+    let Some(user_id) = sandbox
+        .world()
+        .first_user_of(&team_id)
+        .map(|user| user.id.clone())
+    else {
         return error_page(
             StatusCode::BAD_REQUEST,
             "team_id names a team the sandbox user is not a member of.",
         );
-    }
+    };
     let Ok(mut target) = url::Url::parse(&redirect_uri) else {
         return error_page(StatusCode::BAD_REQUEST, "redirect_uri is not a valid URL.");
     };
@@ -187,7 +193,7 @@ pub async fn authorize(
                 Code {
                     client_id: app.client_id.clone(),
                     redirect_uri: redirect_uri.clone(),
-                    user_id: sandbox.user_id(),
+                    user_id: user_id.clone(),
                     team_id: team_id.clone(),
                     expires_at: now + CODE_LIFETIME,
                 },
@@ -366,10 +372,11 @@ pub async fn token_info(
 ) -> Response {
     let world = sandbox.world();
     let user = world.user(&caller.user_id).map_or("", |u| u.name.as_str());
+    let team = world.team(&caller.team_id).map_or("", |t| t.name.as_str());
     Json(json!({
         "type": "tokenInfo",
         "organization": { "type": "organization", "name": world.organization.name, "id": world.organization.id },
-        "team": { "type": "team", "name": world.team.name, "id": world.team.id },
+        "team": { "type": "team", "name": team, "id": caller.team_id },
         "createdBy": { "type": "user", "name": user, "id": caller.user_id },
         "user": { "type": "user", "name": user, "id": caller.user_id },
         "scopes": SCOPES.split(' ').collect::<Vec<_>>(),

@@ -58,7 +58,10 @@ async fn board_page(State(sandbox): State<Sandbox>, Path(board_id): Path<String>
         );
         return (http::StatusCode::NOT_FOUND, Html(body)).into_response();
     };
-    let user = &world.users[0];
+    // The board's team's first user is the one signed in to its page.
+    let Some(user) = world.first_user_of(&board.team_id) else {
+        return (http::StatusCode::NOT_FOUND, Html(String::new())).into_response();
+    };
     let bootstrap = json!({
         "board": { "id": board.id, "name": board.name },
         "user": { "id": user.id, "name": user.name },
@@ -70,8 +73,10 @@ async fn board_page(State(sandbox): State<Sandbox>, Path(board_id): Path<String>
         "hostBase": format!("/sandbox/host/boards/{}", render::urlencode(&board.id)),
         "items": board.items.iter().map(|i| render::typed_item(i, &board.id, &client, &rest_base)).collect::<Vec<_>>(),
     });
-    // JSON inside <script>: `</` must not end the element early.
-    let bootstrap = bootstrap.to_string().replace("</", "<\\/");
+    // JSON inside <script>: no `</script>` may end the element early and no
+    // `<!--` may start a comment that swallows the page's script. JSON has
+    // `<` only inside strings, where `\u003c` means the same.
+    let bootstrap = bootstrap.to_string().replace('<', "\\u003c");
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · Miro sandbox</title>\
          <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\

@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 use time::{format_description::BorrowedFormatItem, macros::format_description, OffsetDateTime};
 
-use super::world::{Board, Content, Field, Item, Named, Tag, World};
+use super::world::{Board, Content, Field, Item, Tag, User, World};
 
 const TIMESTAMP: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
@@ -166,7 +166,7 @@ pub fn bulk_item(item: &Item, board_id: &str, viewer_client: &str, rest_base: &s
     out
 }
 
-fn user_info(user: Option<&Named>, id: &str) -> Value {
+fn user_info(user: Option<&User>, id: &str) -> Value {
     json!({ "id": id, "name": user.map_or("", |u| u.name.as_str()), "type": "user" })
 }
 
@@ -191,7 +191,11 @@ pub fn board(
         "type": "board",
         "name": board.name,
         "description": board.description,
-        "team": { "id": world.team.id, "name": world.team.name, "type": "team" },
+        "team": {
+            "id": board.team_id,
+            "name": world.team(&board.team_id).map_or("", |t| t.name.as_str()),
+            "type": "team"
+        },
         "viewLink": format!("{public_base}/sandbox/boards/{}", urlencode(&board.id)),
         "owner": owner,
         "currentUserMembership": {

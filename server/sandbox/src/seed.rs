@@ -1,13 +1,17 @@
-//! What the sandbox holds on first start: one organization and team, one
-//! user, the app itself and a second app (so ownership can be seen), and
-//! two boards with app cards in every status and a few plain cards.
+//! What the sandbox holds on first start: one organization with two teams
+//! (so the walls between teams can be tried), a user in each, the app
+//! itself and a second app (so ownership can be seen), two boards of the
+//! first team with app cards in every status and a few plain cards, and a
+//! board of the second team with a card of its own.
 
 use rand::RngCore;
 use time::{Duration, OffsetDateTime};
 
 use super::{
     input::{new_item, Author},
-    world::{AppCard, Card, Content, Field, Item, Named, RegisteredApp, World, DEFAULT_CARD_COLOR},
+    world::{
+        AppCard, Card, Content, Field, Item, Named, RegisteredApp, User, World, DEFAULT_CARD_COLOR,
+    },
     SandboxSettings,
 };
 
@@ -18,6 +22,10 @@ pub const APP_CLIENT_ID: &str = "3458764600000000001";
 pub const OTHER_CLIENT_ID: &str = "3458764600000000002";
 pub const ROADMAP_BOARD: &str = "uXjVSandbox1=";
 pub const SPRINT_BOARD: &str = "uXjVSandbox2=";
+/// The second team, its user and its board.
+pub const OTHER_TEAM_ID: &str = "3458764500000000003";
+pub const OTHER_USER_ID: &str = "3458764500000000004";
+pub const OTHER_TEAM_BOARD: &str = "uXjVSandbox3=";
 
 fn random_secret() -> String {
     let mut bytes = [0u8; 24];
@@ -113,14 +121,28 @@ pub fn seed(settings: &SandboxSettings) -> (World, Vec<RegisteredApp>) {
             id: "3458764400000000001".to_owned(),
             name: "Sandbox organization".to_owned(),
         },
-        Named {
-            id: TEAM_ID.to_owned(),
-            name: "Sandbox team".to_owned(),
-        },
-        vec![Named {
-            id: USER_ID.to_owned(),
-            name: "Sam Sandbox".to_owned(),
-        }],
+        vec![
+            Named {
+                id: TEAM_ID.to_owned(),
+                name: "Sandbox team".to_owned(),
+            },
+            Named {
+                id: OTHER_TEAM_ID.to_owned(),
+                name: "Other team".to_owned(),
+            },
+        ],
+        vec![
+            User {
+                id: USER_ID.to_owned(),
+                name: "Sam Sandbox".to_owned(),
+                team_id: TEAM_ID.to_owned(),
+            },
+            User {
+                id: OTHER_USER_ID.to_owned(),
+                name: "Olive Other".to_owned(),
+                team_id: OTHER_TEAM_ID.to_owned(),
+            },
+        ],
         3_458_764_517_517_852_416,
     );
     let now = OffsetDateTime::now_utc() - Duration::days(1);
@@ -132,6 +154,11 @@ pub fn seed(settings: &SandboxSettings) -> (World, Vec<RegisteredApp>) {
     let theirs = Author {
         user_id: USER_ID,
         client_id: OTHER_CLIENT_ID,
+        now,
+    };
+    let other = Author {
+        user_id: OTHER_USER_ID,
+        client_id: APP_CLIENT_ID,
         now,
     };
     let priority = |value: &str, fill: &str| field(value, "Priority", fill, "#1a1a1a");
@@ -237,25 +264,44 @@ pub fn seed(settings: &SandboxSettings) -> (World, Vec<RegisteredApp>) {
             "#8fd14f",
         ),
     ];
-    for (id, name, description, items) in [
+    let other_team = vec![app_card(
+        world.next_id(),
+        &other,
+        (0.0, 0.0),
+        "Other team's launch plan",
+        "<p>Only the other team sees this card's record.</p>",
+        "connected",
+        vec![priority("High", "#ffd02f")],
+    )];
+    for (id, name, description, (team, owner), items) in [
         (
             ROADMAP_BOARD,
             "Product roadmap",
             "Where the product is going this quarter.",
+            (TEAM_ID, USER_ID),
             roadmap,
         ),
         (
             SPRINT_BOARD,
             "Sprint board",
             "The current sprint's work.",
+            (TEAM_ID, USER_ID),
             sprint,
+        ),
+        (
+            OTHER_TEAM_BOARD,
+            "Other team's board",
+            "A board of the sandbox's second team.",
+            (OTHER_TEAM_ID, OTHER_USER_ID),
+            other_team,
         ),
     ] {
         world.boards.push(super::world::Board {
             id: id.to_owned(),
             name: name.to_owned(),
             description: description.to_owned(),
-            owner_id: USER_ID.to_owned(),
+            owner_id: owner.to_owned(),
+            team_id: team.to_owned(),
             created_at: now,
             modified_at: now,
             items,

@@ -1,5 +1,7 @@
-//! The sandbox's in-memory Miro: one organization and team, its users, its
-//! boards, and the items and tags on them. Only the HTTP layers above turn
+//! The sandbox's in-memory Miro: one organization, its teams, their users
+//! and boards, and the items and tags on them. A board belongs to one team,
+//! and only its team's users reach it (as on Miro, without guests or
+//! sharing). Only the HTTP layers above turn
 //! this into JSON; nothing here knows about requests.
 
 use time::OffsetDateTime;
@@ -11,6 +13,14 @@ use super::errors::{ApiError, ApiResult};
 pub struct Named {
     pub id: String,
     pub name: String,
+}
+
+/// A user and the team they work in.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub team_id: String,
 }
 
 /// A Miro app registered in the sandbox: its OAuth client.
@@ -26,8 +36,9 @@ pub struct RegisteredApp {
 #[derive(Debug)]
 pub struct World {
     pub organization: Named,
-    pub team: Named,
-    pub users: Vec<Named>,
+    /// The seed team first.
+    pub teams: Vec<Named>,
+    pub users: Vec<User>,
     pub boards: Vec<Board>,
     next_item_id: u64,
 }
@@ -39,6 +50,8 @@ pub struct Board {
     pub name: String,
     pub description: String,
     pub owner_id: String,
+    /// The team the board is in: only its users reach it.
+    pub team_id: String,
     pub created_at: OffsetDateTime,
     pub modified_at: OffsetDateTime,
     pub items: Vec<Item>,
@@ -213,12 +226,18 @@ impl StickyNote {
 pub const MAX_TAGS_PER_ITEM: usize = 8;
 
 impl World {
-    /// An empty world for one organization and team; `first_item_id` seeds
-    /// the item id counter (Miro's item ids are 19-digit numbers).
-    pub fn new(organization: Named, team: Named, users: Vec<Named>, first_item_id: u64) -> Self {
+    /// An empty world for one organization, its teams (the seed team
+    /// first) and users; `first_item_id` seeds the item id counter (Miro's
+    /// item ids are 19-digit numbers).
+    pub fn new(
+        organization: Named,
+        teams: Vec<Named>,
+        users: Vec<User>,
+        first_item_id: u64,
+    ) -> Self {
         Self {
             organization,
-            team,
+            teams,
             users,
             boards: Vec::new(),
             next_item_id: first_item_id,
@@ -231,8 +250,17 @@ impl World {
         self.next_item_id.to_string()
     }
 
-    pub fn user(&self, id: &str) -> Option<&Named> {
+    pub fn user(&self, id: &str) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn team(&self, id: &str) -> Option<&Named> {
+        self.teams.iter().find(|t| t.id == id)
+    }
+
+    /// The team's first user: who the sandbox signs in for that team.
+    pub fn first_user_of(&self, team_id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.team_id == team_id)
     }
 
     pub fn board(&self, id: &str) -> ApiResult<&Board> {

@@ -29,6 +29,9 @@ pub struct MiroAccess {
     /// The user the access token belongs to
     #[arg(long, global = true, env = "MIRO_USER_ID", value_name = "ID")]
     pub user_id: Option<String>,
+    /// In the sandbox: sign in as this team's user (a team id from its discovery document) [default: its first team]
+    #[arg(long, global = true, value_name = "TEAM_ID")]
+    pub team: Option<String>,
 }
 
 /// The value, unless it is blank (a variable set to nothing is unset).
@@ -60,6 +63,10 @@ pub async fn connect(settings: &Settings, access: &MiroAccess) -> anyhow::Result
             .context("MIRO_USER_ID (--user-id) is required with MIRO_ACCESS_TOKEN")?;
         let client_id = given(&settings.client_id)
             .context("MIRO_CLIENT_ID (--client-id) is required with MIRO_ACCESS_TOKEN")?;
+        anyhow::ensure!(
+            given(&access.team).is_none(),
+            "--team picks a team of the sandbox; a Miro access token is one team's already"
+        );
         let base = given(&settings.api_base).unwrap_or_else(|| MIRO_API_BASE.to_owned());
         return Ok(Connection {
             client: client(base.clone(), client_id),
@@ -72,7 +79,8 @@ pub async fn connect(settings: &Settings, access: &MiroAccess) -> anyhow::Result
     }
     let sandbox = sandbox_app(settings).await?;
     let (oauth, redirect_uri, http) = (sandbox.oauth, sandbox.redirect_uri, sandbox.http);
-    let request = oauth.authorize_url(&redirect_uri, None);
+    let team = given(&access.team);
+    let request = oauth.authorize_url(&redirect_uri, team.as_deref());
     let redirect = http
         .get(&request.url)
         .send()
@@ -88,7 +96,12 @@ pub async fn connect(settings: &Settings, access: &MiroAccess) -> anyhow::Result
                 .find(|(k, _)| k == "code")
                 .map(|(_, v)| v.into_owned())
         })
-        .context("the sandbox's authorize page did not redirect with a code")?;
+        .with_context(|| match &team {
+            Some(team) => {
+                format!("the sandbox signed nobody in for team {team}: is it one of its teams?")
+            }
+            None => "the sandbox's authorize page did not redirect with a code".to_owned(),
+        })?;
     let grant = oauth
         .exchange_code(&code, &redirect_uri)
         .await

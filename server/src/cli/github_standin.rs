@@ -27,7 +27,7 @@ pub async fn run(
          who can reach it could use its admin endpoints. Use 127.0.0.1, or set \
          SANDBOX_PUBLIC=1 if that is really meant"
     );
-    let config = github_config(settings)?.context(
+    let config = github_config(settings, None)?.context(
         "the GitHub stand-in takes the app's GITHUB_REPOSITORIES, GITHUB_TOKEN and \
          GITHUB_WEBHOOK_SECRET; set them (the same for both processes)",
     )?;

@@ -1,8 +1,11 @@
-//! Who may use a card from the app's pages: the card must show a record
-//! of ours in the user's team, and the user's Miro connection must reach
-//! its board. The ticket endpoints, saves and the panel ask here. A confirmed
-//! board access is remembered, and each caller says how old a confirmation
-//! it accepts.
+//! Who may use a card from the app's pages: the user's team must be
+//! allowed, the user's Miro connection must reach the card's board, and
+//! the card must show a record of ours that the user's team reaches (see
+//! [`crate::teams`]), linked by an installation of that team. The caller is
+//! checked before the card, so someone with no connection learns nothing
+//! about which cards are linked. The ticket endpoints, saves and the panel
+//! ask here. A confirmed board access is remembered per team, user and
+//! board, and each caller says how old a confirmation it accepts.
 
 use std::{
     collections::HashMap,
@@ -12,7 +15,7 @@ use std::{
 
 use crate::{
     miro::{MiroError, TokenKey},
-    store::{CardKey, CardLink},
+    store::{CardKey, CardLink, RecordRow},
     sync::needs_reconnect,
     AppState,
 };
@@ -22,7 +25,8 @@ use crate::{
 pub enum Denied {
     /// The card shows no record of ours.
     NotLinked,
-    /// The card belongs to another team.
+    /// The card, or the record it shows, belongs to another team; or the
+    /// user's team may not use the app.
     OtherTeam,
     /// The user's Miro connection is gone or was refused.
     ReconnectNeeded,
@@ -34,12 +38,19 @@ pub enum Denied {
     Unavailable,
 }
 
-/// When each (user, board) access was last confirmed by Miro.
+/// A confirmation's key: team, user, board. Miro user ids are global, but
+/// a user's access to a board is through one team's installation.
+type AccessKey = (String, String, String);
+
+/// Confirmations kept at most; beyond, the oldest half goes.
+const MAX_CONFIRMATIONS: usize = 10_000;
+
+/// When each (team, user, board) access was last confirmed by Miro.
 #[derive(Clone, Default)]
-pub struct BoardAccess(Arc<Mutex<HashMap<(String, String), Instant>>>);
+pub struct BoardAccess(Arc<Mutex<HashMap<AccessKey, Instant>>>);
 
 impl BoardAccess {
-    fn confirmed_within(&self, key: &(String, String), max_age: Duration) -> bool {
+    fn confirmed_within(&self, key: &AccessKey, max_age: Duration) -> bool {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -47,11 +58,15 @@ impl BoardAccess {
             .is_some_and(|at| at.elapsed() < max_age)
     }
 
-    fn confirm(&self, key: (String, String)) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, Instant::now());
+    fn confirm(&self, key: AccessKey) {
+        let mut confirmed = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if confirmed.len() >= MAX_CONFIRMATIONS {
+            let mut ages: Vec<Instant> = confirmed.values().copied().collect();
+            ages.sort_unstable();
+            let cut = ages[ages.len() / 2];
+            confirmed.retain(|_, at| *at > cut);
+        }
+        confirmed.insert(key, Instant::now());
     }
 }
 
@@ -61,44 +76,55 @@ fn unavailable(error: &dyn std::fmt::Display) -> Denied {
 }
 
 /// The card's link and its record id, if the card shows a record of ours
-/// in `user`'s team.
+/// that `user`'s team reaches.
 pub async fn linked_record(
     state: &AppState,
     user: &TokenKey,
     card: &CardKey,
 ) -> Result<(CardLink, String), Denied> {
-    let link = state
+    let (link, record) = state
         .sync
         .store()
-        .link(card)
+        .link_with_record(card)
         .await
         .map_err(|e| unavailable(&e))?
         .ok_or(Denied::NotLinked)?;
-    let record_id = check_link(&link, user)?;
+    let record = record.ok_or(Denied::NotLinked)?;
+    let record_id = check_link(state, &link, &record, user)?;
     Ok((link, record_id))
 }
 
 /// The record a link shows, if `user` may open the card through it: the
-/// card names a record and was linked in the user's team.
-pub fn check_link(link: &CardLink, user: &TokenKey) -> Result<String, Denied> {
+/// card names `record`, it was linked in the user's team, and the team
+/// reaches the record.
+pub fn check_link(
+    state: &AppState,
+    link: &CardLink,
+    record: &RecordRow,
+    user: &TokenKey,
+) -> Result<String, Denied> {
     let record_id = link.record_id.clone().ok_or(Denied::NotLinked)?;
-    if link.owner.team_id != user.team_id {
+    if link.owner.team_id != user.team_id
+        || record.snapshot.id != record_id
+        || !state.teams.reach(user).includes(&record.scope)
+    {
         return Err(Denied::OtherTeam);
     }
     Ok(record_id)
 }
 
-/// [`linked_record`], and the user's connection reaches the board: asked
-/// of Miro unless it confirmed so less than `max_age` ago.
+/// The user's connection reaches the board (asked of Miro unless it
+/// confirmed so less than `max_age` ago), and then [`linked_record`]:
+/// the caller first, so a refusal says nothing about the card to someone
+/// who cannot reach its board.
 pub async fn card_access(
     state: &AppState,
     user: &TokenKey,
     card: &CardKey,
     max_age: Duration,
 ) -> Result<(CardLink, String), Denied> {
-    let linked = linked_record(state, user, card).await?;
     board_access(state, user, &card.board_id, max_age).await?;
-    Ok(linked)
+    linked_record(state, user, card).await
 }
 
 /// Whether the user's connection reaches the board: asked of Miro unless
@@ -109,7 +135,14 @@ pub async fn board_access(
     board_id: &str,
     max_age: Duration,
 ) -> Result<(), Denied> {
-    let key = (user.user_id.clone(), board_id.to_owned());
+    if !state.teams.allows(&user.team_id) {
+        return Err(Denied::OtherTeam);
+    }
+    let key = (
+        user.team_id.clone(),
+        user.user_id.clone(),
+        board_id.to_owned(),
+    );
     if state.board_access.confirmed_within(&key, max_age) {
         return Ok(());
     }
@@ -126,5 +159,38 @@ pub async fn board_access(
         Err(MiroError::NotFound(_) | MiroError::Forbidden(_)) => Err(Denied::NoBoardAccess),
         Err(MiroError::Unauthorized(_)) => Err(Denied::TokenRefused),
         Err(error) => Err(unavailable(&error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(team: &str, user: &str, board: &str) -> AccessKey {
+        (team.to_owned(), user.to_owned(), board.to_owned())
+    }
+
+    #[test]
+    fn a_confirmation_counts_for_its_team_user_and_board_only() {
+        let access = BoardAccess::default();
+        let minute = Duration::from_secs(60);
+        access.confirm(key("t1", "u", "b"));
+        assert!(access.confirmed_within(&key("t1", "u", "b"), minute));
+        // The same user id through another team's installation is asked anew.
+        assert!(!access.confirmed_within(&key("t2", "u", "b"), minute));
+        assert!(!access.confirmed_within(&key("t1", "u", "c"), minute));
+        assert!(!access.confirmed_within(&key("t1", "u", "b"), Duration::ZERO));
+    }
+
+    #[test]
+    fn confirmations_stay_bounded() {
+        let access = BoardAccess::default();
+        for n in 0..MAX_CONFIRMATIONS * 3 {
+            access.confirm(key("t", &n.to_string(), "b"));
+        }
+        let kept = access.0.lock().unwrap().len();
+        assert!(kept <= MAX_CONFIRMATIONS, "{kept}");
+        let last = (MAX_CONFIRMATIONS * 3 - 1).to_string();
+        assert!(access.confirmed_within(&key("t", &last, "b"), Duration::from_secs(60)));
     }
 }

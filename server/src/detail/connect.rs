@@ -19,10 +19,12 @@ use super::{
 };
 use crate::{
     body::JsonBody,
+    client_address::ClientAddress,
     miro::MiroError,
     rate_limit::Action,
     store::{CardKey, CardLink, StoreError},
     sync::SyncError,
+    teams::team_scope,
     AppState,
 };
 
@@ -43,6 +45,16 @@ fn link_refused(error: &SyncError) -> Refused {
             StatusCode::UNPROCESSABLE_ENTITY,
             "This card's description nests its formatting too deep to read (over 64 levels).",
         ),
+        SyncError::NotARecord(errors) if errors.iter().any(|e| e.field == "title") => Refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This card cannot become a record: give it a title of 1 to 200 characters on the \
+             board, then connect it.",
+        ),
+        SyncError::NotARecord(_) => Refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This card cannot become a record: its description is longer than the 5,000 \
+             characters a record keeps. Shorten it on the board, then connect it.",
+        ),
         other => try_again(other),
     }
 }
@@ -50,9 +62,10 @@ fn link_refused(error: &SyncError) -> Refused {
 pub async fn connect_card(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: ClientAddress,
     JsonBody(request): JsonBody<CardRequest>,
 ) -> Result<Json<Value>, Response> {
-    let user = identify(&state, &headers)?;
+    let user = identify(&state, &headers, client)?;
     state.rate_limits.take_for(Action::Connect, &user)?;
     let card = CardKey::new(request.board_id, request.item_id);
     let engine = &state.sync;
@@ -97,7 +110,12 @@ pub async fn connect_card(
         }) => record_id,
         _ => {
             engine
-                .record_from_card(&on_board.data, &user.user_id)
+                .record_from_card(
+                    &card,
+                    &on_board.data,
+                    &user.user_id,
+                    &team_scope(&user.team_id),
+                )
                 .await
                 .map_err(|e| link_refused(&e))?
                 .snapshot

@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use app::{
-    cards::validate_record,
+    cards::{limits::TextLimits, validate::validate_record_within, RecordFields},
     detail::{
         BoardSync, CardViewData, DetailService, SaveOutcome, SaveRequest, SourceConflict, ViewError,
     },
@@ -20,7 +20,7 @@ use crate::{
     rate_limit::Action,
     store::{now, origin, CardKey, RecordRow, RecordSave, StoreError},
     sync::{
-        connector::{github::GITHUB, BUILTIN},
+        connector::{github::GITHUB, save_limits, BUILTIN},
         PushOutcome, SyncError, BUSY,
     },
     AppState,
@@ -77,6 +77,33 @@ impl Detail {
     }
 }
 
+impl Detail {
+    /// The title and description limits a save of `fields` to the record
+    /// is checked against: those of the stored record's tool, whatever the
+    /// browser says about the record. Read only for text longer than a
+    /// record kept here may hold: other saves need no extra store call.
+    async fn limits_for(
+        &self,
+        record_id: &str,
+        fields: &RecordFields,
+    ) -> Result<TextLimits, ViewError> {
+        let built_in = TextLimits::BUILT_IN;
+        if fields.title.trim().chars().count() <= built_in.title
+            && fields.description.chars().count() <= built_in.description
+        {
+            return Ok(built_in);
+        }
+        let stored = self
+            .state
+            .sync
+            .store()
+            .record(record_id)
+            .await
+            .map_err(Self::unavailable)?;
+        Ok(stored.map_or(built_in, |row| save_limits(&row.connector, fields)))
+    }
+}
+
 /// A connector's name as its users know it.
 fn tool_name(connector: &str) -> String {
     match connector {
@@ -122,9 +149,10 @@ impl DetailService for Detail {
             .await
             .map_err(Self::unavailable)?
             .ok_or(ViewError::NotLinked)?;
-        check_link(&link, &grant.user).map_err(refusal)?;
         let record = record.ok_or(ViewError::NotLinked)?;
+        check_link(&self.state, &link, &record, &grant.user).map_err(refusal)?;
         let source_conflict = self.source_conflict(&record).await?;
+        let limits = save_limits(&record.connector, &record.snapshot.fields);
         let session = session::sign(
             &session::ViewSession::new(&grant.user, &card, now()),
             &self.state.secret_key,
@@ -137,6 +165,7 @@ impl DetailService for Detail {
             record: record.snapshot,
             template: (**self.state.sync.template()).clone(),
             source_conflict,
+            limits,
         })
     }
 
@@ -159,7 +188,8 @@ impl DetailService for Detail {
         let (_, record_id) = card_access(&self.state, &user, &card, BOARD_ACCESS_TTL)
             .await
             .map_err(refusal)?;
-        let errors = validate_record(&request.fields, self.state.sync.template());
+        let limits = self.limits_for(&record_id, &request.fields).await?;
+        let errors = validate_record_within(&request.fields, self.state.sync.template(), limits);
         if !errors.is_empty() {
             return Err(ViewError::Invalid(errors));
         }

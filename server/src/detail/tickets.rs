@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use super::access::{board_access, card_access, Denied};
 use crate::{
     body::JsonBody,
+    client_address::ClientAddress,
     miro::{id_token, Access, TokenKey},
     rate_limit::Action,
     store::{now, CardKey, TicketGrant},
@@ -63,6 +64,9 @@ impl From<Refused> for Response {
 }
 
 const TRY_AGAIN: &str = "The app or Miro is not answering; try again.";
+/// For a user of a team the server does not serve.
+pub const TEAM_NOT_ALLOWED: &str =
+    "This app is not set up for your Miro team here. Ask whoever runs it to add your team.";
 const RECONNECT: &str =
     "Connect the app to Miro first (or again): it has no access for you yet, or it was removed.";
 
@@ -83,9 +87,10 @@ pub fn ticket_hash(ticket: &str) -> String {
 pub async fn issue_ticket(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: ClientAddress,
     JsonBody(request): JsonBody<CardRequest>,
 ) -> Result<Json<Value>, Response> {
-    let user = identify(&state, &headers)?;
+    let user = identify(&state, &headers, client)?;
     state.rate_limits.take_for(Action::Ticket, &user)?;
     let card = CardKey::new(request.board_id, request.item_id);
     authorize(&state, &user, &card).await?;
@@ -108,7 +113,13 @@ pub async fn issue_ticket(
 }
 
 /// Who is calling, from the Miro ID token in the `Authorization` header.
-pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<TokenKey, Refused> {
+/// A token that does not verify is logged at most once a minute per client
+/// address (`client`), so a flood of forged ones cannot fill the log.
+pub fn identify(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: ClientAddress,
+) -> Result<TokenKey, Refused> {
     let token = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -124,12 +135,24 @@ pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<TokenKey, Refus
         now(),
     )
     .map_err(|error| {
-        tracing::info!(%error, "refused: bad ID token");
+        if let Some(unlogged) = state.refusal_logs.id_tokens.admit_now(client) {
+            tracing::info!(
+                %error,
+                client = %client,
+                unlogged_since_last_line = unlogged,
+                "refused: bad ID token"
+            );
+        }
         Refused(
             StatusCode::UNAUTHORIZED,
             "Miro did not vouch for this request.",
         )
     })?;
+    // Miro vouches for users of every team the app is installed in; this
+    // server serves only the teams it was set up for.
+    if !state.teams.allows(&identity.team_id) {
+        return Err(Refused(StatusCode::FORBIDDEN, TEAM_NOT_ALLOWED));
+    }
     Ok(TokenKey {
         user_id: identity.user_id,
         team_id: identity.team_id,
@@ -174,9 +197,10 @@ impl From<Denied> for Refused {
                 StatusCode::NOT_FOUND,
                 "This card is not connected to a record. Connect it first.",
             ),
-            Denied::OtherTeam => {
-                Refused(StatusCode::FORBIDDEN, "This card belongs to another team.")
-            }
+            Denied::OtherTeam => Refused(
+                StatusCode::FORBIDDEN,
+                "This card belongs to another team, or its record does.",
+            ),
             // Miro refusing the token itself means it was revoked.
             Denied::ReconnectNeeded | Denied::TokenRefused => {
                 Refused(StatusCode::UNAUTHORIZED, RECONNECT)

@@ -12,6 +12,7 @@ use crate::{store::CardState, sync::connector::github::client::TokenAccess};
 pub fn github_health(access: &TokenAccess, writes: SourceWrites) -> SourceHealth {
     SourceHealth {
         writes,
+        arrivals: Default::default(),
         name: "GitHub".to_owned(),
         access: match access {
             TokenAccess::Unknown => SourceAccess::Unknown,

@@ -14,7 +14,7 @@ use app::{
     cards::{
         limits::MAX_TITLE_CHARS,
         markdown::{html_to_text, miro_html_to_markdown},
-        render_card, validate_record, CardPreview, CardStatus, RecordFields,
+        render_card, validate_record, CardPreview, CardStatus, RecordFields, SourceDetails,
     },
     panel::{
         plan::BULK_CHUNK, AddCardsRequest, CreatedRecord, ItemOutcome, ItemResult,
@@ -27,6 +27,7 @@ use crate::{
     miro::{self, Access, AppCardWrite, MiroError, NewItem, TokenKey},
     store::{now, origin, CardKey, NewLink, NewRecord},
     sync::{card, connector::BUILTIN},
+    teams::team_scope,
 };
 
 /// The card write for a preview, at a point on the board.
@@ -129,7 +130,9 @@ pub async fn add(panel: &Panel, request: AddCardsRequest) -> Result<Vec<ItemResu
     let state = &panel.state;
     let template = state.sync.template();
 
-    // Each record as a card, or why not.
+    // Each record as a card, or why not. A record of another team is
+    // answered as one that does not exist.
+    let reach = state.teams.reach(&user);
     let mut results: Vec<ItemResult> = Vec::with_capacity(cards.len());
     let mut planned = Vec::new();
     for placement in &cards {
@@ -140,6 +143,9 @@ pub async fn add(panel: &Panel, request: AddCardsRequest) -> Result<Vec<ItemResu
             .await
             .map_err(Panel::unavailable)?;
         let outcome = match record {
+            Some(row) if !reach.includes(&row.scope) => {
+                Some(refused("There is no such record (any more)."))
+            }
             None => Some(refused("There is no such record (any more).")),
             Some(row) if row.source_deleted => Some(refused(
                 "The record's item was deleted in its tool; its card could only be disabled.",
@@ -221,7 +227,13 @@ pub async fn create(panel: &Panel, request: NewRecordRequest) -> Result<CreatedR
     let session = panel.session(&request.session)?;
     let state = &panel.state;
     let template = state.sync.template();
-    let errors = validate_record(&request.fields, template);
+    // A new record is kept here: it has no tool, whatever the caller says
+    // (a forged `source` would link its card to any address).
+    let fields = RecordFields {
+        source: SourceDetails::default(),
+        ..request.fields
+    };
+    let errors = validate_record(&fields, template);
     if !errors.is_empty() {
         return Err(PanelError::Invalid(errors));
     }
@@ -237,7 +249,7 @@ pub async fn create(panel: &Panel, request: NewRecordRequest) -> Result<CreatedR
         &access,
         &user,
         &session.board_id,
-        &request.fields,
+        &fields,
         request.at,
         None,
     )
@@ -297,6 +309,7 @@ async fn place_record(
                 fields,
                 origin: origin::PANEL,
                 actor: &user.user_id,
+                scope: &team_scope(&user.team_id),
             },
             &key,
             user,

@@ -18,8 +18,8 @@ use crate::{
         tickets::ticket_hash,
     },
     miro::{Access, TokenKey},
-    rate_limit::Action,
-    store::{now, origin, CardKey},
+    rate_limit::{Action, CARD_CHECK_CREDITS},
+    store::{now, origin, CardKey, CardState, Pacing, StoreResult},
     sync::needs_reconnect,
     AppState,
 };
@@ -50,6 +50,10 @@ impl Panel {
     pub(super) fn session(&self, token: &str) -> Result<session::PanelSession, PanelError> {
         let session = session::verify(token, &self.state.secret_key, now())
             .ok_or(PanelError::SessionExpired)?;
+        // A team taken off MIRO_ALLOWED_TEAMS loses its open panels too.
+        if !self.state.teams.allows(&session.team_id) {
+            return Err(PanelError::NotAuthorized);
+        }
         if let Err(wait) = self
             .state
             .rate_limits
@@ -80,14 +84,18 @@ impl Panel {
         }
     }
 
+    /// One page of the records `user`'s team reaches, each with the
+    /// boards of that team showing it.
     async fn page(
         &self,
+        user: &TokenKey,
         query: &RecordQuery,
         after: Option<&str>,
     ) -> Result<RecordPage, PanelError> {
         let store = self.state.sync.store();
+        let reach = self.state.teams.reach(user);
         let found = store
-            .find_records(query, after, PAGE_SIZE)
+            .find_records(&reach.scopes, query, after, PAGE_SIZE)
             .await
             .map_err(Self::unavailable)?;
         let ids: Vec<String> = found
@@ -96,7 +104,7 @@ impl Panel {
             .map(|r| r.snapshot.id.clone())
             .collect();
         let mut boards = store
-            .boards_of_records(&ids)
+            .boards_of_records(&ids, &user.team_id)
             .await
             .map_err(Self::unavailable)?;
         Ok(RecordPage {
@@ -113,6 +121,63 @@ impl Panel {
         })
     }
 
+    /// How many of the board's cards `which` picks.
+    async fn cards_of(
+        &self,
+        board_id: &str,
+        which: impl Fn(&CardState) -> bool,
+    ) -> Result<u64, PanelError> {
+        let states = self
+            .state
+            .sync
+            .store()
+            .card_states(board_id)
+            .await
+            .map_err(Self::unavailable)?;
+        Ok(states.iter().filter(|card| which(card)).count() as u64)
+    }
+
+    /// Board-wide work on up to `cards` cards, each a read and then maybe
+    /// a write at Miro: reserved from `user`'s allowance (refused with
+    /// `Retry-After` when it pays for none now), paced by it (`work` queues
+    /// the cards as the [`Pacing`] says and answers how many it queued),
+    /// and charged only for the cards queued: the others had their check
+    /// waiting already.
+    async fn charged<Work>(
+        &self,
+        user: &TokenKey,
+        cards: u64,
+        work: impl FnOnce(Pacing) -> Work,
+    ) -> Result<u64, PanelError>
+    where
+        Work: std::future::Future<Output = StoreResult<u64>>,
+    {
+        if cards == 0 {
+            return Ok(0);
+        }
+        let limits = &self.state.rate_limits;
+        let reserved = limits
+            .reserve_credits(user, CARD_CHECK_CREDITS, cards)
+            .map_err(|wait| {
+                too_many(wait.seconds());
+                PanelError::TooManyRequests {
+                    retry_after: wait.seconds(),
+                }
+            })?;
+        let pacing = Pacing {
+            now: now(),
+            due_now: i64::try_from(reserved.due_now).unwrap_or(i64::MAX),
+            spacing_ms: i64::try_from(reserved.spacing.as_millis()).unwrap_or(i64::MAX),
+        };
+        let queued = work(pacing).await.map_err(|error| {
+            limits.refund_credits(user, cards * u64::from(CARD_CHECK_CREDITS));
+            Self::unavailable(error)
+        })?;
+        let unspent = cards.saturating_sub(queued);
+        limits.refund_credits(user, unspent * u64::from(CARD_CHECK_CREDITS));
+        Ok(queued)
+    }
+
     async fn health_of(&self, board_id: &str) -> Result<BoardHealth, PanelError> {
         let states = self
             .state
@@ -122,6 +187,12 @@ impl Panel {
             .await
             .map_err(Self::unavailable)?;
         let mut health = summarize(&states);
+        let store = self.state.sync.store();
+        let since = crate::store::now() - app::panel::ARRIVALS_WINDOW_HOURS * 3600;
+        health.connected = store
+            .arrival_checks(crate::store::origin::MIRO, Some(board_id), since)
+            .await
+            .map_err(Self::unavailable)?;
         if let Some(github) = &self.state.github {
             if github.connector.token_access() == TokenAccess::Unknown {
                 // Nothing asked GitHub since the start: ask now, so the
@@ -135,10 +206,12 @@ impl Panel {
                 .source_writes(crate::sync::connector::github::GITHUB)
                 .await
                 .map_err(Self::unavailable)?;
-            health.sources.push(super::board::github_health(
-                &github.connector.token_access(),
-                writes,
-            ));
+            let mut source = super::board::github_health(&github.connector.token_access(), writes);
+            source.arrivals = store
+                .arrival_checks(crate::sync::connector::github::GITHUB, None, since)
+                .await
+                .map_err(Self::unavailable)?;
+            health.sources.push(source);
         }
         Ok(health)
     }
@@ -200,13 +273,19 @@ impl PanelService for Panel {
             &session::PanelSession::new(&grant.user, board_id, now()),
             &self.state.secret_key,
         );
-        let (labels, assignees) = store.record_facets().await.map_err(Self::unavailable)?;
+        let reach = self.state.teams.reach(&grant.user);
+        let (labels, assignees) = store
+            .record_facets(&reach.scopes)
+            .await
+            .map_err(Self::unavailable)?;
         Ok(PanelData {
             board_id: board_id.to_owned(),
             session,
             template: (**self.state.sync.template()).clone(),
             facets: Facets { labels, assignees },
-            records: self.page(&RecordQuery::default(), None).await?,
+            records: self
+                .page(&grant.user, &RecordQuery::default(), None)
+                .await?,
             health: self.health_of(board_id).await?,
         })
     }
@@ -217,9 +296,9 @@ impl PanelService for Panel {
         query: &RecordQuery,
         after: Option<&str>,
     ) -> Result<RecordPage, PanelError> {
-        self.session(token)?;
+        let session = self.session(token)?;
         check_query(query)?;
-        self.page(query, after).await
+        self.page(&session.user(), query, after).await
     }
 
     async fn health(&self, token: &str) -> Result<BoardHealth, PanelError> {
@@ -244,29 +323,33 @@ impl PanelService for Panel {
 
     async fn retry_failed(&self, token: &str) -> Result<BoardHealth, PanelError> {
         let session = self.session(token)?;
-        self.board_access(&session.user(), &session.board_id)
+        let (user, board_id) = (session.user(), session.board_id.as_str());
+        self.board_access(&user, board_id).await?;
+        let store = self.state.sync.store();
+        let failed = self
+            .cards_of(board_id, |card| card.pending > 0 && card.attempts > 0)
             .await?;
-        self.state
-            .sync
-            .store()
-            .retry_board_now(&session.board_id)
-            .await
-            .map_err(Self::unavailable)?;
+        self.charged(&user, failed, |pacing| {
+            store.retry_board_now(board_id, pacing)
+        })
+        .await?;
         self.state.sync.wake();
-        self.health_of(&session.board_id).await
+        self.health_of(board_id).await
     }
 
     async fn resync_board(&self, token: &str) -> Result<BoardHealth, PanelError> {
         let session = self.session(token)?;
-        self.board_access(&session.user(), &session.board_id)
+        let (user, board_id) = (session.user(), session.board_id.as_str());
+        self.board_access(&user, board_id).await?;
+        let store = self.state.sync.store();
+        let linked = self
+            .cards_of(board_id, |card| card.record_id.is_some())
             .await?;
-        self.state
-            .sync
-            .store()
-            .rewrite_board(&session.board_id, origin::PANEL)
-            .await
-            .map_err(Self::unavailable)?;
+        self.charged(&user, linked, |pacing| {
+            store.rewrite_board(board_id, origin::PANEL, pacing)
+        })
+        .await?;
         self.state.sync.wake();
-        self.health_of(&session.board_id).await
+        self.health_of(board_id).await
     }
 }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::{
     body::JsonBody,
+    client_address::ClientAddress,
     detail::tickets::{board_reachable, identify, ticket_hash, try_again, TICKET_SECONDS},
     rate_limit::Action,
     store::{now, CardKey, TicketGrant},
@@ -31,9 +32,10 @@ pub struct PanelRequest {
 pub async fn issue_panel_ticket(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: ClientAddress,
     JsonBody(request): JsonBody<PanelRequest>,
 ) -> Result<Json<Value>, Response> {
-    let user = identify(&state, &headers)?;
+    let user = identify(&state, &headers, client)?;
     state.rate_limits.take_for(Action::Ticket, &user)?;
     board_reachable(&state, &user, &request.board_id).await?;
     let mut bytes = [0u8; 32];

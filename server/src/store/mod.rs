@@ -16,7 +16,7 @@ mod sqlite;
 
 use app::{
     cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
-    panel::{RecordQuery, SourceWrites},
+    panel::{ArrivalChecks, RecordQuery, SourceWrites},
 };
 use async_trait::async_trait;
 
@@ -36,6 +36,16 @@ pub mod origin {
     pub const WORKER: &str = "worker";
     /// The app's panel on a board.
     pub const PANEL: &str = "panel";
+}
+
+/// The sync log's actions for what arrived from outside (an issue from a
+/// tool, a card connected from a board), as `sync::admit` writes them and
+/// [`Store::arrival_checks`] counts them.
+pub mod arrival {
+    /// Taken as a record, with the parts a card cannot show left out.
+    pub const DROPPED: &str = "arrival: parts left out";
+    /// Not taken: it cannot be a record (no valid title, say).
+    pub const REFUSED: &str = "arrival: not taken";
 }
 
 /// One card on one board.
@@ -64,6 +74,8 @@ pub struct RecordRow {
     pub external_id: String,
     /// The item was deleted in its tool: its cards are `disabled`.
     pub source_deleted: bool,
+    /// Which teams may see and use it (see [`crate::teams`]).
+    pub scope: String,
 }
 
 /// A card and the record it shows.
@@ -116,6 +128,32 @@ pub struct OutboxEntry {
     /// queued to check a card ([`Store::enqueue_write`]). Its writer reads
     /// the card first.
     pub in_flight: bool,
+}
+
+/// When card writes queued together fall due, so that the Miro calls they
+/// cost are spread out: the first `due_now` (counted from 1) at `now`,
+/// then one every `spacing_ms` milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pacing {
+    pub now: i64,
+    pub due_now: i64,
+    pub spacing_ms: i64,
+}
+
+impl Pacing {
+    /// Every write due at `now`.
+    pub fn at_once(now: i64) -> Self {
+        Self {
+            now,
+            due_now: i64::MAX,
+            spacing_ms: 0,
+        }
+    }
+
+    /// When the `n`th write (from 1) falls due.
+    pub fn due_at(&self, n: i64) -> i64 {
+        self.now + n.saturating_sub(self.due_now).max(0) * self.spacing_ms / 1000
+    }
 }
 
 /// What a push reads once it holds a card's lease
@@ -206,6 +244,8 @@ pub struct NewRecord<'a> {
     pub fields: &'a RecordFields,
     pub origin: &'a str,
     pub actor: &'a str,
+    /// Which teams may see and use it (see [`crate::teams`]).
+    pub scope: &'a str,
 }
 
 /// A save of a record's fields, made against the version the editor saw.
@@ -340,20 +380,24 @@ pub trait Store: Send + Sync + 'static {
         connector: &str,
         external_id: &str,
     ) -> StoreResult<Option<RecordRow>>;
-    /// One page of the records matching `query` (not source-deleted),
-    /// newest change first, after the cursor `after` (a page's `next`).
+    /// One page of the records of `scopes` matching `query` (not
+    /// source-deleted), newest change first, after the cursor `after` (a
+    /// page's `next`).
     async fn find_records(
         &self,
+        scopes: &[String],
         query: &RecordQuery,
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<RecordMatches>;
-    /// The labels and the assignees records have, sorted.
-    async fn record_facets(&self) -> StoreResult<(Vec<String>, Vec<String>)>;
-    /// For each record, the boards showing one of its cards.
+    /// The labels and the assignees the records of `scopes` have, sorted.
+    async fn record_facets(&self, scopes: &[String]) -> StoreResult<(Vec<String>, Vec<String>)>;
+    /// For each record, the boards showing one of its cards linked by an
+    /// installation of `team_id`.
     async fn boards_of_records(
         &self,
         record_ids: &[String],
+        team_id: &str,
     ) -> StoreResult<std::collections::HashMap<String, Vec<String>>>;
     /// The fields a record had at `version`, if kept.
     async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>>;
@@ -418,15 +462,17 @@ pub trait Store: Send + Sync + 'static {
     /// Queues a checked rewrite of a card: its writer reads the card from
     /// Miro first and writes it only if it differs from its record
     /// (reconciliation uses this for a card that drifted on the board; a
-    /// concurrent save may have fixed it already).
+    /// concurrent save may have fixed it already). Nothing is queued while
+    /// the card has a pending write in flight that no writer has started
+    /// on (it reads the card first anyway): checks are never queued twice.
     async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()>;
     /// Cards with a write due at `now`, oldest first.
     async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>>;
     /// A card's pending writes, oldest first.
     async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>>;
-    /// Marks a card's writes up to `upto_id` done, records the hash that
-    /// is now on the card (when something was written) and logs the
-    /// outcome, in one transaction.
+    /// Settles a card's writes up to `upto_id` (deletes them), records the
+    /// hash that is now on the card (when something was written) and logs
+    /// the outcome, in one transaction.
     async fn finish_writes(
         &self,
         card: &CardKey,
@@ -480,11 +526,18 @@ pub trait Store: Send + Sync + 'static {
     async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()>;
     /// Every card on a board and how it stands with its record.
     async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>>;
-    /// Makes the board's failed writes due now; how many.
-    async fn retry_board_now(&self, board_id: &str) -> StoreResult<u64>;
+    /// Makes the board's failed writes due, card by card as `pacing` says
+    /// (none later than it was due); how many cards. Cards whose writes are
+    /// due already are not counted.
+    async fn retry_board_now(&self, board_id: &str, pacing: Pacing) -> StoreResult<u64>;
     /// Queues a checked rewrite (see [`Store::enqueue_write`]) of every
-    /// linked card on the board; how many.
-    async fn rewrite_board(&self, board_id: &str, origin: &str) -> StoreResult<u64>;
+    /// linked card on the board that has none waiting, card by card due as
+    /// `pacing` says; how many were queued.
+    async fn rewrite_board(&self, board_id: &str, origin: &str, pacing: Pacing)
+        -> StoreResult<u64>;
+    /// Deletes up to `limit` settled outbox rows (writes dropped with their
+    /// card, and done rows earlier versions kept); how many.
+    async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64>;
 
     // --- writes to records' tools --------------------------------------
     /// How a record stands with its tool; `None` for a record of the
@@ -585,6 +638,15 @@ pub trait Store: Send + Sync + 'static {
 
     // --- sync log ----------------------------------------------------
     async fn append_log(&self, entry: &LogEntry) -> StoreResult<()>;
+    /// The sync log's [`arrival`] rows from `origin` since `since` (UNIX
+    /// seconds), only those about `board_id` when one is given: how many
+    /// of each, and the newest one's result.
+    async fn arrival_checks(
+        &self,
+        origin: &str,
+        board_id: Option<&str>,
+        since: i64,
+    ) -> StoreResult<ArrivalChecks>;
     /// The newest entries first.
     async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>>;
 }

@@ -1,33 +1,59 @@
 //! Turning an existing app card into a record: its title, description
-//! and preview fields as the record's first version. Used when a card is
-//! connected (`app_card:connect`) and by the sandbox's first start.
+//! and preview fields as the record's first version, checked as a save is
+//! (`admit.rs`: what a card cannot show is left out, and logged). Used
+//! when a card is connected (`app_card:connect`) and by the sandbox's
+//! first start.
 
 use app::cards::{
     markdown::{html_to_text, miro_html_to_markdown},
     IconShape, PreviewField, RecordFields,
 };
 
-use super::{connector::BUILTIN, SyncEngine, SyncError};
+use super::{
+    admit::{Admission, Arrival},
+    connector::BUILTIN,
+    SyncEngine, SyncError,
+};
 use crate::{
     miro::AppCardData,
-    store::{origin, NewRecord, RecordRow},
+    store::{origin, CardKey, NewRecord, RecordRow},
 };
 
 impl SyncEngine {
-    /// A new built-in record holding an app card's content, in the
-    /// template's default status. Linking the card is the caller's step.
+    /// A new built-in record of `scope` (see [`crate::teams`]) holding the
+    /// content of app card `card`, in the template's default status.
+    /// Linking the card is the caller's step. A card that cannot be a
+    /// record (no title) is refused with [`SyncError::NotARecord`].
     pub async fn record_from_card(
         &self,
+        card: &CardKey,
         data: &AppCardData,
         actor: &str,
+        scope: &str,
     ) -> Result<RecordRow, SyncError> {
         let fields = fields_from_card(data, self.template().default_status().key.clone())?;
+        let item = format!("card {} on board {}", card.item_id, card.board_id);
+        let arrival = Arrival {
+            origin: origin::MIRO,
+            actor,
+            item: &item,
+            record_id: None,
+            card: Some(card),
+        };
+        let fields = match self
+            .admit_logged(&fields, app::cards::limits::TextLimits::BUILT_IN, arrival)
+            .await?
+        {
+            Admission::Taken(fields) => *fields,
+            Admission::Refused(errors) => return Err(SyncError::NotARecord(errors)),
+        };
         self.create(NewRecord {
             connector: BUILTIN,
             external_id: None,
             fields: &fields,
             origin: origin::MIRO,
             actor,
+            scope,
         })
         .await
     }

@@ -17,6 +17,7 @@
 //! PATCH of the whole preview, so repeating it changes nothing a user can
 //! see.
 
+pub mod admit;
 pub mod card;
 pub mod connector;
 mod import;
@@ -90,6 +91,10 @@ pub enum SyncError {
         field: &'static str,
         error: app::cards::markdown::HtmlTooDeep,
     },
+    /// What arrived cannot be a record (its title or description is not
+    /// valid); nothing was stored, and the sync log says why.
+    #[error("it cannot be a record: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    NotARecord(Vec<app::cards::FieldError>),
     /// A write running in the background ended abnormally (it panicked).
     #[error("a card write failed: {0}")]
     Task(String),
@@ -444,6 +449,6 @@ impl TokenStore for StoreTokens {
 pub fn needs_reconnect(error: &TokenError) -> bool {
     matches!(
         error,
-        TokenError::NotConnected | TokenError::ReconnectNeeded
+        TokenError::NotConnected | TokenError::ReconnectNeeded | TokenError::OtherIssuer
     )
 }

@@ -30,7 +30,8 @@
 use std::{sync::Arc, time::Duration};
 
 use super::{
-    connector::{Connector, ConnectorError},
+    admit::admit,
+    connector::{arrival_limits, Connector, ConnectorError, SourceItem},
     SyncEngine, SyncError,
 };
 use crate::store::{now, origin, LogEntry};
@@ -102,7 +103,7 @@ impl SyncEngine {
         };
         let version = record.snapshot.version;
         let ours = &record.snapshot.fields;
-        let item = match connector.fetch(&record.external_id).await {
+        let fetched = match connector.fetch(&record.external_id).await {
             Ok(Some(item)) => item,
             Ok(None) => {
                 let why = format!("{name} item {} is gone: not written", record.external_id);
@@ -116,6 +117,21 @@ impl SyncEngine {
                     .source_failed(record_id, name, state.attempts, error)
                     .await
             }
+        };
+        // Compared as it was stored when it arrived: with what a card
+        // cannot show left out (logged then, not again here).
+        let Some(item) = self.as_admitted(name, fetched) else {
+            let why = format!(
+                "the item in {name} cannot be a record now (see the sync log): not written"
+            );
+            return self
+                .source_failed(
+                    record_id,
+                    name,
+                    state.attempts,
+                    ConnectorError::Unavailable(why),
+                )
+                .await;
         };
         if item.fields.same_content(ours) {
             store
@@ -162,6 +178,7 @@ impl SyncEngine {
             .await
         {
             Ok(written) => {
+                let written = self.as_admitted(name, written.clone()).unwrap_or(written);
                 store
                     .finish_source_write(
                         record_id,
@@ -180,6 +197,17 @@ impl SyncEngine {
                     .await
             }
         }
+    }
+
+    /// `item` (as `connector`'s tool holds it) with what a record cannot
+    /// hold left out, as it is stored when it arrives (`admit.rs`); `None`
+    /// when it cannot be a record.
+    fn as_admitted(&self, connector: &str, item: SourceItem) -> Option<SourceItem> {
+        let admitted = admit(&item.fields, self.template(), arrival_limits(connector)).ok()?;
+        Some(SourceItem {
+            fields: admitted.fields,
+            ..item
+        })
     }
 
     async fn source_failed(

@@ -1,6 +1,7 @@
 //! The outbox worker: drains queued card writes, a few cards at a time,
 //! waking when a save queues something and otherwise looking every
-//! `poll_interval` for writes whose retry time has come.
+//! `poll_interval` for writes whose retry time has come; and deletes
+//! settled rows that are left, a bounded batch a round.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,9 @@ use crate::store::now;
 /// the queue moving without spending the rate-limit budget in a burst
 /// (the client waits for the budget's reset anyway).
 const IN_FLIGHT: usize = 4;
+
+/// Settled outbox rows deleted at most per round (see `run_worker`).
+const PRUNE_BATCH: u32 = 1_000;
 
 /// What one round did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -82,12 +86,23 @@ impl SyncEngine {
     /// database unavailable) is logged and retried after the poll interval.
     pub async fn run_worker(self) {
         loop {
+            // Settled rows (dropped with their card, or kept by earlier
+            // versions) go a bounded batch a round; a full batch means more
+            // wait, so the next round comes at once.
+            let pruned = match self.store().prune_settled_writes(PRUNE_BATCH).await {
+                Ok(pruned) => pruned,
+                Err(error) => {
+                    tracing::warn!(%error, "pruning settled outbox rows failed");
+                    0
+                }
+            };
             match self.drain_once().await {
                 Ok(report) if report.cards() > 0 => {
                     tracing::debug!(?report, "outbox round");
                     // More may be due right away.
                     continue;
                 }
+                Ok(_) if pruned == u64::from(PRUNE_BATCH) => continue,
                 Ok(_) => {}
                 Err(error) => tracing::error!(%error, "outbox round failed"),
             }

@@ -40,9 +40,17 @@ fn run_server(env: &[(&str, &str)]) -> Option<(i32, String)> {
     }
 }
 
-const MIRO: [(&str, &str); 2] = [
+const MIRO: [(&str, &str); 3] = [
     ("MIRO_CLIENT_ID", "3458764600000000009"),
     ("MIRO_CLIENT_SECRET", "a-real-apps-secret"),
+    ("MIRO_ALLOWED_TEAMS", "3458764500000000009"),
+];
+/// The README's production set-up behind a proxy, without Miro's
+/// credentials.
+const PRODUCTION: [(&str, &str); 3] = [
+    ("APP_PUBLIC_URL", "https://cards.example.org"),
+    KEY,
+    ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
 ];
 const KEY: (&str, &str) = (
     "APP_SECRET_KEY",
@@ -93,6 +101,50 @@ fn with_miro_credentials_a_secret_key_and_an_https_public_url_are_required() {
 }
 
 #[test]
+fn a_production_set_up_without_miro_credentials_does_not_start_a_sandbox() {
+    let (code, text) = run_server(&PRODUCTION).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("APP_PUBLIC_URL is https") && text.contains("APP_SECRET_KEY is set"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Set MIRO_CLIENT_ID, MIRO_CLIENT_SECRET"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("AAAAAAAA"),
+        "the key is never printed: {text}"
+    );
+    // Either sign alone is enough.
+    for (sign, named) in [
+        (PRODUCTION[0], "APP_PUBLIC_URL is https"),
+        (PRODUCTION[1], "APP_SECRET_KEY is set"),
+    ] {
+        let (code, text) =
+            run_server(&[sign, ("LEPTOS_SITE_ADDR", "127.0.0.1:0")]).expect("it exits");
+        assert_eq!(code, 1, "{text}");
+        assert!(text.contains(named), "{text}");
+    }
+    // With nothing that says production, the sandbox starts as before.
+    assert!(run_server(&[("LEPTOS_SITE_ADDR", "127.0.0.1:0")]).is_none());
+}
+
+#[test]
+fn with_miro_credentials_the_allowed_teams_are_required() {
+    let mut env = MIRO[..2].to_vec();
+    env.extend(PRODUCTION);
+    let (code, text) = run_server(&env).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("also set MIRO_ALLOWED_TEAMS"), "{text}");
+
+    env.push(("MIRO_ALLOWED_TEAMS", "34587645000000000<b>"));
+    let (code, text) = run_server(&env).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("is not a Miro team id"), "{text}");
+}
+
+#[test]
 fn a_complete_miro_configuration_starts() {
     let mut env = MIRO.to_vec();
     env.extend([
@@ -124,4 +176,19 @@ fn a_half_configured_github_connector_does_not_start() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("must be https"), "{text}");
     assert!(!text.contains("ghp_never_printed"), "{text}");
+}
+
+#[test]
+fn trusted_proxies_that_are_not_addresses_do_not_start() {
+    let (code, text) =
+        run_server(&[("TRUSTED_PROXIES", "127.0.0.1, proxy.example.org")]).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("TRUSTED_PROXIES"), "{text}");
+    assert!(
+        text.contains("'proxy.example.org' is not an IP address"),
+        "{text}"
+    );
+    let (code, text) = run_server(&[("TRUSTED_PROXIES", "10.0.0.0/40")]).expect("it exits");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("from 0 to 32"), "{text}");
 }

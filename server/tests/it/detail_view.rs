@@ -347,6 +347,112 @@ async fn disconnected_card(server: &TestServer, description: &str) -> CardKey {
 }
 
 #[tokio::test]
+async fn a_connected_cards_invalid_parts_are_left_out_logged_and_in_the_panels_health() {
+    let _one_renderer = crate::support::sandbox::render_lock().await;
+    let server = TestServer::start().await;
+    install_and_link(&server.state).await.unwrap();
+    // A card made elsewhere with more chips than a card shows, one with a
+    // tooltip far past a record's, and one without a value.
+    let mut fields: Vec<server::miro::CardField> = (0..14)
+        .map(|i| server::miro::CardField {
+            value: Some(format!("chip {i}")),
+            ..Default::default()
+        })
+        .collect();
+    fields[0].tooltip = Some("t".repeat(400));
+    fields[1].value = Some(String::new());
+    let client = server.miro_client(std::time::Duration::from_secs(5));
+    let made = client
+        .create_app_card(
+            &server.access().await,
+            &server.board(),
+            &server::miro::AppCardWrite {
+                data: Some(server::miro::AppCardChanges {
+                    title: Some("Brought from elsewhere".to_owned()),
+                    status: Some(server::miro::AppCardStatus::Disconnected),
+                    fields: Some(fields),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let card = CardKey::new(server.board(), &made.id);
+    let token = server.sdk_id_token().await;
+    let (status, body) = card_call(&server, "/miro/cards/connect", &card, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    let record = record_of(&server, &card).await;
+    let preview = &record.snapshot.fields.preview;
+    assert!(
+        app::cards::validate_record(&record.snapshot.fields, server.state.sync.template())
+            .is_empty(),
+        "{preview:#?}"
+    );
+    assert_eq!(preview[0].value, "chip 0");
+    assert_eq!(
+        preview[0].tooltip, "",
+        "the tooltip is left out, the chip kept"
+    );
+    assert!(preview.iter().all(|chip| !chip.value.is_empty()));
+
+    let log = server.state.sync.store().recent_log(20).await.unwrap();
+    let row = log
+        .iter()
+        .find(|e| e.action == server::store::arrival::DROPPED)
+        .unwrap_or_else(|| panic!("{log:#?}"));
+    assert_eq!(row.board_id.as_deref(), Some(card.board_id.as_str()));
+    assert!(row.result.contains("preview.0.tooltip"), "{}", row.result);
+    assert!(row.result.contains("preview.1.value"), "{}", row.result);
+
+    let session = crate::support::panel::opened_panel(&server).await;
+    let (status, health) = crate::support::panel::call(
+        &server,
+        "board_health",
+        serde_json::json!({"session": session}),
+    )
+    .await;
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["connected"]["dropped"], 1, "{health}");
+}
+
+#[tokio::test]
+async fn a_card_without_a_title_is_not_connected_and_says_why() {
+    let server = TestServer::start().await;
+    install_and_link(&server.state).await.unwrap();
+    let card = disconnected_card(&server, "<p>No title</p>").await;
+    let access = server.access().await;
+    server
+        .miro_client(std::time::Duration::from_secs(5))
+        .update_app_card(
+            &access,
+            &card.board_id,
+            &card.item_id,
+            &server::miro::AppCardWrite {
+                data: Some(server::miro::AppCardChanges {
+                    title: Some(String::new()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let token = server.sdk_id_token().await;
+    let (status, body) = card_call(&server, "/miro/cards/connect", &card, Some(&token)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("title"), "{body}");
+    assert!(server
+        .state
+        .sync
+        .store()
+        .link(&card)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
 async fn a_card_nested_past_reading_is_refused_and_the_server_stays_up() {
     let server = TestServer::start().await;
     install_and_link(&server.state).await.unwrap();
@@ -384,6 +490,7 @@ async fn a_card_linked_by_someone_else_is_not_taken_over() {
     let engine = &server.state.sync;
     let record = engine
         .record_from_card(
+            &card,
             &server
                 .miro_client(std::time::Duration::from_secs(5))
                 .app_card(&server.access().await, &card.board_id, &card.item_id)
@@ -391,6 +498,7 @@ async fn a_card_linked_by_someone_else_is_not_taken_over() {
                 .unwrap()
                 .data,
             "someone",
+            &server::teams::team_scope(&server.str("team_id")),
         )
         .await
         .unwrap();

@@ -82,6 +82,7 @@ impl StandIn {
 
     fn config(&self) -> GitHubConfig {
         GitHubConfig {
+            repository_teams: Vec::new(),
             repositories: vec![Repo::parse(ROADMAP).unwrap(), Repo::parse(SUPPORT).unwrap()],
             token: server::miro::Secret::new(TOKEN),
             webhook_secret: server::miro::Secret::new(SECRET),
@@ -299,14 +300,19 @@ impl Harness {
 
     /// An issue, its record and a card linked to it, written to the board.
     pub(crate) async fn imported(&self, title: &str) -> (RecordRow, CardKey) {
-        let fields = RecordFields {
+        self.imported_with(&RecordFields {
             title: title.to_owned(),
             description: "From **GitHub**".to_owned(),
             status: "todo".to_owned(),
             labels: vec!["bug".to_owned()],
             ..RecordFields::default()
-        };
-        let item = self.connector.create(&fields, "test").await.unwrap();
+        })
+        .await
+    }
+
+    /// [`Harness::imported`] for an issue made from `fields`.
+    pub(crate) async fn imported_with(&self, fields: &RecordFields) -> (RecordRow, CardKey) {
+        let item = self.connector.create(fields, "test").await.unwrap();
         // The issue's `opened` delivery may import it first; either way
         // one record shows it.
         let engine = &self.server.state.sync;
@@ -957,7 +963,7 @@ async fn the_first_poll_imports_every_issue_and_the_panels_search_filters_them_a
     let found = |query: app::panel::RecordQuery| async move {
         engine
             .store()
-            .find_records(&query, None, 1)
+            .find_records(&repository_scopes(), &query, None, 1)
             .await
             .unwrap()
             .total
@@ -1022,7 +1028,10 @@ async fn the_github_standin_command_and_the_app_work_together_as_processes() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let imported = loop {
         let query = app::panel::RecordQuery::default();
-        let all = store.find_records(&query, None, 100).await.unwrap();
+        let all = store
+            .find_records(&repository_scopes(), &query, None, 100)
+            .await
+            .unwrap();
         let github: Vec<_> = all
             .records
             .iter()
@@ -1157,4 +1166,12 @@ async fn the_panels_health_says_reconnect_when_github_refuses_the_token() {
             "{again}"
         );
     }
+}
+
+/// The scopes of the two repositories' records: every team reaches them.
+fn repository_scopes() -> Vec<String> {
+    [ROADMAP, SUPPORT]
+        .iter()
+        .map(|name| server::teams::repository_scope(name))
+        .collect()
 }

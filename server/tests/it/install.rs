@@ -30,7 +30,10 @@ async fn start_install(server: &TestServer) -> Started {
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"));
     assert!(set_cookie.contains("Max-Age=600"), "{set_cookie}");
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
-    assert_eq!(cookie, format!("miro_cards_install={state}"));
+    // The state, signed by the server: a cookie that merely holds it is
+    // not this browser's.
+    assert!(cookie.starts_with("miro_cards_install="), "{cookie}");
+    assert_ne!(cookie, format!("miro_cards_install={state}"));
     Started {
         authorize,
         state,
@@ -150,8 +153,14 @@ async fn a_foreign_or_missing_state_installs_nothing_and_spends_no_code() {
     let server = TestServer::start().await;
     let started = start_install(&server).await;
     let back = authorize(&server, &started.authorize).await;
-    // No cookie (another browser), or another browser's cookie.
-    for cookie in [None, Some("miro_cards_install=someone-elses")] {
+    // No cookie (another browser), another browser's cookie, or one that
+    // holds the state without the server's signature.
+    let unsigned = format!("miro_cards_install={}", started.state);
+    for cookie in [
+        None,
+        Some("miro_cards_install=someone-elses"),
+        Some(unsigned.as_str()),
+    ] {
         let (status, page) = callback(&server, back.as_str(), cookie).await;
         assert_eq!(status, 400, "{cookie:?}");
         assert!(page.contains("This install was not started here"), "{page}");
@@ -265,7 +274,10 @@ async fn installations_are_listed_without_tokens_and_revoked_at_miro_and_here() 
         .token;
     let (code, out) = cli(&["installations"], &env).await;
     assert_eq!(code, 0, "{out}");
-    let line = out.lines().nth(1).expect("one installation");
+    let line = out
+        .lines()
+        .find(|line| line.starts_with(&user.team_id))
+        .expect("the seed team's installation");
     assert!(
         line.starts_with(&user.team_id) && line.contains(&user.user_id),
         "{out}"
@@ -284,7 +296,10 @@ async fn installations_are_listed_without_tokens_and_revoked_at_miro_and_here() 
     .await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("revoked the token at the sandbox"), "{out}");
-    assert!(installations(&server).await.is_empty());
+    assert!(
+        installations(&server).await.iter().all(|key| *key != user),
+        "the revoked installation is gone"
+    );
     // The sandbox saw the revoke: the token no longer opens anything.
     assert!(server
         .request_log()

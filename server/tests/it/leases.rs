@@ -12,7 +12,7 @@ use serde_json::json;
 use server::{
     miro::TokenKey,
     sandbox_install::install_and_link,
-    store::{CardKey, SqliteStore, Store},
+    store::{CardKey, Pacing, SqliteStore, Store},
     sync::{PushOutcome, SyncEngine},
 };
 
@@ -202,11 +202,16 @@ async fn a_server_and_server_sync_on_one_sqlite_file_refresh_an_expiring_token_o
     let _app = fleet.start_app(0).await;
     let key = SecretKey::load_or_create(&fleet.folder.path().join("secret.key")).unwrap();
     let store = SqliteStore::open(&fleet.database_url, key).await.unwrap();
-    // Installed, and its cards linked.
+    // Installed in both of the sandbox's teams, and their cards linked (a
+    // team's install still under way would add a token request below).
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let card = loop {
         let boards = store.linked_boards().await.unwrap();
-        if let Some((board, _)) = boards.first() {
+        let installed = store.installations().await.unwrap().len();
+        if let Some((board, _)) = boards
+            .first()
+            .filter(|_| installed == 2 && boards.len() == 3)
+        {
             if let Some(link) = store.links_on_board(board).await.unwrap().first() {
                 break link.card.clone();
             }
@@ -222,7 +227,10 @@ async fn a_server_and_server_sync_on_one_sqlite_file_refresh_an_expiring_token_o
     let mut tokens = store.load_tokens(&owner).await.unwrap().unwrap();
     tokens.expires_at = Some(unix_now() + 30);
     store.save_tokens(&owner, &tokens).await.unwrap();
-    store.rewrite_board(&card.board_id, "test").await.unwrap();
+    store
+        .rewrite_board(&card.board_id, "test", Pacing::at_once(unix_now() as i64))
+        .await
+        .unwrap();
 
     let sync = fleet
         .command("sync.log")

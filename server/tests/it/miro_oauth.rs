@@ -187,6 +187,48 @@ async fn a_rejected_refresh_means_reconnect_and_forgets_the_tokens() {
 }
 
 #[tokio::test]
+async fn tokens_another_authority_issued_are_neither_sent_nor_forgotten() {
+    // Real Miro's tokens in the store of a server that talks to the
+    // sandbox (or the other way round): never sent there, never deleted.
+    let server = TestServer::start().await;
+    let (tokens, key, mut stored) = connected_expiring(&server, 10).await;
+    stored.issuer = Some("3458764600000000009@https://api.miro.com".to_owned());
+    tokens.store().save(&key, &stored).await.unwrap();
+    server.clear_request_log().await;
+    assert!(matches!(
+        tokens.access(&key).await,
+        Err(TokenError::OtherIssuer)
+    ));
+    assert!(
+        server.request_log().await.is_empty(),
+        "no refresh (nor anything else) went to the sandbox"
+    );
+    let kept = tokens.store().load(&key).await.unwrap().unwrap();
+    assert_eq!(
+        kept.refresh_token, stored.refresh_token,
+        "kept as they were"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_refresh_of_tokens_of_unknown_origin_forgets_nothing() {
+    let server = TestServer::start().await;
+    let (tokens, key, mut stored) = connected_expiring(&server, 10).await;
+    // Kept before the issuer was recorded, and not the sandbox's.
+    stored.issuer = None;
+    stored.refresh_token = Some(Secret::new("a-real-miro-refresh-token"));
+    tokens.store().save(&key, &stored).await.unwrap();
+    assert!(matches!(
+        tokens.access(&key).await,
+        Err(TokenError::ReconnectNeeded)
+    ));
+    assert!(
+        tokens.store().load(&key).await.unwrap().is_some(),
+        "a refusal by an authority that may not have issued them deletes nothing"
+    );
+}
+
+#[tokio::test]
 async fn no_token_or_secret_shows_in_debug_output() {
     let server = TestServer::start().await;
     let (tokens, key, stored) = connected_expiring(&server, 3_000).await;

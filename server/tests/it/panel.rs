@@ -409,6 +409,61 @@ async fn a_record_is_created_with_its_card_and_invalid_fields_change_nothing() {
 }
 
 #[tokio::test]
+async fn a_new_record_keeps_no_tool_details_its_caller_sends() {
+    let _one_renderer = render_lock().await;
+    let server = TestServer::start().await;
+    let session = opened_panel(&server).await;
+    let status_key = server.state.sync.template().default_status().key.clone();
+    // A forged link: "acme/payroll#1 on GitHub ↗" to any address.
+    let fields = json!({"title": "Innocent", "description": "", "status": status_key,
+        "assignee": "", "due_date": "", "labels": [], "custom": [], "preview": [],
+        "source": {"tool": "GitHub", "reference": "#1", "location": "acme/payroll",
+                   "url": "https://evil.example/login"}});
+    let (status, answer) = call(
+        &server,
+        "create_record",
+        json!({"request": {"session": session, "fields": fields, "at": {"x": 0.0, "y": 0.0}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let record = server
+        .state
+        .sync
+        .store()
+        .record(answer["record"]["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.connector, "builtin");
+    assert!(
+        record.snapshot.fields.source.is_empty(),
+        "{:?}",
+        record.snapshot.fields.source
+    );
+    assert!(
+        answer["record"]["fields"].get("source").is_none(),
+        "{answer}"
+    );
+    let card = server
+        .miro_client(Duration::from_secs(10))
+        .app_card(
+            &server.access().await,
+            &server.board(),
+            answer["item_id"].as_str().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        card.data
+            .fields
+            .iter()
+            .all(|f| f.value.as_deref() != Some("#1")),
+        "no reference chip: {:?}",
+        card.data.fields
+    );
+}
+
+#[tokio::test]
 async fn failed_writes_show_in_the_health_and_retry_clears_them() {
     let _one_renderer = render_lock().await;
     let server = TestServer::start().await;

@@ -14,10 +14,23 @@ async fn the_app_installs_itself_and_links_the_seeded_cards_once() {
     let state = &server.state;
     let report = install_and_link(state).await.unwrap();
     // Seeded: 4 app cards of ours on the roadmap (one disconnected) and 3
-    // on the sprint board; the other app's card is not ours to link.
-    assert_eq!(report.linked, 6);
+    // on the sprint board, and 1 on the second team's board; the other
+    // app's card is not ours to link.
+    assert_eq!(report.linked, 7);
     let store = state.sync.store();
-    assert_eq!(store.installations().await.unwrap().len(), 1);
+    let installed = store.installations().await.unwrap();
+    assert_eq!(installed.len(), 2, "one installation per sandbox team");
+    // Each team's records are its own: the seed team's cards and samples,
+    // and the second team's card.
+    let other = server.other_team();
+    let theirs = store.links_on_board(&other.board).await.unwrap();
+    let record = store
+        .record(theirs[0].record_id.as_deref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.scope, format!("team:{}", other.team_id));
+    assert_eq!(theirs[0].owner.team_id, other.team_id);
 
     let roadmap = store.links_on_board(&server.board()).await.unwrap();
     assert_eq!(roadmap.len(), 3);
@@ -33,6 +46,7 @@ async fn the_app_installs_itself_and_links_the_seeded_cards_once() {
         .unwrap();
     assert!(record.source_deleted);
     assert_eq!(record.snapshot.fields.title, "Legacy invoice export");
+    assert_eq!(record.scope, format!("team:{}", server.str("team_id")));
 
     assert!(state
         .sync

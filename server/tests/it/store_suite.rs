@@ -23,8 +23,8 @@ use app::{
 use server::{
     miro::{Secret, StoredTokens, TokenKey},
     store::{
-        now, origin, CardKey, LogEntry, NewLink, NewRecord, PgStore, RecordRow, RecordSave,
-        SecretKey, SqliteStore, Store, StoreError, TicketGrant, Unlink,
+        arrival, now, origin, CardKey, LogEntry, NewLink, NewRecord, Pacing, PgStore, RecordRow,
+        RecordSave, SecretKey, SqliteStore, Store, StoreError, TicketGrant, Unlink,
     },
 };
 
@@ -134,8 +134,12 @@ on_both_backends!(
     facets_are_the_labels_and_assignees_sorted,
     search_records_matches_titles,
     boards_are_listed_per_record_and_per_installation,
+    records_are_found_only_within_their_scopes,
     card_states_retry_and_rewrite_a_board,
+    a_resync_asked_again_and_again_queues_one_check_per_card_paced,
+    settled_writes_are_deleted_and_dropped_ones_pruned_in_batches,
     the_sync_log_lists_newest_first,
+    the_sync_log_counts_what_arrived_and_was_not_all_taken,
     leases_are_held_by_one_holder_until_they_end,
     a_push_claims_its_card_and_reads_its_writes_and_link,
     source_writes_are_queued_with_saves_leased_retried_and_finished,
@@ -164,6 +168,7 @@ async fn source_writes_are_queued_with_saves_leased_retried_and_finished(db: &Te
             fields: &first,
             origin: "github",
             actor: "tester",
+            scope: "github:octo/one",
         })
         .await
         .unwrap();
@@ -347,6 +352,13 @@ fn user(n: u32) -> TokenKey {
     }
 }
 
+/// The scope of the records `create` makes: team-1's, `user(n)`'s team.
+const SCOPE: &str = "team:team-1";
+
+fn scopes() -> Vec<String> {
+    vec![SCOPE.to_owned()]
+}
+
 async fn create(store: &Arc<dyn Store>, fields: &RecordFields) -> RecordRow {
     store
         .create_record(NewRecord {
@@ -355,6 +367,7 @@ async fn create(store: &Arc<dyn Store>, fields: &RecordFields) -> RecordRow {
             fields,
             origin: origin::MIRO,
             actor: "tester",
+            scope: SCOPE,
         })
         .await
         .unwrap()
@@ -415,7 +428,10 @@ async fn settle(store: &Arc<dyn Store>, card: &CardKey, hash: &str) {
 }
 
 async fn titles_found(store: &Arc<dyn Store>, query: RecordQuery) -> Vec<String> {
-    let found = store.find_records(&query, None, 50).await.unwrap();
+    let found = store
+        .find_records(&scopes(), &query, None, 50)
+        .await
+        .unwrap();
     let mut titles: Vec<String> = found
         .records
         .iter()
@@ -459,6 +475,7 @@ async fn records_are_created_read_and_found_by_their_external_id(db: &TestDb) {
         fields: &issue,
         origin: "github",
         actor: "webhook",
+        scope: "github:owner/repo",
     };
     let from_github = store.create_record(new.clone()).await.unwrap();
     assert_eq!(from_github.external_id, "owner/repo#42");
@@ -848,6 +865,7 @@ async fn cards_the_app_wrote_are_linked_without_a_write(db: &TestDb) {
                 fields: &note,
                 origin: origin::PANEL,
                 actor: "tester",
+                scope: SCOPE,
             },
             &created_for,
             &owner,
@@ -874,6 +892,7 @@ async fn cards_the_app_wrote_are_linked_without_a_write(db: &TestDb) {
                 fields: &orphan,
                 origin: origin::PANEL,
                 actor: "tester",
+                scope: SCOPE,
             },
             &created_for,
             &owner,
@@ -961,12 +980,33 @@ async fn the_outbox_queues_retries_and_finishes_writes(db: &TestDb) {
         vec![second.clone()]
     );
 
-    // A write queued after the one sent stays pending when that one is
-    // settled.
+    // A check asked for again while one waits is not queued twice: the
+    // waiting one reads the card first anyway.
+    store
+        .enqueue_write(&first, origin::RECONCILE)
+        .await
+        .unwrap();
+    assert_eq!(
+        pending(store, &first).await,
+        1,
+        "merged into the waiting one"
+    );
+
+    // While a writer holds the card, it may have read its rows already:
+    // one check more is queued, and no third.
+    assert!(store
+        .claim_card(&first, "writer", now(), now() + 60)
+        .await
+        .unwrap());
     store.enqueue_write(&first, origin::MIRO).await.unwrap();
+    store.enqueue_write(&first, origin::MIRO).await.unwrap();
+    store.release_card(&first, "writer").await.unwrap();
     let writes = store.pending_writes(&first).await.unwrap();
     assert_eq!(writes.len(), 2);
     assert!(writes[0].id < writes[1].id, "oldest first");
+
+    // A write queued after the one sent stays pending when that one is
+    // settled.
     let log = LogEntry::card(&first, origin::WORKER, "write", "ok after a retry");
     store
         .finish_writes(&first, earlier, Some("shown again"), &log)
@@ -1117,6 +1157,7 @@ async fn tokens_are_sealed_listed_and_forgotten(db: &TestDb) {
         refresh_token: Some(Secret::new("refresh-1")),
         expires_at: Some(expires),
         scopes: "boards:read boards:write".to_owned(),
+        issuer: Some("3458764600000000009@https://api.miro.com".to_owned()),
     };
     store.save_tokens(&one, &tokens).await.unwrap();
     let loaded = store.load_tokens(&one).await.unwrap().unwrap();
@@ -1124,12 +1165,14 @@ async fn tokens_are_sealed_listed_and_forgotten(db: &TestDb) {
     assert_eq!(loaded.refresh_token.unwrap().expose(), "refresh-1");
     assert_eq!(loaded.expires_at, Some(expires));
     assert_eq!(loaded.scopes, "boards:read boards:write");
+    assert_eq!(loaded.issuer, tokens.issuer, "who issued them is kept too");
 
     let lasting = StoredTokens {
         access_token: Secret::new("access-2"),
         refresh_token: None,
         expires_at: None,
         scopes: "boards:read".to_owned(),
+        issuer: None,
     };
     store.save_tokens(&two, &lasting).await.unwrap();
     assert_eq!(
@@ -1143,6 +1186,7 @@ async fn tokens_are_sealed_listed_and_forgotten(db: &TestDb) {
         refresh_token: Some(Secret::new("refresh-1b")),
         expires_at: Some(expires + 60),
         scopes: tokens.scopes.clone(),
+        issuer: tokens.issuer.clone(),
     };
     store.save_tokens(&one, &refreshed).await.unwrap();
     let loaded = store.load_tokens(&one).await.unwrap().unwrap();
@@ -1282,7 +1326,7 @@ async fn find_records_pages_to_the_end_without_repeats(db: &TestDb) {
     let mut changed = None;
     loop {
         let page = store
-            .find_records(&query, after.as_deref(), 7)
+            .find_records(&scopes(), &query, after.as_deref(), 7)
             .await
             .unwrap();
         assert_eq!(page.total, 25);
@@ -1320,17 +1364,23 @@ async fn find_records_pages_to_the_end_without_repeats(db: &TestDb) {
     assert_eq!(unique, ids, "every other record once");
 
     // Newest change first: a fresh search starts with the changed record.
-    let first = store.find_records(&query, None, 25).await.unwrap();
+    let first = store
+        .find_records(&scopes(), &query, None, 25)
+        .await
+        .unwrap();
     assert_eq!(first.records[0].snapshot.id, changed);
     assert_eq!(first.records.len(), 25);
     assert_eq!(first.next, None, "exactly a page: no next");
 
     // An unreadable cursor starts from the beginning.
     let restart = store
-        .find_records(&query, Some("not-a-cursor"), 7)
+        .find_records(&scopes(), &query, Some("not-a-cursor"), 7)
         .await
         .unwrap();
-    let again = store.find_records(&query, None, 7).await.unwrap();
+    let again = store
+        .find_records(&scopes(), &query, None, 7)
+        .await
+        .unwrap();
     assert_eq!(restart, again);
 }
 
@@ -1361,7 +1411,7 @@ async fn facets_are_the_labels_and_assignees_sorted(db: &TestDb) {
         .await
         .unwrap();
 
-    let (labels, assignees) = store.record_facets().await.unwrap();
+    let (labels, assignees) = store.record_facets(&scopes()).await.unwrap();
     // Distinct, no empty value, none from a deleted source, and sorted by
     // code point (upper case first) on both backends.
     assert_eq!(labels, ["Zed", "alpha", "bug"]);
@@ -1391,6 +1441,103 @@ async fn search_records_matches_titles(db: &TestDb) {
     assert!(store.search_records("About", 10).await.unwrap().is_empty());
 }
 
+async fn records_are_found_only_within_their_scopes(db: &TestDb) {
+    let store = &db.store;
+    let made = |title: &'static str, label: &'static str, scope: &'static str| async move {
+        let fields = RecordFields {
+            labels: vec![label.to_owned()],
+            assignee: format!("{label}-person"),
+            ..fields(title)
+        };
+        store
+            .create_record(NewRecord {
+                connector: "builtin",
+                external_id: None,
+                fields: &fields,
+                origin: origin::PANEL,
+                actor: "tester",
+                scope,
+            })
+            .await
+            .unwrap()
+    };
+    let ours = made("Scoped ours", "mine", "team:team-1").await;
+    let theirs = made("Scoped theirs", "yours", "team:team-2").await;
+    let shared = made("Scoped shared", "shared", "github:octo/one").await;
+    assert_eq!(ours.scope, "team:team-1", "a record carries its scope");
+
+    let found = |scopes: &[&str]| {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        async move {
+            let page = store
+                .find_records(&scopes, &text("Scoped"), None, 50)
+                .await
+                .unwrap();
+            let mut titles: Vec<String> = page
+                .records
+                .iter()
+                .map(|r| r.snapshot.fields.title.clone())
+                .collect();
+            titles.sort();
+            (titles, page.total)
+        }
+    };
+    assert_eq!(
+        found(&["team:team-1"]).await,
+        (vec!["Scoped ours".to_owned()], 1)
+    );
+    assert_eq!(
+        found(&["team:team-1", "github:octo/one"]).await,
+        (
+            vec!["Scoped ours".to_owned(), "Scoped shared".to_owned()],
+            2
+        )
+    );
+    assert_eq!(found(&[]).await, (vec![], 0), "no scope, nothing found");
+
+    let one = vec!["team:team-1".to_owned(), "github:octo/one".to_owned()];
+    let (labels, assignees) = store.record_facets(&one).await.unwrap();
+    assert_eq!(labels, ["mine", "shared"]);
+    assert_eq!(assignees, ["mine-person", "shared-person"]);
+    let (labels, _) = store.record_facets(&[]).await.unwrap();
+    assert!(labels.is_empty());
+
+    // Cards of the shared record on both teams' boards: each team is told
+    // only of its own boards.
+    let other = TokenKey {
+        user_id: "user-9".to_owned(),
+        team_id: "team-2".to_owned(),
+    };
+    link(
+        store,
+        &CardKey::new("board-a", "1"),
+        &shared.snapshot.id,
+        &user(1),
+    )
+    .await
+    .unwrap();
+    link(
+        store,
+        &CardKey::new("board-b", "2"),
+        &shared.snapshot.id,
+        &other,
+    )
+    .await
+    .unwrap();
+    let ids = [shared.snapshot.id.clone(), theirs.snapshot.id.clone()];
+    let boards = store.boards_of_records(&ids, "team-1").await.unwrap();
+    assert_eq!(boards[&shared.snapshot.id], ["board-a"]);
+    let boards = store.boards_of_records(&ids, "team-2").await.unwrap();
+    assert_eq!(boards[&shared.snapshot.id], ["board-b"]);
+    // A card's link and its record, read together, carry the scope too.
+    let (_, record) = store
+        .link_with_record(&CardKey::new("board-b", "2"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.unwrap().scope, "github:octo/one");
+}
+
 async fn boards_are_listed_per_record_and_per_installation(db: &TestDb) {
     let store = &db.store;
     let a = create(store, &fields("A")).await.snapshot.id;
@@ -1410,7 +1557,7 @@ async fn boards_are_listed_per_record_and_per_installation(db: &TestDb) {
         .unwrap();
 
     let boards = store
-        .boards_of_records(&[a.clone(), b.clone(), c.clone()])
+        .boards_of_records(&[a.clone(), b.clone(), c.clone()], "team-1")
         .await
         .unwrap();
     assert_eq!(boards.len(), 2, "{boards:?}");
@@ -1421,7 +1568,11 @@ async fn boards_are_listed_per_record_and_per_installation(db: &TestDb) {
     );
     assert_eq!(boards[&b], ["board-2"]);
     assert!(!boards.contains_key(&c));
-    assert!(store.boards_of_records(&[]).await.unwrap().is_empty());
+    assert!(store
+        .boards_of_records(&[], "team-1")
+        .await
+        .unwrap()
+        .is_empty());
 
     // Per board, the installation that linked its first card (by item id).
     assert_eq!(
@@ -1505,8 +1656,14 @@ async fn card_states_retry_and_rewrite_a_board(db: &TestDb) {
         store.due_cards(now() + 1, 10).await.unwrap(),
         vec![CardKey::new("elsewhere", "x")]
     );
-    assert_eq!(store.retry_board_now("board").await.unwrap(), 1);
-    assert_eq!(store.retry_board_now("elsewhere").await.unwrap(), 0);
+    let at_once = Pacing::at_once(now());
+    assert_eq!(store.retry_board_now("board", at_once).await.unwrap(), 1);
+    assert_eq!(
+        store.retry_board_now("elsewhere", at_once).await.unwrap(),
+        0
+    );
+    // Due already: a second retry changes nothing, and counts nothing.
+    assert_eq!(store.retry_board_now("board", at_once).await.unwrap(), 0);
     assert!(store
         .due_cards(now() + 1, 10)
         .await
@@ -1516,7 +1673,10 @@ async fn card_states_retry_and_rewrite_a_board(db: &TestDb) {
     // A re-sync queues a checked rewrite of every linked card on the board
     // (not the disconnected one): each is read, and written if it differs.
     assert_eq!(
-        store.rewrite_board("board", origin::PANEL).await.unwrap(),
+        store
+            .rewrite_board("board", origin::PANEL, at_once)
+            .await
+            .unwrap(),
         2
     );
     assert_eq!(pending(store, &cards[0]).await, 2);
@@ -1544,11 +1704,171 @@ async fn card_states_retry_and_rewrite_a_board(db: &TestDb) {
     );
     assert_eq!(
         store
-            .rewrite_board("no-such-board", origin::PANEL)
+            .rewrite_board("no-such-board", origin::PANEL, at_once)
             .await
             .unwrap(),
         0
     );
+    // Asked again, every linked card has its check waiting: nothing more
+    // is queued, nor logged.
+    assert_eq!(
+        store
+            .rewrite_board("board", origin::PANEL, at_once)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(pending(store, &cards[0]).await, 2);
+    assert_eq!(pending(store, &cards[1]).await, 1);
+    assert_eq!(store.recent_log(1).await.unwrap()[0], *newest);
+}
+
+async fn a_resync_asked_again_and_again_queues_one_check_per_card_paced(db: &TestDb) {
+    let store = &db.store;
+    let id = create(store, &fields("Paced")).await.snapshot.id;
+    let cards: Vec<CardKey> = (1..=5)
+        .map(|n| CardKey::new("big", format!("item-{n}")))
+        .collect();
+    for card in &cards {
+        link(store, card, &id, &user(1)).await.unwrap();
+        settle(store, card, "h").await;
+    }
+    // Two cards due now, then one every 1.5 s.
+    let at = now() + 100;
+    let pacing = Pacing {
+        now: at,
+        due_now: 2,
+        spacing_ms: 1_500,
+    };
+    assert_eq!(
+        store
+            .rewrite_board("big", origin::PANEL, pacing)
+            .await
+            .unwrap(),
+        5
+    );
+    let due = |t: i64| async move { store.due_cards(t, 100).await.unwrap() };
+    assert_eq!(due(at).await, cards[..2]);
+    assert_eq!(due(at + 1).await, cards[..3], "1.5 s on, in whole seconds");
+    assert_eq!(due(at + 2).await, cards[..3]);
+    assert_eq!(due(at + 3).await, cards[..4]);
+    assert_eq!(due(at + 4).await, cards[..5]);
+    let due_at: Vec<i64> = (1..=5).map(|n| pacing.due_at(n)).collect();
+    assert_eq!(due_at, [at, at, at + 1, at + 3, at + 4]);
+    for card in &cards {
+        let writes = store.pending_writes(card).await.unwrap();
+        assert_eq!(writes.len(), 1, "{card:?}");
+        assert!(writes[0].in_flight, "read before it is written");
+    }
+    // However often it is asked, and by reconciliation too, no card gets
+    // a second check.
+    for _ in 0..10 {
+        assert_eq!(
+            store
+                .rewrite_board("big", origin::PANEL, Pacing::at_once(now()))
+                .await
+                .unwrap(),
+            0
+        );
+        store
+            .enqueue_write(&cards[0], origin::RECONCILE)
+            .await
+            .unwrap();
+    }
+    for card in &cards {
+        assert_eq!(pending(store, card).await, 1, "{card:?}");
+    }
+    // A card whose check was done gets one again.
+    settle(store, &cards[4], "h").await;
+    assert_eq!(
+        store
+            .rewrite_board("big", origin::PANEL, Pacing::at_once(now()))
+            .await
+            .unwrap(),
+        1
+    );
+    settle(store, &cards[4], "h").await;
+
+    // Failed writes retried are paced the same way, and never put off.
+    for card in &cards[..3] {
+        let write = store.pending_writes(card).await.unwrap()[0].id;
+        store
+            .retry_writes(card, write, at + 3_600, "Miro said 503")
+            .await
+            .unwrap();
+    }
+    let write = store.pending_writes(&cards[2]).await.unwrap()[0].id;
+    store
+        .retry_writes(&cards[2], write, at + 1, "Miro said 429")
+        .await
+        .unwrap();
+    let pacing = Pacing {
+        now: at,
+        due_now: 1,
+        spacing_ms: 10_000,
+    };
+    assert_eq!(store.retry_board_now("big", pacing).await.unwrap(), 3);
+    assert_eq!(due(at).await, cards[..1]);
+    let (first, third, fourth) = (cards[0].clone(), cards[2].clone(), cards[3].clone());
+    assert_eq!(
+        due(at + 1).await,
+        [first.clone(), third.clone()],
+        "due sooner"
+    );
+    assert_eq!(due(at + 9).await, [first, third, fourth]);
+    assert_eq!(due(at + 10).await, cards[..4]);
+}
+
+async fn settled_writes_are_deleted_and_dropped_ones_pruned_in_batches(db: &TestDb) {
+    let store = &db.store;
+    let id = create(store, &fields("Pruned")).await.snapshot.id;
+    let cards: Vec<CardKey> = (1..=3).map(|n| CardKey::new("b", format!("{n}"))).collect();
+    for card in &cards {
+        link(store, card, &id, &user(1)).await.unwrap();
+    }
+    assert_eq!(outbox_rows(db).await, 3);
+    // Written: the rows go, what was written stays on the link.
+    settle(store, &cards[0], "written").await;
+    assert_eq!(outbox_rows(db).await, 2);
+    assert_eq!(
+        store
+            .link(&cards[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .last_hash
+            .as_deref(),
+        Some("written")
+    );
+    assert_eq!(store.prune_settled_writes(100).await.unwrap(), 0);
+    // Gone from the board: its writes are dropped, and pruned later, a
+    // bounded batch at a time.
+    for card in &cards[1..] {
+        store
+            .unlink_card(card, Unlink::Gone, origin::RECONCILE)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.pending_count().await.unwrap(), 0);
+    assert_eq!(store.prune_settled_writes(1).await.unwrap(), 1);
+    assert_eq!(store.prune_settled_writes(100).await.unwrap(), 1);
+    assert_eq!(store.prune_settled_writes(100).await.unwrap(), 0);
+    assert_eq!(outbox_rows(db).await, 0);
+}
+
+/// Every row in the outbox table, settled or not, read past the store.
+async fn outbox_rows(db: &TestDb) -> i64 {
+    let query = "select count(*) from outbox";
+    match &db.backend {
+        Backend::Sqlite { url, .. } => {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query_scalar(query).fetch_one(&pool).await.unwrap()
+        }
+        Backend::Postgres(database) => {
+            let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+            sqlx::query_scalar(query).fetch_one(&pool).await.unwrap()
+        }
+    }
 }
 
 async fn the_sync_log_lists_newest_first(db: &TestDb) {
@@ -1567,6 +1887,51 @@ async fn the_sync_log_lists_newest_first(db: &TestDb) {
     );
     assert_eq!(store.recent_log(10).await.unwrap().len(), 3);
     assert!(store.recent_log(0).await.unwrap().is_empty());
+}
+
+async fn the_sync_log_counts_what_arrived_and_was_not_all_taken(db: &TestDb) {
+    let store = &db.store;
+    let at = |entry: LogEntry, at: i64| LogEntry { at, ..entry };
+    let now = now();
+    let on_board = |board: &str, action: &str, result: &str| LogEntry {
+        board_id: Some(board.to_owned()),
+        ..LogEntry::record("rec_1", origin::MIRO, "ada", action, result)
+    };
+    let entries = [
+        at(
+            LogEntry::record("rec_1", "github", "github", arrival::DROPPED, "old"),
+            now - 7200,
+        ),
+        LogEntry::record("rec_1", "github", "github", arrival::DROPPED, "first"),
+        LogEntry::record("rec_2", "github", "github", arrival::REFUSED, "second"),
+        LogEntry::record("rec_2", "github", "github", "source change", "echo skipped"),
+        on_board("b1", arrival::DROPPED, "on b1"),
+        on_board("b2", arrival::DROPPED, "on b2"),
+    ];
+    for entry in &entries {
+        store.append_log(entry).await.unwrap();
+    }
+    let github = store
+        .arrival_checks("github", None, now - 3600)
+        .await
+        .unwrap();
+    assert_eq!((github.dropped, github.refused), (1, 1));
+    assert_eq!(github.latest.as_deref(), Some("second"));
+    let all = store.arrival_checks("github", None, 0).await.unwrap();
+    assert_eq!(all.dropped, 2);
+    let b1 = store
+        .arrival_checks(origin::MIRO, Some("b1"), now - 3600)
+        .await
+        .unwrap();
+    assert_eq!(
+        (b1.dropped, b1.refused, b1.latest.as_deref()),
+        (1, 0, Some("on b1"))
+    );
+    let none = store
+        .arrival_checks(origin::MIRO, Some("b3"), 0)
+        .await
+        .unwrap();
+    assert_eq!(none, Default::default());
 }
 
 async fn a_push_claims_its_card_and_reads_its_writes_and_link(db: &TestDb) {
@@ -1916,7 +2281,13 @@ mod postgres_instances {
                             .set_source_deleted(record, next(2) == 0, origin::RECONCILE)
                             .await
                             .map(drop),
-                        6 => store.rewrite_board("board", origin::PANEL).await.map(drop),
+                        6 => match store
+                            .rewrite_board("board", origin::PANEL, Pacing::at_once(now()))
+                            .await
+                        {
+                            Ok(_) => store.prune_settled_writes(10).await.map(drop),
+                            Err(error) => Err(error),
+                        },
                         7 => store.enqueue_write(&card, origin::RECONCILE).await,
                         _ => match store.pending_writes(&card).await.unwrap().last() {
                             Some(write) if next(2) == 0 => {

@@ -23,6 +23,7 @@ fn drain_process(h: &SyncHarness) -> Child {
         .env("LEPTOS_OUTPUT_NAME", "miro-cards")
         .env("MIRO_CLIENT_ID", h.server.str("client_id"))
         .env("MIRO_CLIENT_SECRET", h.server.str("client_secret"))
+        .env("MIRO_ALLOWED_TEAMS", h.server.str("team_id"))
         .env("MIRO_API_BASE", h.server.rest_base())
         .env("DATABASE_URL", h.database_url())
         .env("APP_SECRET_KEY", h.key.to_base64())

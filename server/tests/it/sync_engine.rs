@@ -340,7 +340,7 @@ async fn reconciliation_rewrites_drifted_cards_and_respects_its_budget() {
 async fn a_deleted_source_disables_its_cards_and_a_restored_one_reconnects_them() {
     use server::sync::connector::{BuiltinConnector, Connector};
     let h = SyncHarness::start().await;
-    let builtin = BuiltinConnector::new(h.engine.clone());
+    let builtin = BuiltinConnector::new(h.engine.clone(), &h.server.str("team_id"));
     let item = builtin.create(&fields("Sourced"), "tester").await.unwrap();
     let record = h
         .store
@@ -391,7 +391,8 @@ async fn a_deleted_source_disables_its_cards_and_a_restored_one_reconnects_them(
 #[tokio::test]
 async fn the_built_in_connector_passes_the_conformance_suite() {
     let h = SyncHarness::start().await;
-    let builtin = server::sync::connector::BuiltinConnector::new(h.engine.clone());
+    let builtin =
+        server::sync::connector::BuiltinConnector::new(h.engine.clone(), &h.server.str("team_id"));
     server::sync::connector::conformance::run(&builtin, "builtin-suite").await;
 }
 

@@ -10,6 +10,7 @@
 
 use super::html::{parse, HtmlTooDeep, Node, BLOCKS};
 use super::{is_allowed_url, list_item};
+use crate::cards::work::{step, steps};
 
 /// Markdown for a description Miro gives as HTML: `<p>` → paragraphs,
 /// `<br>` → newline, `<strong>`/`<b>` → `**`, `<em>`/`<i>` → `*` (or `_`
@@ -36,6 +37,7 @@ fn push_blocks(nodes: &[Node], blocks: &mut Vec<String>) {
         inline.clear();
     };
     for node in nodes {
+        step();
         match node {
             Node::Element { name, children, .. } if name == "ul" || name == "ol" => {
                 flush(&mut inline, blocks);
@@ -60,6 +62,7 @@ fn list_markdown(children: &[Node], ordered: bool) -> String {
     let mut lines = Vec::new();
     let mut number = 0;
     for child in children {
+        step();
         let content = match child {
             Node::Element { name, children, .. } if name == "li" => children.as_slice(),
             Node::Text(text) if text.trim().is_empty() => continue,
@@ -78,7 +81,9 @@ fn list_markdown(children: &[Node], ordered: bool) -> String {
             lines.push(marker);
             continue;
         }
+        steps(body.len());
         for (k, line) in body.lines().enumerate() {
+            step();
             lines.push(if k == 0 {
                 format!("{marker} {line}")
             } else {
@@ -94,6 +99,7 @@ fn list_markdown(children: &[Node], ordered: bool) -> String {
 /// start a list item escaped.
 fn paragraph_markdown(nodes: &[&Node]) -> String {
     let markdown = inline_markdown(nodes, false, None, &mut Memo::default());
+    steps(markdown.len());
     let lines: Vec<String> = markdown
         .split('\n')
         .map(str::trim)
@@ -132,6 +138,7 @@ fn inline_markdown(
         .iter()
         .map(|node| node_markdown(node, in_link, '*', memo))
         .collect();
+    steps(nodes.len());
     // Where `*` emphasis would make one run of `*` with a neighbour's, the
     // run may read back differently, so `_` is used instead where it can
     // open and close (not next to a letter, digit or `_`):
@@ -179,9 +186,11 @@ fn is_emphasis(node: &Node) -> bool {
 fn node_markdown(node: &Node, in_link: bool, delimiter: char, memo: &mut Memo) -> String {
     let key = (std::ptr::from_ref(node), in_link, delimiter);
     if let Some(done) = memo.0.get(&key) {
+        steps(done.len());
         return done.clone();
     }
     let markdown = write_node(node, in_link, delimiter, memo);
+    steps(markdown.len());
     memo.0.insert(key, markdown.clone());
     markdown
 }
@@ -234,6 +243,7 @@ fn wrap(delimiter: &str, inner: &str) -> String {
 /// `snake_case`, where it cannot be emphasis). Line breaks in text are
 /// spaces (HTML treats them so).
 fn escape_markdown(text: &str) -> String {
+    steps(text.len());
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     for (i, &c) in chars.iter().enumerate() {

@@ -2,10 +2,15 @@
 //! turn a title or description Miro gives back into text or Markdown. Not an
 //! HTML parser: it knows tags, the `href` attribute, comments and entities;
 //! unclosed elements end with the text and stray closing tags are ignored.
-//! `<script>` and `<style>` are dropped with their content. HTML that nests
+//! `<script>` and `<style>` are dropped with their content. Reading is
+//! linear in the HTML's length, whatever it holds (it may come from
+//! anyone who can edit a card). HTML that nests
 //! elements deeper than [`MAX_HTML_DEPTH`] is refused ([`HtmlTooDeep`]):
 //! the readers walk the tree recursively, and a card with thousands of
 //! nested tags would otherwise exhaust the stack and abort the process.
+
+use super::tags::{decode_entities, read_tag, Read, Tag};
+use crate::cards::work::{step, steps};
 
 /// The deepest element nesting the readers follow. Miro's editor nests a
 /// handful (a link in bold in a list item in a list); 64 leaves room for
@@ -80,8 +85,10 @@ pub fn html_to_text(html: &str) -> Result<String, HtmlTooDeep> {
     /// follows it (source formatting) is dropped.
     fn walk(nodes: &[Node], out: &mut String, after_gap: &mut bool) {
         for node in nodes {
+            step();
             match node {
                 Node::Text(text) => {
+                    steps(text.len());
                     for c in text.chars() {
                         if !c.is_whitespace() {
                             out.push(c);
@@ -113,68 +120,109 @@ pub fn html_to_text(html: &str) -> Result<String, HtmlTooDeep> {
 
 /// The nodes of `html`. Fails only on nesting deeper than
 /// [`MAX_HTML_DEPTH`]: unclosed elements end with the text, stray closing
-/// tags are ignored, and a `<` that starts no tag is text.
+/// tags are ignored, a `<` that starts no tag is text, and so is
+/// everything from a tag that never ends (no `>`, or a quote never closed)
+/// to the end: looking for tags after it would read to the end again from
+/// each `<`, which took quadratic time on `<a b` repeated.
 pub(super) fn parse(html: &str) -> Result<Vec<Node>, HtmlTooDeep> {
     // Open elements: (name, href, children); the first is the root.
     let mut stack: Vec<(String, String, Vec<Node>)> =
         vec![(String::new(), String::new(), Vec::new())];
     let mut rest = html;
     while !rest.is_empty() {
-        if let Some((tag, after)) = read_tag(rest) {
-            rest = after;
-            match tag {
-                Tag::Open {
-                    name,
-                    href,
-                    self_closing,
-                } => {
-                    if name == "script" || name == "style" {
-                        let lower = rest.to_ascii_lowercase();
-                        let end = lower.find(&format!("</{name}")).unwrap_or(rest.len());
-                        rest = rest[end..].find('>').map_or("", |k| &rest[end + k + 1..]);
-                    } else if self_closing || VOID.contains(&name.as_str()) {
-                        let parent = &mut stack.last_mut().expect("root").2;
-                        parent.push(Node::Element {
-                            name,
-                            href,
-                            children: Vec::new(),
-                        });
-                    } else if stack.len() > MAX_HTML_DEPTH {
-                        // The root plus MAX_HTML_DEPTH open elements.
-                        return Err(HtmlTooDeep);
-                    } else {
-                        stack.push((name, href, Vec::new()));
-                    }
-                }
-                Tag::Close(name) => {
-                    if let Some(at) = stack
-                        .iter()
-                        .rposition(|open| open.0 == name)
-                        .filter(|&at| at > 0)
-                    {
-                        while stack.len() > at {
-                            close_top(&mut stack);
-                        }
-                    }
-                }
-                Tag::Other => {}
+        step();
+        let (tag, after) = match read_tag(rest) {
+            Read::Tag(tag, after) => (tag, after),
+            Read::NotATag => {
+                // At least one character (a `<` that starts no tag is text).
+                let first = rest.chars().next().map_or(1, char::len_utf8);
+                let end = rest[first..].find('<').map_or(rest.len(), |k| k + first);
+                steps(end);
+                push_text(&mut stack, &rest[..end]);
+                rest = &rest[end..];
+                continue;
             }
-            continue;
+            Read::Unended => {
+                push_text(&mut stack, rest);
+                break;
+            }
+        };
+        rest = after;
+        match tag {
+            Tag::Open {
+                name,
+                href,
+                self_closing,
+            } => {
+                if name == "script" || name == "style" {
+                    let end = find_ignoring_case(rest, &format!("</{name}")).unwrap_or(rest.len());
+                    rest = rest[end..].find('>').map_or("", |k| &rest[end + k + 1..]);
+                } else if self_closing || VOID.contains(&name.as_str()) {
+                    let parent = &mut stack.last_mut().expect("root").2;
+                    parent.push(Node::Element {
+                        name,
+                        href,
+                        children: Vec::new(),
+                    });
+                } else if stack.len() > MAX_HTML_DEPTH {
+                    // The root plus MAX_HTML_DEPTH open elements.
+                    return Err(HtmlTooDeep);
+                } else {
+                    stack.push((name, href, Vec::new()));
+                }
+            }
+            Tag::Close(name) => {
+                // The stack is at most MAX_HTML_DEPTH deep: a bounded search.
+                if let Some(at) = stack
+                    .iter()
+                    .rposition(|open| open.0 == name)
+                    .filter(|&at| at > 0)
+                {
+                    while stack.len() > at {
+                        close_top(&mut stack);
+                    }
+                }
+            }
+            Tag::Other => {}
         }
-        // At least one character (a `<` that starts no tag is text).
-        let first = rest.chars().next().map_or(1, char::len_utf8);
-        let end = rest[first..].find('<').map_or(rest.len(), |k| k + first);
-        stack
-            .last_mut()
-            .expect("root")
-            .2
-            .push(Node::Text(decode_entities(&rest[..end])));
-        rest = &rest[end..];
     }
     while stack.len() > 1 {
         close_top(&mut stack);
     }
     Ok(stack.pop().expect("root").2)
+}
+
+fn push_text(stack: &mut [(String, String, Vec<Node>)], text: &str) {
+    stack
+        .last_mut()
+        .expect("root")
+        .2
+        .push(Node::Text(decode_entities(text)));
+}
+
+/// Where `needle` (ASCII, lower case) first occurs in `text`, in any case:
+/// a search from here on, not a lower-case copy of the rest for each
+/// `<script>` (which was quadratic in their number).
+fn find_ignoring_case(text: &str, needle: &str) -> Option<usize> {
+    let (text, needle) = (text.as_bytes(), needle.as_bytes());
+    let first = needle.first()?.to_ascii_lowercase();
+    let mut at = 0;
+    while let Some(k) = text[at..]
+        .iter()
+        .position(|b| b.to_ascii_lowercase() == first)
+    {
+        steps(k + needle.len());
+        let start = at + k;
+        if text
+            .get(start..start + needle.len())
+            .is_some_and(|there| there.eq_ignore_ascii_case(needle))
+        {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    steps(text.len() - at);
+    None
 }
 
 fn close_top(stack: &mut Vec<(String, String, Vec<Node>)>) {
@@ -184,140 +232,4 @@ fn close_top(stack: &mut Vec<(String, String, Vec<Node>)>) {
         href,
         children,
     });
-}
-
-enum Tag {
-    Open {
-        name: String,
-        href: String,
-        self_closing: bool,
-    },
-    Close(String),
-    /// A comment, doctype or processing instruction.
-    Other,
-}
-
-/// The tag at the start of `text` and the text after it; `None` when `text`
-/// does not start with a tag (a lone `<` is text).
-fn read_tag(text: &str) -> Option<(Tag, &str)> {
-    if let Some(after) = text.strip_prefix("<!--") {
-        return Some((
-            Tag::Other,
-            after.find("-->").map_or("", |k| &after[k + 3..]),
-        ));
-    }
-    let body = text.strip_prefix('<')?;
-    if body.starts_with(['!', '?']) {
-        return Some((Tag::Other, body.find('>').map_or("", |k| &body[k + 1..])));
-    }
-    let (closing, body) = match body.strip_prefix('/') {
-        Some(body) => (true, body),
-        None => (false, body),
-    };
-    if !body.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return None;
-    }
-    let name_len = body
-        .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
-        .unwrap_or(body.len());
-    let name = body[..name_len].to_ascii_lowercase();
-    let mut rest = &body[name_len..];
-    let mut href = String::new();
-    loop {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix('>') {
-            let tag = if closing {
-                Tag::Close(name)
-            } else {
-                Tag::Open {
-                    name,
-                    href,
-                    self_closing: false,
-                }
-            };
-            return Some((tag, after));
-        }
-        if let Some(after) = rest.strip_prefix("/>") {
-            return Some((
-                Tag::Open {
-                    name,
-                    href,
-                    self_closing: true,
-                },
-                after,
-            ));
-        }
-        let attr_len = rest
-            .find(|c: char| c.is_whitespace() || "=>/".contains(c))
-            .unwrap_or(rest.len());
-        let attr = rest[..attr_len].to_ascii_lowercase();
-        rest = rest[attr_len.max(1).min(rest.len())..].trim_start();
-        let value = if attr_len > 0 && rest.starts_with('=') {
-            rest = rest[1..].trim_start();
-            let (value, after) = match rest.chars().next()? {
-                quote @ ('"' | '\'') => {
-                    let end = rest[1..].find(quote)? + 1;
-                    (&rest[1..end], &rest[end + 1..])
-                }
-                _ => {
-                    let end = rest
-                        .find(|c: char| c.is_whitespace() || c == '>')
-                        .unwrap_or(rest.len());
-                    (&rest[..end], &rest[end..])
-                }
-            };
-            rest = after;
-            value
-        } else {
-            ""
-        };
-        if attr == "href" {
-            href = decode_entities(value);
-        }
-        if rest.is_empty() {
-            return None;
-        }
-    }
-}
-
-/// Decodes `&amp; &lt; &gt; &quot; &apos; &nbsp;` (as a plain space) and
-/// numeric references; anything else is left as it is.
-fn decode_entities(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let entity = rest
-            .get(1..)
-            .and_then(|r| r.find(';').filter(|&k| k <= 10).map(|k| &r[..k]));
-        let decoded = entity.and_then(|name| match name {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "nbsp" => Some(' '),
-            _ => {
-                let number = name.strip_prefix('#')?;
-                let code = match number.strip_prefix(['x', 'X']) {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                    None => number.parse().ok()?,
-                };
-                char::from_u32(code).filter(|&c| c != '\0')
-            }
-        });
-        match (entity, decoded) {
-            (Some(name), Some(c)) => {
-                out.push(c);
-                rest = &rest[name.len() + 2..];
-            }
-            _ => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }

@@ -2,8 +2,15 @@
 //! emphasis matched by CommonMark's delimiter-run algorithm ("process
 //! emphasis", spec 0.31 §6.2), so `***a***`, `*a **b***` and `snake_case`
 //! come out as CommonMark says.
+//!
+//! Every part is linear in the block's length, since a block may come from
+//! a stranger (a GitHub issue body): links are looked up in a table built
+//! once ([`super::links`]), the emphasis search follows CommonMark's
+//! `openers_bottom` and skips delimiters already used, and adjacent
+//! emphasis is merged as it is written.
 
-use super::{escape_html, is_allowed_url};
+use super::{escape_html, links::LinkEnds};
+use crate::cards::work::step;
 
 /// One piece of a line of inline Markdown.
 enum Piece {
@@ -24,8 +31,6 @@ struct Run {
     left: usize,
     can_open: bool,
     can_close: bool,
-    /// Still on CommonMark's delimiter stack.
-    active: bool,
     /// Tags this run opens, innermost first.
     opens: Vec<&'static str>,
     /// Tags this run closes, innermost first.
@@ -35,7 +40,8 @@ struct Run {
 /// The HTML of `src` (one block's text, lines joined by `\n`). Inside a
 /// link's text `links` is false: links do not nest.
 pub(super) fn to_html(src: &[char], links: bool) -> String {
-    let (pieces, mut runs) = split(src, links);
+    let ends = (links && src.contains(&'[')).then(|| LinkEnds::new(src));
+    let (pieces, mut runs) = split(src, ends.as_ref());
     match_emphasis(&mut runs);
     let mut html = String::new();
     // How deep inside <em> and <strong> the text is. An <em> inside an <em>
@@ -45,12 +51,14 @@ pub(super) fn to_html(src: &[char], links: bool) -> String {
     let mut depth = [0usize; 2];
     let slot = |tag: &str| usize::from(tag == "strong");
     for piece in &pieces {
+        step();
         match piece {
             Piece::Text(text) => html.push_str(&escape_html(text)),
             Piece::Html(fragment) => html.push_str(fragment),
             Piece::Delimiters(index) => {
                 let run = &runs[*index];
                 for tag in &run.closes {
+                    step();
                     depth[slot(tag)] -= 1;
                     if depth[slot(tag)] == 0 {
                         html.push_str(&format!("</{tag}>"));
@@ -58,34 +66,44 @@ pub(super) fn to_html(src: &[char], links: bool) -> String {
                 }
                 html.extend(std::iter::repeat_n(run.ch, run.left));
                 for tag in run.opens.iter().rev() {
+                    step();
                     if depth[slot(tag)] == 0 {
-                        html.push_str(&format!("<{tag}>"));
+                        open_tag(&mut html, tag);
                     }
                     depth[slot(tag)] += 1;
                 }
             }
         }
     }
-    // Likewise `<em>a</em><em>b</em>` is written `<em>ab</em>`. Tags nest
-    // properly and text has no raw `<`, so these strings are only ever a
-    // closing tag followed by its sibling's opening tag.
-    loop {
-        let merged = html
-            .replace("</em><em>", "")
-            .replace("</strong><strong>", "");
-        if merged == html {
-            return html;
-        }
-        html = merged;
+    html
+}
+
+/// Writes `<tag>`, unless the HTML so far ends with `</tag>`: that is
+/// taken back instead, so `<em>a</em><em>b</em>` is written `<em>ab</em>`
+/// (it looks the same). Taking back may leave another closing tag at the
+/// end for the next opening one, which merges
+/// `<em><strong>a</strong></em><em><strong>b` the same way: as if every
+/// `</em><em>` and `</strong><strong>` had been removed until none is left.
+fn open_tag(html: &mut String, tag: &str) {
+    let (open, close) = if tag == "strong" {
+        ("<strong>", "</strong>")
+    } else {
+        ("<em>", "</em>")
+    };
+    if html.ends_with(close) {
+        html.truncate(html.len() - close.len());
+    } else {
+        html.push_str(open);
     }
 }
 
-fn split(src: &[char], links: bool) -> (Vec<Piece>, Vec<Run>) {
+fn split(src: &[char], links: Option<&LinkEnds>) -> (Vec<Piece>, Vec<Run>) {
     let mut pieces = Vec::new();
     let mut runs = Vec::new();
     let mut text = String::new();
     let mut i = 0;
     while i < src.len() {
+        step();
         let c = src[i];
         let mut special = None;
         let mut next = i + 1;
@@ -106,8 +124,8 @@ fn split(src: &[char], links: bool) -> (Vec<Piece>, Vec<Run>) {
                 ));
                 special = Some(Piece::Delimiters(runs.len() - 1));
             }
-            '[' if links => {
-                if let Some((html, end)) = link(src, i) {
+            '[' => {
+                if let Some((html, end)) = links.and_then(|ends| ends.link(src, i)) {
                     special = Some(Piece::Html(html));
                     next = end;
                 }
@@ -153,51 +171,95 @@ fn run(ch: char, before: Option<char>, after: Option<char>, len: usize) -> Run {
         left: len,
         can_open,
         can_close,
-        active: true,
         opens: Vec::new(),
         closes: Vec::new(),
     }
 }
 
+/// No run: the ends of the delimiter stack.
+const NONE: usize = usize::MAX;
+
 /// CommonMark's "process emphasis" over the whole delimiter list.
+///
+/// The delimiter stack is a linked list over `runs` (`prev`, `next`), so a
+/// run used up or passed over is unlinked at once and never looked at
+/// again. A search for a closer's opener that finds none sets
+/// `openers_bottom` for that kind of closer (its character, whether it can
+/// open, its length modulo 3: everything the match depends on), and later
+/// searches for that kind stop there. Both are the spec's; without them
+/// `a* a* a* …` searched every earlier run for each closer.
 fn match_emphasis(runs: &mut [Run]) {
+    let count = runs.len();
+    let mut prev: Vec<usize> = (0..count)
+        .map(|i| i.checked_sub(1).unwrap_or(NONE))
+        .collect();
+    let mut next: Vec<usize> = (1..=count).collect();
+    // Removes run `i` from the stack; its own `next` stays readable.
+    let unlink = |prev: &mut Vec<usize>, next: &mut Vec<usize>, i: usize| {
+        let (before, after) = (prev[i], next[i]);
+        if before != NONE {
+            next[before] = after;
+        }
+        if after < count {
+            prev[after] = before;
+        }
+    };
+    let mut openers_bottom = [0usize; 12];
     let mut closer = 0;
-    while closer < runs.len() {
+    while closer < count {
+        step();
         let c = &runs[closer];
-        if !c.active || !c.can_close || c.left == 0 {
-            closer += 1;
+        if !c.can_close || c.left == 0 {
+            closer = next[closer];
             continue;
         }
-        let opener = (0..closer).rev().find(|&o| {
-            let o = &runs[o];
-            o.active && o.left > 0 && o.can_open && o.ch == c.ch && !breaks_rule_of_three(o, c)
-        });
-        let Some(opener) = opener else {
-            if !c.can_open {
-                runs[closer].active = false;
+        let kind = usize::from(c.ch == '_') * 6 + usize::from(c.can_open) * 3 + c.len % 3;
+        let mut opener = prev[closer];
+        while opener != NONE && opener >= openers_bottom[kind] {
+            step();
+            let o = &runs[opener];
+            if o.left > 0 && o.can_open && o.ch == c.ch && !breaks_rule_of_three(o, c) {
+                break;
             }
-            closer += 1;
+            opener = prev[opener];
+        }
+        if opener == NONE || opener < openers_bottom[kind] {
+            // No opener for this kind of closer up to here, now or later.
+            openers_bottom[kind] = closer;
+            let after = next[closer];
+            if !runs[closer].can_open {
+                unlink(&mut prev, &mut next, closer);
+            }
+            closer = after;
             continue;
-        };
+        }
         let n = if runs[opener].left >= 2 && runs[closer].left >= 2 {
             2
         } else {
             1
         };
         let tag = if n == 2 { "strong" } else { "em" };
-        for between in &mut runs[opener + 1..closer] {
-            between.active = false;
+        // The runs between are left as text, off the stack.
+        let mut between = next[opener];
+        while between != closer {
+            step();
+            let after = next[between];
+            unlink(&mut prev, &mut next, between);
+            between = after;
         }
         let o = &mut runs[opener];
         o.left -= n;
         o.opens.push(tag);
-        o.active = o.left > 0;
+        if o.left == 0 {
+            unlink(&mut prev, &mut next, opener);
+        }
         let c = &mut runs[closer];
         c.left -= n;
         c.closes.push(tag);
         if c.left == 0 {
-            c.active = false;
-            closer += 1;
+            let after = next[closer];
+            unlink(&mut prev, &mut next, closer);
+            closer = after;
         }
     }
 }
@@ -208,52 +270,4 @@ fn breaks_rule_of_three(opener: &Run, closer: &Run) -> bool {
     (opener.can_close || closer.can_open)
         && (opener.len + closer.len).is_multiple_of(3)
         && !(opener.len.is_multiple_of(3) && closer.len.is_multiple_of(3))
-}
-
-/// A link `[text](url)` starting at `src[start] == '['`: its HTML and where
-/// the text after it starts. `None` when this is no link, or the URL's
-/// scheme is not allowed (it then stays as text).
-fn link(src: &[char], start: usize) -> Option<(String, usize)> {
-    let mut depth = 0;
-    let mut i = start;
-    let close = loop {
-        match src.get(i)? {
-            '\\' => i += 1,
-            '[' => depth += 1,
-            ']' if depth == 1 => break i,
-            ']' => depth -= 1,
-            _ => {}
-        }
-        i += 1;
-    };
-    if src.get(close + 1) != Some(&'(') {
-        return None;
-    }
-    let url_start = close + 2;
-    let mut depth = 0;
-    let mut end = url_start;
-    loop {
-        match src.get(end)? {
-            ')' if depth == 0 => break,
-            ')' => depth -= 1,
-            '(' => depth += 1,
-            c if c.is_whitespace() => return None,
-            _ => {}
-        }
-        end += 1;
-    }
-    let url: String = src[url_start..end].iter().collect();
-    if !is_allowed_url(&url) {
-        return None;
-    }
-    let text = &src[start + 1..close];
-    let text_html = if text.iter().all(|c| c.is_whitespace()) {
-        escape_html(&url)
-    } else {
-        to_html(text, false)
-    };
-    Some((
-        format!("<a href=\"{}\">{text_html}</a>", escape_html(&url)),
-        end + 1,
-    ))
 }

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cards::work::{step, steps};
+
 /// The Markdown → Miro HTML rules of a card template. All on by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -36,16 +38,21 @@ impl DescriptionRules {
     /// `html` (from [`to_miro_html`](super::to_miro_html)) with what these
     /// rules turn off taken out.
     pub fn apply(self, html: &str) -> String {
+        // Each rule is one pass (or a few) over the HTML.
+        steps(html.len());
         let mut out = html.to_owned();
         if !self.emphasis {
             for tag in ["<strong>", "</strong>", "<em>", "</em>"] {
+                steps(out.len());
                 out = out.replace(tag, "");
             }
         }
         if !self.links {
+            steps(out.len());
             out = unlink(&out);
         }
         if !self.lists {
+            steps(5 * out.len());
             out = out
                 .replace("<ul><li>", "<p>")
                 .replace("<ol><li>", "<p>")
@@ -54,6 +61,7 @@ impl DescriptionRules {
                 .replace("</li></ol>", "</p>");
         }
         if !self.line_breaks {
+            steps(out.len());
             out = out.replace("<br>", " ");
         }
         out
@@ -65,6 +73,7 @@ fn unlink(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find("<a href=\"") {
+        step();
         out.push_str(&rest[..start]);
         let after = &rest[start..];
         let Some(open_end) = after.find('>') else {

@@ -482,3 +482,110 @@ fn the_default_template_renders_a_full_card() {
     assert_eq!(card.fields[5].tooltip, "Priority");
     assert_eq!(card.fill_color, "#2E9E5B");
 }
+
+/// Text that tries to be markup wherever the rendering goes: the detail
+/// view's and the panel's previews set it as inner HTML, and Miro keeps
+/// some tags.
+const HOSTILE: &[&str] = &[
+    "</textarea><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">",
+    "<img src=x onerror=alert(1)> <svg onload=alert(1)> <iframe src=//evil.example>",
+    "</script><script>alert(1)</script><!--<script> </title></style>",
+    "[click](javascript:alert(1)) [x](https://a.example/\"onmouseover=\"alert(1)) <a href=\"javascript:x\">y</a>",
+    "**<b onclick=x>bold</b>** *_<u>&lt;u&gt;</u>_* &amp; &#60;script&#62; &lt;",
+];
+
+/// `html` holds only the tags the rendering documents: links with a
+/// quoted `http(s)://` or `mailto:` target and no other attribute, and
+/// the plain tags Miro keeps.
+fn only_miros_tags(html: &str) {
+    let tags = tags_in(html);
+    for tag in tags {
+        let plain = [
+            "p", "/p", "br", "strong", "/strong", "em", "/em", "ul", "/ul", "ol", "/ol", "li",
+            "/li", "/a",
+        ];
+        let link = tag
+            .strip_prefix("a href=\"")
+            .and_then(|t| t.strip_suffix('"'))
+            .is_some_and(|url| {
+                ["https://", "http://", "mailto:"]
+                    .iter()
+                    .any(|s| url.starts_with(s))
+                    && !url.contains('"')
+            });
+        assert!(plain.contains(&tag) || link, "<{tag}> in {html}");
+    }
+}
+
+/// The inside of every `<…>` in `html`.
+fn tags_in(html: &str) -> Vec<&str> {
+    let mut tags = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("a tag ends") + start;
+        tags.push(&rest[start + 1..end]);
+        rest = &rest[end + 1..];
+    }
+    tags
+}
+
+#[test]
+fn hostile_text_renders_as_text_inside_miros_tags_only() {
+    for text in HOSTILE {
+        let mut fields = record();
+        fields.title = (*text).to_owned();
+        fields.description = format!("{text}\n\n- {text}\n1. {text}");
+        fields.preview = vec![PreviewField {
+            tooltip: (*text).to_owned(),
+            ..chip(text)
+        }];
+        let card = render(&fields, vec![rule(ChipSource::Preview)]);
+        assert!(
+            !card.title.contains('<') && !card.title.contains('>'),
+            "{}",
+            card.title
+        );
+        assert!(!card.title.contains('"'), "{}", card.title);
+        only_miros_tags(&card.description);
+        assert!(card.description.contains("&lt;"), "{}", card.description);
+        // Chips are text (the views write them as text nodes and attributes).
+        assert_eq!(card.fields[0].tooltip, *text);
+    }
+}
+
+#[test]
+fn a_body_longer_than_a_card_holds_is_shortened_for_the_card_only() {
+    use crate::cards::limits::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
+    let body = "word ".repeat(13_000) + "the end";
+    let mut fields = RecordFields {
+        title: "t".repeat(256),
+        description: body.clone(),
+        ..from_github()
+    };
+    let card = render(&fields, Vec::new());
+    let shown = card_description(&fields);
+    assert_eq!(shown.chars().count(), MAX_DESCRIPTION_CHARS);
+    assert!(shown.ends_with("word… more on GitHub"), "{shown}");
+    assert!(card.description.starts_with("<p>word word"));
+    assert!(card.description.ends_with("word… more on GitHub</p>"));
+    assert_eq!(card.title.chars().count(), MAX_TITLE_CHARS);
+    assert!(card.title.ends_with('…'));
+    assert_eq!(fields.description, body, "the record keeps every character");
+    assert_eq!(render(&fields, Vec::new()), card, "deterministic");
+
+    // The tool's name is text, whatever it holds; no tool, no name.
+    fields.source.tool = "*Git* [Hub](https://x.org)".to_owned();
+    let card = render(&fields, Vec::new());
+    assert!(
+        card.description
+            .ends_with("… more on *Git* [Hub](https://x.org)</p>"),
+        "{}",
+        card.description
+    );
+    fields.source.tool.clear();
+    assert!(card_description(&fields).ends_with("word…"));
+
+    // What fits is left alone.
+    fields.description = "a".repeat(MAX_DESCRIPTION_CHARS);
+    assert_eq!(card_description(&fields), fields.description);
+}

@@ -18,8 +18,8 @@ use super::{
 use crate::{
     cards::{
         render_card,
-        validate::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS},
-        validate_record, RecordFields,
+        validate::{validate_record_within, TextLimits, MAX_DESCRIPTION_CHARS},
+        RecordFields,
     },
     detail::{save_card, BoardSync, CardViewData, SaveOutcome, SaveRequest, ViewError},
 };
@@ -35,6 +35,7 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
         card_status,
         template,
         source_conflict,
+        limits,
     } = data;
     let template = StoredValue::new(template);
     let ids = StoredValue::new((board_id, item_id, session));
@@ -61,8 +62,9 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
         None => SaveState::Idle,
     });
 
-    let live_errors =
-        Memo::new(move |_| fields.with(|f| template.with_value(|t| validate_record(f, t))));
+    let live_errors = Memo::new(move |_| {
+        fields.with(|f| template.with_value(|t| validate_record_within(f, t, limits)))
+    });
     // The server's verdict joins the live one until the next edit.
     let errors = Memo::new(move |_| {
         let mut shown = live_errors.get();
@@ -245,7 +247,7 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                         form
                         id="title"
                         label="Title"
-                        hint=format!("Up to {MAX_TITLE_CHARS} characters.")
+                        hint=format!("Up to {} characters.", limits.title)
                         value=Signal::derive(move || fields.with(|f| f.title.clone()))
                         set=Callback::new(move |v: String| fields.update(|f| f.title = v))
                     />
@@ -254,9 +256,7 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                         id="description"
                         label="Description"
                         multiline=true
-                        hint=format!(
-                            "Markdown: **bold**, *italic*, [link](https://…), lists. Up to {MAX_DESCRIPTION_CHARS} characters.",
-                        )
+                        hint=description_hint(limits)
                         value=Signal::derive(move || fields.with(|f| f.description.clone()))
                         set=Callback::new(move |v: String| fields.update(|f| f.description = v))
                     />
@@ -325,6 +325,21 @@ pub fn Editor(data: CardViewData) -> impl IntoView {
                 .into_any()}
         </form>
     }
+}
+
+/// What the description field says about its format and length: a
+/// record whose tool holds more than a card shows says so.
+fn description_hint(limits: TextLimits) -> String {
+    let mut hint = format!(
+        "Markdown: **bold**, *italic*, [link](https://…), lists. Up to {} characters.",
+        limits.description
+    );
+    if limits.description > MAX_DESCRIPTION_CHARS {
+        hint.push_str(&format!(
+            " The card shows the first {MAX_DESCRIPTION_CHARS}."
+        ));
+    }
+    hint
 }
 
 /// The record's status, from the template's set, with its colour.

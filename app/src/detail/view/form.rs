@@ -22,6 +22,28 @@ impl Form {
     }
 }
 
+/// What the server writes inside a `<textarea>` for `text`, so that the
+/// browser reads back exactly `text`: escaped (Leptos writes a textarea's
+/// children as they are, so a `</textarea>` in a description would end the
+/// element and the rest would be markup), after a newline, because the HTML
+/// parser drops one newline right after `<textarea>` and a text starting
+/// with one would lose it. Given as the element's inner HTML, which the
+/// browser leaves alone when it hydrates the server's page (the property
+/// `value` is set then).
+fn textarea_html(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() + 1);
+    html.push('\n');
+    for c in text.chars() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            _ => html.push(c),
+        }
+    }
+    html
+}
+
 /// A labelled text input (or textarea) with its error, announced when it
 /// appears.
 // Leptos components own their props.
@@ -59,9 +81,8 @@ pub fn TextField(
                 aria-invalid=move || error.with(Option::is_some).to_string()
                 prop:value=value
                 on:input=move |ev| set.run(event_target_value(&ev))
-            >
-                {initial}
-            </textarea>
+                inner_html=textarea_html(&initial)
+            ></textarea>
         }
         .into_any()
     } else {
@@ -88,5 +109,20 @@ pub fn TextField(
                 {move || error.get()}
             </p>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::textarea_html;
+
+    #[test]
+    fn a_textareas_content_is_escaped_after_the_newline_the_parser_drops() {
+        assert_eq!(
+            textarea_html("</textarea><meta http-equiv=\"refresh\"> &amp;"),
+            "\n&lt;/textarea&gt;&lt;meta http-equiv=\"refresh\"&gt; &amp;amp;"
+        );
+        assert_eq!(textarea_html("\nfirst line"), "\n\nfirst line");
+        assert_eq!(textarea_html(""), "\n");
     }
 }

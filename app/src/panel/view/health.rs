@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use super::{spawn, PanelState};
 use crate::panel::{
-    board_health, resync_board, retry_failed, BoardHealth, PanelError, SourceAccess, SourceHealth,
-    SourceWrites,
+    board_health, resync_board, retry_failed, ArrivalChecks, BoardHealth, PanelError, SourceAccess,
+    SourceHealth, SourceWrites, ARRIVALS_WINDOW_HOURS,
 };
 
 /// How often the view looks again while cards are syncing, in ms.
@@ -86,6 +86,7 @@ pub(super) fn Health(state: PanelState, first: BoardHealth) -> impl IntoView {
             </dl>
             <ul class="panel-outcomes" data-testid="health-sources">
                 {move || health.with(|h| h.sources.iter().map(source_line).collect_view())}
+                {move || health.with(|h| arrival_items(arrival_lines("cards connected on this board", &h.connected)))}
             </ul>
             <ul class="panel-outcomes" data-testid="health-failures">
                 {move || health.with(|h| h.failed.iter().map(|card| view! {
@@ -128,6 +129,7 @@ fn source_line(source: &SourceHealth) -> impl IntoView {
         SourceAccess::Working => "connected",
         SourceAccess::Reconnect { .. } => "reconnect",
     };
+    let arrivals = arrival_items(arrival_lines(&source.name, &source.arrivals));
     let writes = write_lines(&source.name, &source.writes)
         .into_iter()
         .map(|(failed, kind, text)| {
@@ -148,7 +150,67 @@ fn source_line(source: &SourceHealth) -> impl IntoView {
             <span class="panel-outcome__text">{text}</span>
         </li>
         {writes}
+        {arrivals}
     }
+}
+
+/// The lines of [`arrival_lines`], as list items.
+fn arrival_items(lines: Vec<(&'static str, String)>) -> impl IntoView {
+    lines
+        .into_iter()
+        .map(|(kind, text)| {
+            view! {
+                <li class="panel-outcome panel-outcome--failed" data-testid="health-arrivals" data-kind=kind>
+                    <span class="panel-outcome__text">{text}</span>
+                </li>
+            }
+        })
+        .collect_view()
+}
+
+/// The longest part of a sync log row the health view quotes.
+const QUOTED_CHARS: usize = 300;
+
+/// What the health view says about what arrived from `from` (a tool, or
+/// the board's connected cards) and was not all taken: each line is (its
+/// kind, its words). Nothing when all was taken.
+pub fn arrival_lines(from: &str, checks: &ArrivalChecks) -> Vec<(&'static str, String)> {
+    let times = |n: u64| {
+        if n == 1 {
+            "once".to_owned()
+        } else {
+            format!("{n} times")
+        }
+    };
+    let mut lines = Vec::new();
+    if checks.dropped > 0 {
+        lines.push((
+            "dropped",
+            format!(
+                "From {from}, {} in the last {ARRIVALS_WINDOW_HOURS} hours: parts a card cannot \
+                 show were left out, the rest kept.",
+                times(checks.dropped)
+            ),
+        ));
+    }
+    if checks.refused > 0 {
+        lines.push((
+            "refused",
+            format!(
+                "From {from}, {} in the last {ARRIVALS_WINDOW_HOURS} hours: an item could not \
+                 become a record.",
+                times(checks.refused)
+            ),
+        ));
+    }
+    if let (Some(latest), false) = (&checks.latest, lines.is_empty()) {
+        let mut quoted: String = latest.chars().take(QUOTED_CHARS).collect();
+        if quoted.len() < latest.len() {
+            quoted.push('…');
+        }
+        lines.push(("latest", format!("Latest: {quoted}")));
+    }
+    lines
 }
 
 /// What the health view says about edits on their way to a tool: each
@@ -275,5 +337,26 @@ mod tests {
             .starts_with("1 record was changed in GitHub and in Miro"));
         // The reason is said once, with the retries.
         assert_eq!(lines[2].2, "GitHub refused 4 edits; the records keep them.");
+    }
+
+    #[test]
+    fn what_arrived_and_was_not_all_taken_is_told_with_the_latest_reason() {
+        assert!(arrival_lines("GitHub", &ArrivalChecks::default()).is_empty());
+        let checks = ArrivalChecks {
+            dropped: 3,
+            refused: 1,
+            latest: Some(format!("octo/a#1: {}", "x".repeat(400))),
+        };
+        let lines = arrival_lines("GitHub", &checks);
+        let kinds: Vec<&str> = lines.iter().map(|(kind, _)| *kind).collect();
+        assert_eq!(kinds, ["dropped", "refused", "latest"]);
+        assert_eq!(
+            lines[0].1,
+            "From GitHub, 3 times in the last 24 hours: parts a card cannot show were left \
+             out, the rest kept."
+        );
+        assert!(lines[1].1.contains("once"));
+        assert!(lines[2].1.starts_with("Latest: octo/a#1: xxx") && lines[2].1.ends_with('…'));
+        assert!(lines[2].1.chars().count() < 320);
     }
 }

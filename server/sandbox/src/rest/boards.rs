@@ -53,7 +53,8 @@ pub async fn list(
     let matching: Vec<_> = world
         .boards
         .iter()
-        .filter(|_| wanted_team.is_none_or(|t| *t == world.team.id))
+        .filter(|b| b.team_id == caller.team_id)
+        .filter(|b| wanted_team.is_none_or(|t| *t == b.team_id))
         .filter(|b| {
             query.as_ref().is_none_or(|q| {
                 b.name.to_lowercase().contains(q) || b.description.to_lowercase().contains(q)
@@ -232,6 +233,7 @@ pub async fn create(
         name: input.name.unwrap_or_else(|| "Untitled".to_owned()),
         description: input.description.unwrap_or_default(),
         owner_id: caller.user_id.clone(),
+        team_id: caller.team_id.clone(),
         created_at: now,
         modified_at: now,
         items: Vec::new(),

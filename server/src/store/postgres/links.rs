@@ -153,7 +153,7 @@ pub async fn get_with_record(
     let row = sqlx::query(
         "select l.board_id, l.item_id, l.record_id, l.user_id, l.team_id, l.status, l.last_hash,
                 r.id, r.connector, r.external_id, r.version, r.fields::text as fields,
-                r.source_deleted, r.updated_at
+                r.source_deleted, r.scope, r.updated_at
          from card_links l left join records r on r.id = l.record_id
          where l.board_id = $1 and l.item_id = $2",
     )

@@ -13,6 +13,7 @@
 //! links (several in key order), then outbox rows, so that transactions
 //! wait for each other rather than deadlock.
 
+mod arrivals;
 mod board;
 mod leases;
 mod links;
@@ -26,7 +27,7 @@ use std::{str::FromStr, time::Duration};
 
 use app::{
     cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
-    panel::SourceWrites,
+    panel::{ArrivalChecks, SourceWrites},
 };
 use async_trait::async_trait;
 use sqlx::{
@@ -35,7 +36,7 @@ use sqlx::{
 };
 
 use super::{
-    CardKey, CardLink, CardState, LogEntry, NewLink, NewRecord, OutboxEntry, RecordMatches,
+    CardKey, CardLink, CardState, LogEntry, NewLink, NewRecord, OutboxEntry, Pacing, RecordMatches,
     RecordRow, RecordSave, Saved, SecretKey, SourceState, Store, StoreError, StoreResult,
     TicketGrant, Unlink,
 };
@@ -57,7 +58,7 @@ const MAX_CONNECTIONS_PARAM: &str = "max_connections";
 /// The columns a [`RecordRow`] is read from. `fields` is jsonb; it is read
 /// as its text and parsed with serde, as the SQLite store does.
 const RECORD_COLUMNS: &str =
-    "id, connector, external_id, version, fields::text as fields, source_deleted, updated_at";
+    "id, connector, external_id, version, fields::text as fields, source_deleted, scope, updated_at";
 
 /// The PostgreSQL-backed [`Store`]. Cheap to clone.
 #[derive(Clone)]
@@ -149,6 +150,7 @@ fn record_row(row: &PgRow) -> StoreResult<RecordRow> {
         connector: row.try_get("connector")?,
         external_id: row.try_get("external_id")?,
         source_deleted: row.try_get("source_deleted")?,
+        scope: row.try_get("scope")?,
     })
 }
 
@@ -250,22 +252,24 @@ impl Store for PgStore {
 
     async fn find_records(
         &self,
+        scopes: &[String],
         query: &app::panel::RecordQuery,
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<RecordMatches> {
-        search::find(&self.pool, query, after, limit).await
+        search::find(&self.pool, scopes, query, after, limit).await
     }
 
-    async fn record_facets(&self) -> StoreResult<(Vec<String>, Vec<String>)> {
-        search::facets(&self.pool).await
+    async fn record_facets(&self, scopes: &[String]) -> StoreResult<(Vec<String>, Vec<String>)> {
+        search::facets(&self.pool, scopes).await
     }
 
     async fn boards_of_records(
         &self,
         record_ids: &[String],
+        team_id: &str,
     ) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
-        search::boards_of(&self.pool, record_ids).await
+        search::boards_of(&self.pool, record_ids, team_id).await
     }
 
     async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>> {
@@ -484,12 +488,21 @@ impl Store for PgStore {
         board::states(&self.pool, board_id).await
     }
 
-    async fn retry_board_now(&self, board_id: &str) -> StoreResult<u64> {
-        board::retry_now(&self.pool, board_id).await
+    async fn retry_board_now(&self, board_id: &str, pacing: Pacing) -> StoreResult<u64> {
+        board::retry_now(&self.pool, board_id, pacing).await
     }
 
-    async fn rewrite_board(&self, board_id: &str, origin: &str) -> StoreResult<u64> {
-        board::rewrite_all(&self.pool, board_id, origin).await
+    async fn rewrite_board(
+        &self,
+        board_id: &str,
+        origin: &str,
+        pacing: Pacing,
+    ) -> StoreResult<u64> {
+        board::rewrite_all(&self.pool, board_id, origin, pacing).await
+    }
+
+    async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64> {
+        outbox::prune(&self.relaxed, limit).await
     }
 
     async fn create_ticket(
@@ -589,6 +602,15 @@ impl Store for PgStore {
     async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {
         let mut conn = self.pool.acquire().await?;
         insert_log(&mut conn, entry).await
+    }
+
+    async fn arrival_checks(
+        &self,
+        origin: &str,
+        board_id: Option<&str>,
+        since: i64,
+    ) -> StoreResult<ArrivalChecks> {
+        arrivals::checks(&self.pool, origin, board_id, since).await
     }
 
     async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {

@@ -1,10 +1,13 @@
 //! The outbox of card writes. Rows name a card only; the worker renders
 //! the record when it drains them, so all of a card's pending rows are
-//! settled by one write of the newest content.
+//! settled by one write of the newest content. A checked rewrite is not
+//! queued twice (see [`CHECK_WANTED`]), and rows are deleted once settled.
 //!
 //! Lock order: a transaction that changes both a card's link and its
 //! outbox rows locks the link first (as unlinking does), so two such
 //! transactions on one card queue up instead of deadlocking.
+
+use std::sync::LazyLock;
 
 use sqlx::{PgConnection, PgPool, Row};
 
@@ -13,46 +16,67 @@ use crate::store::{now, CardKey, LogEntry, OutboxEntry, StoreResult};
 
 /// Queues a write of the card's record.
 pub async fn enqueue(conn: &mut PgConnection, card: &CardKey, origin: &str) -> StoreResult<()> {
-    insert(conn, card, origin, false).await
-}
-
-/// Queues a write whose writer reads the card first (`in_flight`): the
-/// board may not show what was last written to it.
-pub async fn enqueue_checked(
-    conn: &mut PgConnection,
-    card: &CardKey,
-    origin: &str,
-) -> StoreResult<()> {
-    insert(conn, card, origin, true).await
-}
-
-async fn insert(
-    conn: &mut PgConnection,
-    card: &CardKey,
-    origin: &str,
-    check_first: bool,
-) -> StoreResult<()> {
     let at = now();
     sqlx::query(
         "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at, updated_at,
              in_flight)
-         values ($1, $2, $3, $4, $4, $4, $5)",
+         values ($1, $2, $3, $4, $4, $4, false)",
     )
     .bind(&card.board_id)
     .bind(&card.item_id)
     .bind(origin)
     .bind(at)
-    .bind(check_first)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Queues a checked rewrite of one card: a single insert, so no
-/// transaction is needed.
+/// Whether the card `c` (a row with `board_id` and `item_id`) wants a
+/// checked rewrite queued, `$now` being now: not while one of its pending
+/// rows is in flight, whose writer reads the card before writing anyway.
+/// While its lease is held a push may have read its rows already, past
+/// its check, so one more is let in then: at most one check waits that no
+/// writer has started on, however often a card is asked to be checked.
+/// Two instances asking at once are kept apart by the card's link, which
+/// both lock first.
+pub(super) const CHECK_WANTED: &str = "(select count(*) from outbox o
+         where o.board_id = c.board_id and o.item_id = c.item_id and o.state = 'pending'
+             and o.in_flight)
+     < (case when exists (select 1 from card_leases l where l.board_id = c.board_id
+             and l.item_id = c.item_id and l.until >= $now) then 2 else 1 end)";
+
+/// Queues a checked rewrite of one card: its writer reads the card first
+/// (`in_flight`), since the board may not show what was last written to
+/// it. Nothing is queued when such a check waits already
+/// ([`CHECK_WANTED`]).
 pub async fn enqueue_rewrite(pool: &PgPool, card: &CardKey, origin: &str) -> StoreResult<()> {
-    let mut conn = pool.acquire().await?;
-    enqueue_checked(&mut conn, card, origin).await
+    static ENQUEUE_CHECKED: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at,
+                 updated_at, in_flight)
+             select c.board_id, c.item_id, $3, $4, $4, $4, true
+             from (select $1::text as board_id, $2::text as item_id) c
+             where {}",
+            CHECK_WANTED.replace("$now", "$4")
+        )
+    });
+    let mut tx = pool.begin().await?;
+    // The link first (see the lock order above), which also keeps a second
+    // check of the card, asked for at once, from passing the same test.
+    sqlx::query("select 1 from card_links where board_id = $1 and item_id = $2 for update")
+        .bind(&card.board_id)
+        .bind(&card.item_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(&ENQUEUE_CHECKED)
+        .bind(&card.board_id)
+        .bind(&card.item_id)
+        .bind(origin)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn drop_pending(conn: &mut PgConnection, card: &CardKey, why: &str) -> StoreResult<()> {
@@ -122,12 +146,12 @@ pub async fn finish(
         .execute(&mut *tx)
         .await?;
     // Rows queued after the write was rendered have higher ids and stay
-    // pending: only what the write covered is settled.
+    // pending: only what the write covered is settled. Settled rows are
+    // read by nothing: they go (the link keeps `last_hash`).
     sqlx::query(
-        "update outbox set state = 'done', in_flight = false, updated_at = $1
-         where board_id = $2 and item_id = $3 and state = 'pending' and id <= $4",
+        "delete from outbox
+         where board_id = $1 and item_id = $2 and state = 'pending' and id <= $3",
     )
-    .bind(now())
     .bind(&card.board_id)
     .bind(&card.item_id)
     .bind(upto_id)
@@ -182,6 +206,21 @@ pub async fn count(pool: &PgPool) -> StoreResult<u64> {
         .fetch_one(pool)
         .await?;
     Ok(n.max(0) as u64)
+}
+
+/// Deletes up to `limit` settled rows (dropped ones, and done ones kept
+/// by earlier versions); how many. Rows another instance is deleting are
+/// skipped, not waited for.
+pub async fn prune(pool: &PgPool, limit: u32) -> StoreResult<u64> {
+    let pruned = sqlx::query(
+        "delete from outbox where id in
+             (select id from outbox where state in ('done', 'dropped') limit $1
+              for update skip locked)",
+    )
+    .bind(i64::from(limit))
+    .execute(pool)
+    .await?;
+    Ok(pruned.rows_affected())
 }
 
 /// Marks a card's pending writes up to `upto_id` as being sent.

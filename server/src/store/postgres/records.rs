@@ -29,8 +29,8 @@ pub async fn create_on(tx: &mut PgConnection, new: NewRecord<'_>) -> StoreResult
     // item to commit or roll back, then inserts nothing if it committed:
     // two instances creating one item get one record and one `Duplicate`.
     let inserted = sqlx::query(
-        "insert into records (id, connector, external_id, version, fields, created_at, updated_at)
-         values ($1, $2, $3, 1, $4::jsonb, $5, $5)
+        "insert into records (id, connector, external_id, version, fields, scope, created_at, updated_at)
+         values ($1, $2, $3, 1, $4::jsonb, $6, $5, $5)
          on conflict (connector, external_id) do nothing",
     )
     .bind(&id)
@@ -38,6 +38,7 @@ pub async fn create_on(tx: &mut PgConnection, new: NewRecord<'_>) -> StoreResult
     .bind(&external_id)
     .bind(fields_json(new.fields))
     .bind(at)
+    .bind(new.scope)
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {

@@ -39,10 +39,12 @@ impl Args {
     }
 }
 
-/// The `where` clause of a query, its arguments added to `args`.
-/// Source-deleted records are left out: their cards could only be disabled.
-fn filter(query: &RecordQuery, args: &mut Args) -> StoreResult<String> {
-    let mut sql = String::from("not source_deleted");
+/// The `where` clause of a query within `scopes`, its arguments added to
+/// `args`. Source-deleted records are left out: their cards could only be
+/// disabled.
+fn filter(scopes: &[String], query: &RecordQuery, args: &mut Args) -> StoreResult<String> {
+    let scopes = args.push(scopes.to_vec())?;
+    let mut sql = format!("not source_deleted and scope = any({scopes})");
     for word in query.text.split_whitespace().take(MAX_WORDS) {
         // `ilike` ignores case, as SQLite's `like` does.
         let pattern = args.push(contains(word))?;
@@ -79,12 +81,13 @@ fn parse_cursor(cursor: &str) -> Option<(i64, &str)> {
 /// many match in all. An unreadable cursor starts from the beginning.
 pub async fn find(
     pool: &PgPool,
+    scopes: &[String],
     query: &RecordQuery,
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<RecordMatches> {
     let mut count_args = Args::default();
-    let where_sql = filter(query, &mut count_args)?;
+    let where_sql = filter(scopes, query, &mut count_args)?;
     let total: i64 = sqlx::query_scalar_with(
         &format!("select count(*) from records where {where_sql}"),
         count_args.args,
@@ -94,7 +97,7 @@ pub async fn find(
 
     // The arguments are consumed by a query, so the page builds its own.
     let mut args = Args::default();
-    let where_sql = filter(query, &mut args)?;
+    let where_sql = filter(scopes, query, &mut args)?;
     let mut page_sql = format!("select {RECORD_COLUMNS} from records where {where_sql}");
     if let Some((at, id)) = after.and_then(parse_cursor) {
         let at = args.push(at)?;
@@ -129,22 +132,25 @@ pub async fn find(
     })
 }
 
-/// The labels and the assignees records have, sorted byte by byte (the
-/// "C" collation), as SQLite sorts them.
-pub async fn facets(pool: &PgPool) -> StoreResult<(Vec<String>, Vec<String>)> {
+/// The labels and the assignees the records of `scopes` have, sorted byte
+/// by byte (the "C" collation), as SQLite sorts them.
+pub async fn facets(pool: &PgPool, scopes: &[String]) -> StoreResult<(Vec<String>, Vec<String>)> {
     let labels: Vec<String> = sqlx::query_scalar(
         "select distinct label collate \"C\" as v
          from records, jsonb_array_elements_text(records.fields->'labels') as label
-         where not source_deleted and label <> '' order by v limit $1",
+         where not source_deleted and scope = any($2) and label <> '' order by v limit $1",
     )
     .bind(MAX_FACETS)
+    .bind(scopes)
     .fetch_all(pool)
     .await?;
     let assignees: Vec<String> = sqlx::query_scalar(
         "select distinct (fields->>'assignee') collate \"C\" as v from records
-         where not source_deleted and fields->>'assignee' <> '' order by v limit $1",
+         where not source_deleted and scope = any($2) and fields->>'assignee' <> ''
+         order by v limit $1",
     )
     .bind(MAX_FACETS)
+    .bind(scopes)
     .fetch_all(pool)
     .await?;
     Ok((labels, assignees))
@@ -154,6 +160,7 @@ pub async fn facets(pool: &PgPool) -> StoreResult<(Vec<String>, Vec<String>)> {
 pub async fn boards_of(
     pool: &PgPool,
     record_ids: &[String],
+    team_id: &str,
 ) -> StoreResult<HashMap<String, Vec<String>>> {
     let mut boards: HashMap<String, Vec<String>> = HashMap::new();
     if record_ids.is_empty() {
@@ -162,9 +169,10 @@ pub async fn boards_of(
     // One array argument, however many ids.
     let rows = sqlx::query(
         "select distinct record_id, board_id from card_links
-         where record_id = any($1) order by board_id",
+         where record_id = any($1) and team_id = $2 order by board_id",
     )
     .bind(record_ids)
+    .bind(team_id)
     .fetch_all(pool)
     .await?;
     for row in rows {

@@ -42,13 +42,14 @@ pub async fn save(
     let expires_at = tokens.expires_at.map(|at| at as i64);
     sqlx::query(
         "insert into installations
-             (user_id, team_id, access_token, refresh_token, expires_at, scopes, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $7)
+             (user_id, team_id, access_token, refresh_token, expires_at, scopes, issuer, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $8)
          on conflict (user_id, team_id) do update set
              access_token = excluded.access_token,
              refresh_token = excluded.refresh_token,
              expires_at = excluded.expires_at,
              scopes = excluded.scopes,
+             issuer = excluded.issuer,
              updated_at = excluded.updated_at",
     )
     .bind(&key.user_id)
@@ -57,6 +58,7 @@ pub async fn save(
     .bind(refresh)
     .bind(expires_at)
     .bind(&tokens.scopes)
+    .bind(&tokens.issuer)
     .bind(now())
     .execute(pool)
     .await?;
@@ -69,7 +71,7 @@ pub async fn load(
     key: &TokenKey,
 ) -> StoreResult<Option<StoredTokens>> {
     let row = sqlx::query(
-        "select access_token, refresh_token, expires_at, scopes from installations
+        "select access_token, refresh_token, expires_at, scopes, issuer from installations
          where user_id = $1 and team_id = $2",
     )
     .bind(&key.user_id)
@@ -89,6 +91,7 @@ pub async fn load(
             .transpose()?,
         expires_at: expires_at.map(|at| at.max(0) as u64),
         scopes: row.try_get("scopes")?,
+        issuer: row.try_get("issuer")?,
     }))
 }
 

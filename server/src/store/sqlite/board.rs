@@ -3,12 +3,16 @@
 //! its card, how each card stands with its record, and retrying or
 //! rewriting the board's cards.
 
+use std::{collections::HashSet, sync::LazyLock};
+
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::{insert_log, outbox, records};
 use crate::{
     miro::TokenKey,
-    store::{now, CardKey, CardState, LogEntry, NewLink, NewRecord, RecordRow, StoreResult},
+    store::{
+        now, CardKey, CardState, LogEntry, NewLink, NewRecord, Pacing, RecordRow, StoreResult,
+    },
 };
 
 /// Links a card that was just created showing its record's current
@@ -116,45 +120,73 @@ pub async fn states(pool: &SqlitePool, board_id: &str) -> StoreResult<Vec<CardSt
         .collect()
 }
 
-/// Makes the board's failed writes due now; how many rows.
-pub async fn retry_now(pool: &SqlitePool, board_id: &str) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "update outbox set next_attempt_at = $1, updated_at = $1
-         where board_id = $2 and state = 'pending' and attempts > 0",
+/// Makes the board's failed writes due, card by card as `pacing` says
+/// (never later than they were due); how many cards. Cards due already
+/// are left alone: retrying them again costs nothing more.
+pub async fn retry_now(pool: &SqlitePool, board_id: &str, pacing: Pacing) -> StoreResult<u64> {
+    let cards = sqlx::query(
+        "with failed as (
+             select item_id, row_number() over (order by item_id) as n from outbox
+             where board_id = $1 and state = 'pending' and attempts > 0
+             group by item_id having min(next_attempt_at) > $2
+         )
+         update outbox set updated_at = $2, next_attempt_at = min(next_attempt_at,
+             $2 + max(0, (select n from failed f where f.item_id = outbox.item_id) - $3) * $4 / 1000)
+         where board_id = $1 and state = 'pending' and attempts > 0
+             and item_id in (select item_id from failed)
+         returning item_id",
     )
-    .bind(now())
     .bind(board_id)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+    .bind(pacing.now)
+    .bind(pacing.due_now)
+    .bind(pacing.spacing_ms)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| row.try_get::<String, _>("item_id"))
+    .collect::<Result<HashSet<_>, _>>()?;
+    Ok(cards.len() as u64)
 }
 
 /// Queues a checked rewrite of every linked card on the board (each card is
-/// read first and written when it differs), in one transaction; how many
-/// cards.
-pub async fn rewrite_all(pool: &SqlitePool, board_id: &str, origin: &str) -> StoreResult<u64> {
+/// read first and written when it differs) that has none waiting
+/// ([`outbox::CHECK_WANTED`]), falling due as `pacing` says, in one
+/// statement; how many cards were queued.
+pub async fn rewrite_all(
+    pool: &SqlitePool,
+    board_id: &str,
+    origin: &str,
+    pacing: Pacing,
+) -> StoreResult<u64> {
+    static REWRITE_ALL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at,
+                 updated_at, in_flight)
+             select c.board_id, c.item_id, $2,
+                 $3 + max(0, row_number() over (order by c.item_id) - $4) * $5 / 1000, $3, $3, 1
+             from card_links c
+             where c.board_id = $1 and c.record_id is not null and {}
+             order by c.item_id",
+            outbox::CHECK_WANTED.replace("$now", "$3")
+        )
+    });
     let mut tx = super::write_tx(pool).await?;
-    let cards: Vec<String> =
-        sqlx::query("select item_id from card_links where board_id = $1 and record_id is not null")
-            .bind(board_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|row| row.try_get("item_id"))
-            .collect::<Result<_, _>>()?;
-    for item_id in &cards {
-        outbox::enqueue_checked(&mut tx, &CardKey::new(board_id, item_id.as_str()), origin).await?;
+    let queued = sqlx::query(&REWRITE_ALL)
+        .bind(board_id)
+        .bind(origin)
+        .bind(pacing.now)
+        .bind(pacing.due_now)
+        .bind(pacing.spacing_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if queued > 0 {
+        insert_log(
+            &mut tx,
+            &LogEntry::board(board_id, origin, "re-sync", format!("{queued} cards")),
+        )
+        .await?;
     }
-    insert_log(
-        &mut tx,
-        &LogEntry::board(
-            board_id,
-            origin,
-            "re-sync",
-            format!("{} cards", cards.len()),
-        ),
-    )
-    .await?;
     tx.commit().await?;
-    Ok(cards.len() as u64)
+    Ok(queued)
 }

@@ -142,7 +142,7 @@ pub async fn get(pool: &SqlitePool, card: &CardKey) -> StoreResult<Option<CardLi
 /// A card's link with its record's columns (all null when it names none):
 /// `$1` board, `$2` item.
 pub const WITH_RECORD: &str =
-    "select l.*, r.id, r.connector, r.external_id, r.version, r.fields, r.source_deleted
+    "select l.*, r.id, r.connector, r.external_id, r.version, r.fields, r.source_deleted, r.scope
      from card_links l left join records r on r.id = l.record_id
      where l.board_id = $1 and l.item_id = $2";
 

@@ -24,6 +24,7 @@
 //! Tickets are not in the file at all but in the process's memory
 //! (`tickets.rs`), so opening a card writes nothing.
 
+mod arrivals;
 mod board;
 mod leases;
 mod links;
@@ -38,7 +39,7 @@ use std::{str::FromStr, sync::Arc, time::Duration};
 
 use app::{
     cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
-    panel::SourceWrites,
+    panel::{ArrivalChecks, SourceWrites},
 };
 use async_trait::async_trait;
 use sqlx::{
@@ -50,7 +51,7 @@ use sqlx::{
 use tokio::sync::Mutex;
 
 use super::{
-    CardKey, CardLink, CardState, CardToPush, LogEntry, NewLink, NewRecord, OutboxEntry,
+    CardKey, CardLink, CardState, CardToPush, LogEntry, NewLink, NewRecord, OutboxEntry, Pacing,
     RecordMatches, RecordRow, RecordSave, Saved, SecretKey, SourceState, Store, StoreError,
     StoreResult, TicketGrant, Unlink,
 };
@@ -150,6 +151,7 @@ fn record_row(row: &SqliteRow) -> StoreResult<RecordRow> {
         connector: row.try_get("connector")?,
         external_id: row.try_get("external_id")?,
         source_deleted: row.try_get::<i64, _>("source_deleted")? != 0,
+        scope: row.try_get("scope")?,
     })
 }
 
@@ -247,22 +249,24 @@ impl Store for SqliteStore {
 
     async fn find_records(
         &self,
+        scopes: &[String],
         query: &app::panel::RecordQuery,
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<RecordMatches> {
-        search::find(&self.pool, query, after, limit).await
+        search::find(&self.pool, scopes, query, after, limit).await
     }
 
-    async fn record_facets(&self) -> StoreResult<(Vec<String>, Vec<String>)> {
-        search::facets(&self.pool).await
+    async fn record_facets(&self, scopes: &[String]) -> StoreResult<(Vec<String>, Vec<String>)> {
+        search::facets(&self.pool, scopes).await
     }
 
     async fn boards_of_records(
         &self,
         record_ids: &[String],
+        team_id: &str,
     ) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
-        search::boards_of(&self.pool, record_ids).await
+        search::boards_of(&self.pool, record_ids, team_id).await
     }
 
     async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>> {
@@ -517,14 +521,24 @@ impl Store for SqliteStore {
         board::states(&self.pool, board_id).await
     }
 
-    async fn retry_board_now(&self, board_id: &str) -> StoreResult<u64> {
+    async fn retry_board_now(&self, board_id: &str, pacing: Pacing) -> StoreResult<u64> {
         let _write = self.write.lock().await;
-        board::retry_now(&self.pool, board_id).await
+        board::retry_now(&self.pool, board_id, pacing).await
     }
 
-    async fn rewrite_board(&self, board_id: &str, origin: &str) -> StoreResult<u64> {
+    async fn rewrite_board(
+        &self,
+        board_id: &str,
+        origin: &str,
+        pacing: Pacing,
+    ) -> StoreResult<u64> {
         let _write = self.write.lock().await;
-        board::rewrite_all(&self.pool, board_id, origin).await
+        board::rewrite_all(&self.pool, board_id, origin, pacing).await
+    }
+
+    async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64> {
+        let _write = self.write.lock().await;
+        outbox::prune(&self.relaxed, limit).await
     }
 
     async fn create_ticket(
@@ -596,6 +610,15 @@ impl Store for SqliteStore {
         let _write = self.write.lock().await;
         let mut conn = self.pool.acquire().await?;
         insert_log(&mut conn, entry).await
+    }
+
+    async fn arrival_checks(
+        &self,
+        origin: &str,
+        board_id: Option<&str>,
+        since: i64,
+    ) -> StoreResult<ArrivalChecks> {
+        arrivals::checks(&self.pool, origin, board_id, since).await
     }
 
     async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {

@@ -1,6 +1,7 @@
 //! The outbox of card writes. Rows name a card only; the worker renders
 //! the record when it drains them, so all of a card's pending rows are
-//! settled by one write of the newest content.
+//! settled by one write of the newest content. A checked rewrite is not
+//! queued twice (see [`CHECK_WANTED`]), and rows are deleted once settled.
 
 use std::sync::LazyLock;
 
@@ -10,38 +11,57 @@ use super::{insert_log, leases, links};
 use crate::store::{now, CardKey, CardToPush, LogEntry, OutboxEntry, StoreResult};
 
 pub async fn enqueue(conn: &mut SqliteConnection, card: &CardKey, origin: &str) -> StoreResult<()> {
-    insert(conn, card, origin, false).await
-}
-
-/// Queues a write whose writer reads the card first (`in_flight`): the
-/// board may not show what was last written to it.
-pub async fn enqueue_checked(
-    conn: &mut SqliteConnection,
-    card: &CardKey,
-    origin: &str,
-) -> StoreResult<()> {
-    insert(conn, card, origin, true).await
-}
-
-async fn insert(
-    conn: &mut SqliteConnection,
-    card: &CardKey,
-    origin: &str,
-    check_first: bool,
-) -> StoreResult<()> {
     let at = now();
     sqlx::query(
-        "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at, updated_at,
-             in_flight)
-         values ($1, $2, $3, $4, $4, $4, $5)",
+        "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at, updated_at)
+         values ($1, $2, $3, $4, $4, $4)",
     )
     .bind(&card.board_id)
     .bind(&card.item_id)
     .bind(origin)
     .bind(at)
-    .bind(i64::from(check_first))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Whether the card `c` (a row with `board_id` and `item_id`) wants a
+/// checked rewrite queued, `$now` being now: not while one of its pending
+/// rows is in flight, whose writer reads the card before writing anyway.
+/// While its lease is held a push may have read its rows already, past
+/// its check, so one more is let in then: at most one check waits that no
+/// writer has started on, however often a card is asked to be checked.
+pub(super) const CHECK_WANTED: &str = "(select count(*) from outbox o
+         where o.board_id = c.board_id and o.item_id = c.item_id and o.state = 'pending'
+             and o.in_flight = 1)
+     < (case when exists (select 1 from card_leases l where l.board_id = c.board_id
+             and l.item_id = c.item_id and l.until >= $now) then 2 else 1 end)";
+
+/// Queues a write whose writer reads the card first (`in_flight`): the
+/// board may not show what was last written to it. Nothing is queued when
+/// such a check waits already ([`CHECK_WANTED`]).
+pub async fn enqueue_checked(
+    conn: &mut SqliteConnection,
+    card: &CardKey,
+    origin: &str,
+) -> StoreResult<()> {
+    static ENQUEUE_CHECKED: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "insert into outbox (board_id, item_id, origin, next_attempt_at, created_at,
+                 updated_at, in_flight)
+             select c.board_id, c.item_id, $3, $4, $4, $4, 1
+             from (select $1 as board_id, $2 as item_id) c
+             where {}",
+            CHECK_WANTED.replace("$now", "$4")
+        )
+    });
+    sqlx::query(&ENQUEUE_CHECKED)
+        .bind(&card.board_id)
+        .bind(&card.item_id)
+        .bind(origin)
+        .bind(now())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -171,11 +191,12 @@ pub async fn finish(
     log: &LogEntry,
 ) -> StoreResult<()> {
     let mut tx = super::write_tx(pool).await?;
+    // Settled rows are read by nothing: they go (the card's link keeps
+    // what was written, `last_hash`).
     sqlx::query(
-        "update outbox set state = 'done', in_flight = 0, updated_at = $1
-         where board_id = $2 and item_id = $3 and state = 'pending' and id <= $4",
+        "delete from outbox
+         where board_id = $1 and item_id = $2 and state = 'pending' and id <= $3",
     )
-    .bind(now())
     .bind(&card.board_id)
     .bind(&card.item_id)
     .bind(upto_id)
@@ -226,6 +247,19 @@ pub async fn count(pool: &SqlitePool) -> StoreResult<u64> {
         .fetch_one(pool)
         .await?;
     Ok(row.try_get::<i64, _>("n")?.max(0) as u64)
+}
+
+/// Deletes up to `limit` settled rows (dropped ones, and done ones kept
+/// by earlier versions); how many.
+pub async fn prune(pool: &SqlitePool, limit: u32) -> StoreResult<u64> {
+    let pruned = sqlx::query(
+        "delete from outbox where id in
+             (select id from outbox where state in ('done', 'dropped') limit $1)",
+    )
+    .bind(i64::from(limit))
+    .execute(pool)
+    .await?;
+    Ok(pruned.rows_affected())
 }
 
 /// Marks a card's pending writes up to `upto_id` as being sent.

@@ -26,8 +26,8 @@ pub async fn create_on(tx: &mut SqliteConnection, new: NewRecord<'_>) -> StoreRe
     let external_id = new.external_id.unwrap_or(&id).to_owned();
     let at = now();
     let inserted = sqlx::query(
-        "insert into records (id, connector, external_id, version, fields, created_at, updated_at)
-         values ($1, $2, $3, 1, $4, $5, $5)
+        "insert into records (id, connector, external_id, version, fields, scope, created_at, updated_at)
+         values ($1, $2, $3, 1, $4, $6, $5, $5)
          on conflict (connector, external_id) do nothing",
     )
     .bind(&id)
@@ -35,6 +35,7 @@ pub async fn create_on(tx: &mut SqliteConnection, new: NewRecord<'_>) -> StoreRe
     .bind(&external_id)
     .bind(fields_json(new.fields))
     .bind(at)
+    .bind(new.scope)
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {

@@ -27,11 +27,27 @@ fn contains(word: &str) -> String {
     )
 }
 
-/// The `where` clause of a query and its arguments. Source-deleted records
-/// are left out: their cards could only be disabled.
-fn filter(query: &RecordQuery) -> StoreResult<(String, SqliteArguments<'static>)> {
-    let mut sql = String::from("source_deleted = 0");
+/// `scope in (?, ?, …)` for `scopes`, its values added to `args`; false
+/// for none (a caller who reaches nothing finds nothing).
+fn in_scopes(scopes: &[String], args: &mut SqliteArguments<'static>) -> StoreResult<String> {
+    if scopes.is_empty() {
+        return Ok("0".to_owned());
+    }
+    for scope in scopes {
+        args.add(scope.clone())
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    }
+    Ok(format!("scope in ({})", vec!["?"; scopes.len()].join(", ")))
+}
+
+/// The `where` clause of a query within `scopes` and its arguments.
+/// Source-deleted records are left out: their cards could only be disabled.
+fn filter(
+    scopes: &[String],
+    query: &RecordQuery,
+) -> StoreResult<(String, SqliteArguments<'static>)> {
     let mut args = SqliteArguments::default();
+    let mut sql = format!("source_deleted = 0 and {}", in_scopes(scopes, &mut args)?);
     let bind_err = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Corrupt(e.to_string());
     for word in query.text.split_whitespace().take(MAX_WORDS) {
         // SQLite's `like` ignores ASCII case.
@@ -69,11 +85,12 @@ fn parse_cursor(cursor: &str) -> Option<(i64, &str)> {
 /// many match in all. An unreadable cursor starts from the beginning.
 pub async fn find(
     pool: &SqlitePool,
+    scopes: &[String],
     query: &RecordQuery,
     after: Option<&str>,
     limit: u32,
 ) -> StoreResult<RecordMatches> {
-    let (where_sql, args) = filter(query)?;
+    let (where_sql, args) = filter(scopes, query)?;
     let total: i64 = sqlx::query_with(
         &format!("select count(*) as n from records where {where_sql}"),
         args.clone(),
@@ -113,20 +130,32 @@ pub async fn find(
     })
 }
 
-/// The labels and the assignees records have, sorted.
-pub async fn facets(pool: &SqlitePool) -> StoreResult<(Vec<String>, Vec<String>)> {
-    let labels = sqlx::query(
-        "select distinct value as v from records, json_each(records.fields, '$.labels')
-         where source_deleted = 0 and value <> '' order by v limit ?",
+/// The labels and the assignees the records of `scopes` have, sorted.
+pub async fn facets(
+    pool: &SqlitePool,
+    scopes: &[String],
+) -> StoreResult<(Vec<String>, Vec<String>)> {
+    let bind_err = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Corrupt(e.to_string());
+    let mut args = SqliteArguments::default();
+    let within = in_scopes(scopes, &mut args)?;
+    args.add(MAX_FACETS).map_err(bind_err)?;
+    let labels = sqlx::query_with(
+        &format!(
+            "select distinct value as v from records, json_each(records.fields, '$.labels')
+             where source_deleted = 0 and {within} and value <> '' order by v limit ?"
+        ),
+        args.clone(),
     )
-    .bind(MAX_FACETS)
     .fetch_all(pool)
     .await?;
-    let assignees = sqlx::query(
-        "select distinct json_extract(fields, '$.assignee') as v from records
-         where source_deleted = 0 and json_extract(fields, '$.assignee') <> '' order by v limit ?",
+    let assignees = sqlx::query_with(
+        &format!(
+            "select distinct json_extract(fields, '$.assignee') as v from records
+             where source_deleted = 0 and {within} and json_extract(fields, '$.assignee') <> ''
+             order by v limit ?"
+        ),
+        args,
     )
-    .bind(MAX_FACETS)
     .fetch_all(pool)
     .await?;
     let values = |rows: Vec<sqlx::sqlite::SqliteRow>| -> StoreResult<Vec<String>> {
@@ -137,10 +166,12 @@ pub async fn facets(pool: &SqlitePool) -> StoreResult<(Vec<String>, Vec<String>)
     Ok((values(labels)?, values(assignees)?))
 }
 
-/// For each of `record_ids`, the boards showing one of its cards.
+/// For each of `record_ids`, the boards showing one of its cards linked
+/// by an installation of `team_id`.
 pub async fn boards_of(
     pool: &SqlitePool,
     record_ids: &[String],
+    team_id: &str,
 ) -> StoreResult<HashMap<String, Vec<String>>> {
     let mut boards: HashMap<String, Vec<String>> = HashMap::new();
     if record_ids.is_empty() {
@@ -149,9 +180,9 @@ pub async fn boards_of(
     let marks = vec!["?"; record_ids.len()].join(", ");
     let sql = format!(
         "select distinct record_id, board_id from card_links
-         where record_id in ({marks}) order by board_id"
+         where team_id = ? and record_id in ({marks}) order by board_id"
     );
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query(&sql).bind(team_id);
     for id in record_ids {
         query = query.bind(id);
     }

@@ -16,15 +16,22 @@ use crate::{
 /// The name built-in records carry.
 pub const BUILTIN: &str = "builtin";
 
-/// Records kept in our own database.
+/// Records kept in our own database, as one team makes them.
 #[derive(Clone)]
 pub struct BuiltinConnector {
     engine: SyncEngine,
+    /// The scope of the records it creates (see [`crate::teams`]).
+    scope: String,
 }
 
 impl BuiltinConnector {
-    pub fn new(engine: SyncEngine) -> Self {
-        Self { engine }
+    /// The connector as `team_id` uses it: the records it creates are that
+    /// team's.
+    pub fn new(engine: SyncEngine, team_id: &str) -> Self {
+        Self {
+            engine,
+            scope: crate::teams::team_scope(team_id),
+        }
     }
 
     async fn live(&self, external_id: &str) -> Result<RecordRow, ConnectorError> {
@@ -71,6 +78,7 @@ impl Connector for BuiltinConnector {
                 fields,
                 origin: BUILTIN,
                 actor,
+                scope: &self.scope,
             })
             .await
             .map_err(unavailable)?;

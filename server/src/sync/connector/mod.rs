@@ -13,10 +13,32 @@ mod builtin;
 pub mod conformance;
 pub mod github;
 
-use app::cards::RecordFields;
+use app::cards::{limits::TextLimits, RecordFields};
 use async_trait::async_trait;
 
 pub use builtin::{BuiltinConnector, BUILTIN};
+
+/// How long the title and description of a record of `connector` may be
+/// when it is saved with `fields`: what its tool holds (a GitHub issue
+/// holds more than a record kept here). Decided from the stored record's
+/// connector, never from what a browser says about the record.
+pub fn save_limits(connector: &str, fields: &RecordFields) -> TextLimits {
+    if connector == github::GITHUB {
+        github::mapping::save_limits(fields)
+    } else {
+        TextLimits::BUILT_IN
+    }
+}
+
+/// How long the title and description of an item of `connector`'s tool
+/// may be as it arrives: what the tool holds.
+pub fn arrival_limits(connector: &str) -> TextLimits {
+    if connector == github::GITHUB {
+        github::mapping::ARRIVAL_LIMITS
+    } else {
+        TextLimits::BUILT_IN
+    }
+}
 
 /// An item in a connector's tool.
 #[derive(Clone, Debug, PartialEq, Eq)]

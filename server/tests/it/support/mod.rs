@@ -2,6 +2,8 @@
 
 pub mod detail;
 pub mod fleet;
+pub mod html;
+pub mod logs;
 pub mod openapi;
 pub mod panel;
 pub mod postgres;

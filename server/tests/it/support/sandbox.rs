@@ -113,16 +113,37 @@ impl TestServer {
             .to_owned()
     }
 
+    /// An access token for our app, of the first user of `team_id`.
+    pub async fn token_of_team(&self, team_id: &str) -> String {
+        let (id, secret, redirect) = (
+            self.str("client_id"),
+            self.str("client_secret"),
+            self.str("redirect_uri"),
+        );
+        let code = self.code_in(&id, &redirect, Some(team_id)).await;
+        self.exchange(&code, &id, &secret, &redirect).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     pub async fn code_for(&self, client_id: &str, redirect_uri: &str) -> String {
+        self.code_in(client_id, redirect_uri, None).await
+    }
+
+    /// A code from the authorize page, for `team` (`None`: the first).
+    async fn code_in(&self, client_id: &str, redirect_uri: &str, team: Option<&str>) -> String {
+        let mut query = vec![
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("state", "s1"),
+        ];
+        query.extend(team.map(|team| ("team_id", team)));
         let response = self
             .client
             .get(self.str("authorize_url"))
-            .query(&[
-                ("response_type", "code"),
-                ("client_id", client_id),
-                ("redirect_uri", redirect_uri),
-                ("state", "s1"),
-            ])
+            .query(&query)
             .send()
             .await
             .unwrap();
@@ -140,12 +161,22 @@ impl TestServer {
 
     async fn grant_for(&self, client_id: &str, secret: &str, redirect_uri: &str) -> Value {
         let code = self.code_for(client_id, redirect_uri).await;
+        self.exchange(&code, client_id, secret, redirect_uri).await
+    }
+
+    async fn exchange(
+        &self,
+        code: &str,
+        client_id: &str,
+        secret: &str,
+        redirect_uri: &str,
+    ) -> Value {
         let response = self
             .client
             .post(self.str("token_url"))
             .form(&[
                 ("grant_type", "authorization_code"),
-                ("code", &code),
+                ("code", code),
                 ("client_id", client_id),
                 ("client_secret", secret),
                 ("redirect_uri", redirect_uri),
@@ -252,6 +283,14 @@ impl TestServer {
     }
 
     /// Our app's access for the seed user.
+    /// The first team's user, as the store keys their installation.
+    pub fn access_key(&self) -> server::miro::TokenKey {
+        server::miro::TokenKey {
+            user_id: self.str("user_id"),
+            team_id: self.str("team_id"),
+        }
+    }
+
     pub async fn access(&self) -> server::miro::Access {
         server::miro::Access {
             user_id: self.str("user_id"),
@@ -329,15 +368,34 @@ pub fn titled(title: &str) -> server::miro::AppCardWrite {
     }
 }
 
+/// The sandbox's second team: its id, its user and its board.
+pub struct OtherTeam {
+    pub team_id: String,
+    pub user_id: String,
+    pub board: String,
+}
+
 impl TestServer {
     /// What `miro.board.getIdToken()` resolves to on the first seeded
     /// board, asked through the sandbox's board host as the SDK asks it.
     pub async fn sdk_id_token(&self) -> String {
-        let url = format!(
-            "{}/sandbox/host/boards/{}/sdk",
-            self.base,
-            encode(&self.board())
-        );
+        self.sdk_id_token_on(&self.board()).await
+    }
+
+    /// The second team of the sandbox, from its discovery document.
+    pub fn other_team(&self) -> OtherTeam {
+        let team = &self.discovery["teams"][1];
+        let field = |key: &str| team[key].as_str().unwrap().to_owned();
+        OtherTeam {
+            team_id: field("team_id"),
+            user_id: field("user_id"),
+            board: team["board_ids"][0].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// The same on `board_id`: the ID token of that board's team's user.
+    pub async fn sdk_id_token_on(&self, board_id: &str) -> String {
+        let url = format!("{}/sandbox/host/boards/{}/sdk", self.base, encode(board_id));
         let response = self
             .client
             .post(url)

@@ -142,6 +142,7 @@ impl SyncHarness {
                 fields: &fields(title),
                 origin: "test",
                 actor: "tester",
+                scope: &server::teams::team_scope(&self.server.str("team_id")),
             })
             .await
             .unwrap();

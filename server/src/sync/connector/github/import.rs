@@ -8,11 +8,20 @@
 //! what changed since, and a webhook delivery about an issue no record
 //! shows yet (`opened`, or any change to an issue that came in before the
 //! app did) reads that issue. An issue that is gone is not imported.
+//!
+//! What an issue brings is checked as a save is (`sync/admit.rs`): the
+//! parts a card cannot show (its hidden block is anyone's to edit) are left
+//! out and logged, and an issue that cannot be a record is not imported.
 
-use super::{webhook, GITHUB};
+use super::{mapping::ARRIVAL_LIMITS, webhook, GITHUB};
 use crate::{
     store::{NewRecord, StoreError},
-    sync::{connector::SourceItem, SyncEngine, SyncError},
+    sync::{
+        admit::{Admission, Arrival},
+        connector::SourceItem,
+        SyncEngine, SyncError,
+    },
+    teams::issue_scope,
 };
 
 /// What happened to one issue.
@@ -24,6 +33,8 @@ pub enum Imported {
     Applied,
     /// Its record showed it already; or it is gone and no record showed it.
     Unchanged,
+    /// It cannot be a record (see the module docs): nothing stored.
+    Refused,
 }
 
 /// Makes the record of `external_id` show `item` (`None`: the issue is
@@ -40,13 +51,28 @@ pub async fn import_or_apply(
     let Some(item) = item else {
         return Ok(Imported::Unchanged);
     };
+    let arrival = Arrival {
+        origin: GITHUB,
+        actor: GITHUB,
+        item: external_id,
+        record_id: None,
+        card: None,
+    };
+    let fields = match engine
+        .admit_logged(&item.fields, ARRIVAL_LIMITS, arrival)
+        .await?
+    {
+        Admission::Taken(fields) => *fields,
+        Admission::Refused(_) => return Ok(Imported::Refused),
+    };
     let created = engine
         .create(NewRecord {
             connector: GITHUB,
             external_id: Some(external_id),
-            fields: &item.fields,
+            fields: &fields,
             origin: GITHUB,
             actor: GITHUB,
+            scope: &issue_scope(external_id),
         })
         .await;
     match created {
@@ -64,9 +90,9 @@ pub async fn import_or_apply(
 }
 
 fn applied(refresh: webhook::Refresh) -> Imported {
-    if refresh == webhook::Refresh::Unchanged {
-        Imported::Unchanged
-    } else {
-        Imported::Applied
+    match refresh {
+        webhook::Refresh::Unchanged => Imported::Unchanged,
+        webhook::Refresh::Refused => Imported::Refused,
+        _ => Imported::Applied,
     }
 }

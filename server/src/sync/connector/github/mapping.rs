@@ -50,7 +50,9 @@
 //! left out when there is nothing to keep, so an issue the app never wrote
 //! to keeps its body as it is.
 
-use app::cards::{CustomField, LabelColor, PreviewField, RecordFields, SourceDetails};
+use app::cards::{
+    limits::TextLimits, CustomField, LabelColor, PreviewField, RecordFields, SourceDetails,
+};
 use serde::{Deserialize, Serialize};
 
 use super::types::Issue;
@@ -61,6 +63,39 @@ pub const HIDDEN_START: &str = "<!-- miro-cards:";
 pub const HIDDEN_END: &str = " -->";
 /// GitHub's limit on an issue body, in characters.
 pub const MAX_BODY_CHARS: usize = 65_536;
+/// GitHub's limit on an issue title, in characters (its API refuses a
+/// longer one: "title is too long (maximum is 256 characters)").
+pub const MAX_TITLE_CHARS: usize = 256;
+
+/// What an issue's record may hold as it comes from GitHub: all of what
+/// GitHub holds.
+pub const ARRIVAL_LIMITS: TextLimits = TextLimits {
+    title: MAX_TITLE_CHARS,
+    description: MAX_BODY_CHARS,
+};
+
+/// What an issue's record may hold when it is saved with `fields`, so that
+/// writing it never needs a cut: GitHub's title limit, and the body's room
+/// left by the hidden block its custom and preview fields need. (An
+/// assignee or due date GitHub cannot hold goes there too; they are short,
+/// and a body they would push past the limit is refused when written,
+/// never cut.) Linear in the fields' length: one serialization.
+pub fn save_limits(fields: &RecordFields) -> TextLimits {
+    let hidden = Hidden {
+        custom: fields.custom.clone(),
+        preview: fields.preview.clone(),
+        ..Hidden::default()
+    };
+    let block = if hidden.is_empty() {
+        0
+    } else {
+        join_body("", &hidden).chars().count() + "\n\n".len()
+    };
+    TextLimits {
+        title: MAX_TITLE_CHARS,
+        description: MAX_BODY_CHARS.saturating_sub(block),
+    }
+}
 
 /// The mapping's settings (what the module docs describe).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -51,13 +51,15 @@ pub use self::signature::{verify_signature, SignatureError};
 /// The name GitHub records carry.
 pub const GITHUB: &str = "github";
 
-/// The connector as the app holds it: the connector and the secret its
-/// webhooks are signed with.
+/// The connector as the app holds it: the connector, the secret its
+/// webhooks are signed with, and the bound on webhook bodies read before
+/// their signature is checked (`webhook.rs`).
 #[derive(Clone, Debug)]
 pub struct GitHub {
     pub connector: std::sync::Arc<GitHubConnector>,
     pub webhook_secret: Secret,
     pub poll_interval: Option<std::time::Duration>,
+    pub unsigned_bodies: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl GitHub {
@@ -71,6 +73,9 @@ impl GitHub {
             )?),
             webhook_secret: config.webhook_secret.clone(),
             poll_interval: config.poll_interval,
+            unsigned_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                webhook::UNSIGNED_BODIES,
+            )),
         })
     }
 }
@@ -392,10 +397,20 @@ impl Connector for GitHubConnector {
             return Ok(self.item(repo, &current));
         }
         let (fields, placement, wanted) = self.place(repo, fields).await?;
-        let desired = self
+        let mut desired = self
             .mapping
             .desired(&fields, placement)
             .map_err(|e| ConnectorError::Refused(e.to_string()))?;
+        // Labels the record could not hold when the issue arrived (too
+        // long, or past the most a record keeps) were never the record's
+        // to remove: they stay on the issue.
+        let labels = self.mapping.fields(&current).labels;
+        let held = crate::sync::admit::held_labels(&labels);
+        let kept: Vec<String> = labels
+            .into_iter()
+            .filter(|label| !held.contains(label) && !desired.labels.contains(label))
+            .collect();
+        desired.labels.splice(0..0, kept);
         let current_number = current.milestone.as_ref().map(|m| m.number);
         let milestone = match wanted {
             // The issue stays in its milestone when that is the one wanted.
@@ -466,6 +481,7 @@ mod tests {
     #[test]
     fn external_ids_name_a_configured_repository_and_a_number() {
         let config = GitHubConfig {
+            repository_teams: Vec::new(),
             repositories: vec![Repo::parse("octo/one").unwrap()],
             token: Secret::new("t"),
             webhook_secret: Secret::new("s"),

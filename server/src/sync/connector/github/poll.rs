@@ -96,7 +96,7 @@ impl Poll {
                 match import_or_apply(engine, &change.external_id, change.item.as_ref()).await? {
                     Imported::Created => report.imported += 1,
                     Imported::Applied => report.applied += 1,
-                    Imported::Unchanged => {}
+                    Imported::Unchanged | Imported::Refused => {}
                 }
                 self.seen
                     .insert(change.external_id.clone(), change.updated_at.clone());

@@ -61,6 +61,9 @@ impl Repo {
 #[derive(Clone)]
 pub struct GitHubConfig {
     pub repositories: Vec<Repo>,
+    /// Repositories (`owner/name`) assigned to teams
+    /// (`GITHUB_REPOSITORY_TEAMS`); one not listed is every allowed team's.
+    pub repository_teams: Vec<(String, Vec<String>)>,
     pub token: Secret,
     pub webhook_secret: Secret,
     /// No trailing slash.
@@ -73,6 +76,7 @@ impl std::fmt::Debug for GitHubConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GitHubConfig")
             .field("repositories", &self.repositories)
+            .field("repository_teams", &self.repository_teams)
             .field("token", &self.token)
             .field("webhook_secret", &self.webhook_secret)
             .field("api_url", &self.api_url)

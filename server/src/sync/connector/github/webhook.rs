@@ -3,7 +3,9 @@
 //!
 //! In order, and nothing is applied before every check passed:
 //! 1. the connector must be on (404 otherwise);
-//! 2. the body is read, at most [`WEBHOOK_LIMIT`] bytes (413);
+//! 2. the body is read, at most [`WEBHOOK_LIMIT`] bytes (413), and at most
+//!    [`UNSIGNED_BODIES`] at once in the process (503 with `Retry-After`
+//!    beyond: until its signature is checked, a body is anyone's);
 //! 3. `X-Hub-Signature-256` must be the HMAC-SHA256 of those exact bytes
 //!    under `GITHUB_WEBHOOK_SECRET`, compared in constant time
 //!    (`signature.rs`; 401 when missing or wrong);
@@ -24,29 +26,39 @@
 //! 10 s) never stops a change half-applied; a failure gives the delivery
 //! id back, so redelivering it from GitHub's settings applies it.
 
+use std::time::Duration;
+
 use app::panel::RecordQuery;
 use axum::{
     body::{to_bytes, Body},
     extract::State,
-    http::{HeaderMap, StatusCode},
+    http::{
+        header::{CONTENT_LENGTH, RETRY_AFTER},
+        HeaderMap, HeaderValue, StatusCode,
+    },
     response::{IntoResponse, Response},
     Json,
 };
 use serde::Deserialize;
 use serde_json::json;
+use tokio::sync::Semaphore;
 
 use super::{
     import::{import_or_apply, Imported},
+    mapping::ARRIVAL_LIMITS,
     signature::verify_signature,
     GitHubConnector, Repo, GITHUB,
 };
 use crate::{
+    client_address::ClientAddress,
     state::AppState,
     store::{now, RecordRow, StoreError},
     sync::{
+        admit::{Admission, Arrival},
         connector::{Connector, SourceItem},
         SyncEngine, SyncError,
     },
+    teams::repository_scope,
 };
 
 /// Where GitHub delivers.
@@ -54,6 +66,13 @@ pub const WEBHOOK_PATH: &str = "/github/webhook";
 /// The largest body taken. `issues` and `label` payloads are a few KiB;
 /// an issue body at GitHub's limit (65,536 characters) stays well under.
 pub const WEBHOOK_LIMIT: usize = 1024 * 1024;
+/// Bodies read at once before their signature is checked, in the app's
+/// process: at most this many times [`WEBHOOK_LIMIT`] is held for them.
+pub const UNSIGNED_BODIES: usize = 8;
+/// How long a body may take to arrive (GitHub sends it at once).
+const BODY_SECONDS: Duration = Duration::from_secs(10);
+/// What a delivery turned away for [`UNSIGNED_BODIES`] is told to wait.
+const BUSY_RETRY_SECONDS: u64 = 5;
 /// The most records one `label` event re-reads (each is a REST call).
 const LABEL_EVENT_RECORDS: usize = 200;
 
@@ -75,7 +94,12 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The handler (see the module docs).
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: ClientAddress,
+    body: Body,
+) -> Response {
     let Some(github) = state.github.clone() else {
         return answer(
             StatusCode::NOT_FOUND,
@@ -84,18 +108,17 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bo
              GITHUB_WEBHOOK_SECRET.",
         );
     };
-    let Ok(bytes) = to_bytes(body, WEBHOOK_LIMIT).await else {
-        return answer(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "error",
-            format!("The body is larger than {} KiB.", WEBHOOK_LIMIT / 1024),
-        );
+    let bytes = match read_unsigned_body(&github.unsigned_bodies, &headers, body).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return refused,
     };
     let signature = headers.get(SIGNATURE).map(|v| v.as_bytes());
     if let Err(error) =
         verify_signature(github.webhook_secret.expose().as_bytes(), &bytes, signature)
     {
-        tracing::warn!("GitHub webhook refused: {error}");
+        if let Some(unlogged) = state.refusal_logs.webhook_signatures.admit_now(client) {
+            tracing::warn!(%client, unlogged_since_last_line = unlogged, "GitHub webhook refused: {error}");
+        }
         return answer(StatusCode::UNAUTHORIZED, "error", error.to_string());
     }
     let (Some(delivery), Some(event)) = (header(&headers, DELIVERY), header(&headers, EVENT))
@@ -123,6 +146,53 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bo
         tracing::error!("a GitHub delivery's task failed: {error}");
         unavailable()
     })
+}
+
+/// Reads a body not yet known to be GitHub's: at most [`WEBHOOK_LIMIT`]
+/// bytes (413), within [`BODY_SECONDS`] (408), and only while fewer than
+/// [`UNSIGNED_BODIES`] are being read (`reading` holds their permits, one
+/// set for the app's process); past that a quick 503 with `Retry-After`,
+/// so a flood of large unsigned bodies holds a few MiB at most. (GitHub
+/// does not resend a failed delivery by itself; the poll catches up what
+/// it missed, or it can be redelivered from the webhook's settings.)
+async fn read_unsigned_body(
+    reading: &Semaphore,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, Response> {
+    let too_large = || {
+        answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "error",
+            format!("The body is larger than {} KiB.", WEBHOOK_LIMIT / 1024),
+        )
+    };
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > WEBHOOK_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let Ok(_reading) = reading.try_acquire() else {
+        let mut busy = answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "error",
+            "Too many deliveries are being received at once; try again in a moment.",
+        );
+        busy.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(BUSY_RETRY_SECONDS));
+        return Err(busy);
+    };
+    match tokio::time::timeout(BODY_SECONDS, to_bytes(body, WEBHOOK_LIMIT)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(too_large()),
+        Err(_) => Err(answer(
+            StatusCode::REQUEST_TIMEOUT,
+            "error",
+            "The body did not arrive in time.",
+        )),
+    }
 }
 
 fn unavailable() -> Response {
@@ -218,6 +288,8 @@ pub(super) enum Refresh {
     Unchanged,
     Applied,
     Disabled,
+    /// What GitHub holds cannot be a record: the record is left as it is.
+    Refused,
 }
 
 impl Refresh {
@@ -227,6 +299,7 @@ impl Refresh {
             Refresh::Unchanged => "unchanged",
             Refresh::Applied => "applied",
             Refresh::Disabled => "gone: its cards are disabled",
+            Refresh::Refused => "cannot be a record: nothing applied (see the sync log)",
         }
     }
 }
@@ -269,6 +342,7 @@ async fn handle(
                     Imported::Created => "imported",
                     Imported::Applied => Refresh::Applied.as_str(),
                     Imported::Unchanged => Refresh::NotImported.as_str(),
+                    Imported::Refused => Refresh::Refused.as_str(),
                 };
                 return Ok(answer(StatusCode::OK, "result", result));
             };
@@ -288,7 +362,8 @@ async fn handle(
             let records = records_with_labels(engine, repo, &names).await?;
             let mut applied = 0;
             for record in &records {
-                if refresh(engine, connector, record).await? != Refresh::Unchanged {
+                let done = refresh(engine, connector, record).await?;
+                if matches!(done, Refresh::Applied | Refresh::Disabled) {
                     applied += 1;
                 }
             }
@@ -316,7 +391,8 @@ async fn refresh(
     Ok(apply(engine, record, item.as_ref()).await?)
 }
 
-/// Applies what GitHub holds for a record's issue (`None`: it is gone).
+/// Applies what GitHub holds for a record's issue (`None`: it is gone),
+/// checked as a save is (see `import.rs`).
 pub(super) async fn apply(
     engine: &SyncEngine,
     record: &RecordRow,
@@ -330,6 +406,20 @@ pub(super) async fn apply(
         engine.set_source_deleted(id, true, GITHUB).await?;
         return Ok(Refresh::Disabled);
     };
+    let arrival = Arrival {
+        origin: GITHUB,
+        actor: GITHUB,
+        item: &record.external_id,
+        record_id: Some(id),
+        card: None,
+    };
+    let fields = match engine
+        .admit_logged(&item.fields, ARRIVAL_LIMITS, arrival)
+        .await?
+    {
+        Admission::Taken(fields) => *fields,
+        Admission::Refused(_) => return Ok(Refresh::Refused),
+    };
     let mut changed = false;
     if record.source_deleted {
         engine.set_source_deleted(id, false, GITHUB).await?;
@@ -340,7 +430,7 @@ pub(super) async fn apply(
     let mut tries = 0;
     let saved = loop {
         tries += 1;
-        match engine.apply_source_change(id, &item.fields, GITHUB).await {
+        match engine.apply_source_change(id, &fields, GITHUB).await {
             Err(SyncError::Store(StoreError::Conflict { .. })) if tries < 3 => continue,
             other => break other?,
         }
@@ -360,6 +450,8 @@ async fn records_with_labels(
     labels: &[String],
 ) -> Result<Vec<RecordRow>, HandleError> {
     let prefix = format!("{}#", repo.full_name()).to_ascii_lowercase();
+    // The repository's records, whichever teams it is assigned to.
+    let scopes = [repository_scope(&repo.full_name())];
     let mut found: Vec<RecordRow> = Vec::new();
     for label in labels {
         let query = RecordQuery {
@@ -370,7 +462,7 @@ async fn records_with_labels(
         loop {
             let page = engine
                 .store()
-                .find_records(&query, after.as_deref(), 100)
+                .find_records(&scopes, &query, after.as_deref(), 100)
                 .await?;
             found.extend(page.records.into_iter().filter(|row| {
                 row.connector == GITHUB && row.external_id.to_ascii_lowercase().starts_with(&prefix)
