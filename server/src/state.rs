@@ -15,7 +15,7 @@ use crate::{
     log_throttle::RefusalLogs,
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
     rate_limit::RateLimits,
-    store::{PgStore, SecretKey, SqliteStore, Store},
+    store::{SecretKey, SqlStore, Store},
     sync::{connector::github::GitHub, SyncEngine},
     teams::Teams,
     ServerError,
@@ -231,7 +231,7 @@ pub async fn open_store_at(
                     .to_owned(),
             )
         })?;
-        let store = PgStore::open(url, key.clone())
+        let store = SqlStore::open(url, key.clone())
             .await
             .map_err(|e| ServerError::Store(e.to_string()))?;
         return Ok((Arc::new(store), key));
@@ -253,7 +253,7 @@ pub async fn open_store_at(
                 .map_err(|e| ServerError::Config(e.to_string()))?
         }
     };
-    let store = SqliteStore::open(url, key.clone())
+    let store = SqlStore::open(url, key.clone())
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
     Ok((Arc::new(store), key))

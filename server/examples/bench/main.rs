@@ -26,7 +26,7 @@ use std::{
 
 use anyhow::Context as _;
 use app::cards::{CardStatus, RecordFields};
-use server::store::{origin, NewRecord, SecretKey, SqliteStore, Store as _};
+use server::store::{origin, NewRecord, SecretKey, SqlStore, Store as _};
 
 use fleet::{rss_mb, Fleet};
 use report::{quantile, Report};
@@ -38,9 +38,9 @@ const IMPORT_RECORDS: usize = 1000;
 const FANOUT_RECORD: usize = SAVE_RECORDS + IMPORT_RECORDS;
 
 /// The app's store, opened beside it as the soak test opens it.
-pub async fn store(fleet: &Fleet) -> anyhow::Result<SqliteStore> {
+pub async fn store(fleet: &Fleet) -> anyhow::Result<SqlStore> {
     let key = SecretKey::load_or_create(&fleet.folder.join("secret.key"))?;
-    Ok(SqliteStore::open(&fleet.database_url(), key).await?)
+    Ok(SqlStore::open(&fleet.database_url(), key).await?)
 }
 
 struct Args {

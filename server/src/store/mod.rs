@@ -12,6 +12,7 @@
 
 mod postgres;
 mod seal;
+mod sql;
 mod sqlite;
 
 use app::{
@@ -20,9 +21,10 @@ use app::{
 };
 use async_trait::async_trait;
 
-pub use postgres::PgStore;
+use postgres::PgStore;
 pub use seal::{SealError, SecretKey};
-pub use sqlite::SqliteStore;
+pub use sql::SqlStore;
+use sqlite::SqliteStore;
 
 use crate::miro::{StoredTokens, TokenKey};
 

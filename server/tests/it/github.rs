@@ -991,7 +991,7 @@ async fn the_first_poll_imports_every_issue_and_the_panels_search_filters_them_a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_github_standin_command_and_the_app_work_together_as_processes() {
     use crate::support::fleet::{free_port, Fleet, Process};
-    use server::store::{SecretKey, SqliteStore, Store};
+    use server::store::{SecretKey, SqlStore, Store};
 
     let standin_port = free_port();
     let standin_url = format!("http://127.0.0.1:{standin_port}");
@@ -1023,7 +1023,7 @@ async fn the_github_standin_command_and_the_app_work_together_as_processes() {
         .await;
     let app = fleet.start_app(0).await;
     let key = SecretKey::load_or_create(&fleet.folder.path().join("secret.key")).unwrap();
-    let store = SqliteStore::open(&fleet.database_url, key).await.unwrap();
+    let store = SqlStore::open(&fleet.database_url, key).await.unwrap();
     let external_id = format!("{ROADMAP}#3");
     let deadline = Instant::now() + Duration::from_secs(30);
     let imported = loop {

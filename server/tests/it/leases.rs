@@ -12,7 +12,7 @@ use serde_json::json;
 use server::{
     miro::TokenKey,
     sandbox_install::install_and_link,
-    store::{CardKey, Pacing, SqliteStore, Store},
+    store::{CardKey, Pacing, SqlStore, Store},
     sync::{PushOutcome, SyncEngine},
 };
 
@@ -20,7 +20,7 @@ use crate::support::{sandbox::TestServer, unix_now};
 
 /// A second engine on the server's database: another "process".
 async fn second_engine(server: &TestServer) -> SyncEngine {
-    let store = SqliteStore::open(
+    let store = SqlStore::open(
         &server.state.config.database_url,
         server.state.secret_key.clone(),
     )
@@ -201,7 +201,7 @@ async fn a_server_and_server_sync_on_one_sqlite_file_refresh_an_expiring_token_o
     let fleet = Fleet::new(1, None, &[("RUST_LOG", "warn,miro::tokens=info")]).await;
     let _app = fleet.start_app(0).await;
     let key = SecretKey::load_or_create(&fleet.folder.path().join("secret.key")).unwrap();
-    let store = SqliteStore::open(&fleet.database_url, key).await.unwrap();
+    let store = SqlStore::open(&fleet.database_url, key).await.unwrap();
     // Installed in both of the sandbox's teams, and their cards linked (a
     // team's install still under way would add a token request below).
     let deadline = std::time::Instant::now() + Duration::from_secs(30);

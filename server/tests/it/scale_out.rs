@@ -21,7 +21,7 @@ use std::{
 
 use app::detail::{SaveOutcome, ViewError};
 use serde_json::json;
-use server::store::{CardKey, PgStore, SecretKey, Store};
+use server::store::{CardKey, SecretKey, SqlStore, Store};
 
 use crate::support::{
     fleet::{Fleet, Process},
@@ -82,7 +82,7 @@ async fn save(
 }
 
 /// The connected cards once instance 0 has linked them (the count holds).
-async fn linked_cards(store: &PgStore, fleet: &Fleet) -> Vec<CardKey> {
+async fn linked_cards(store: &SqlStore, fleet: &Fleet) -> Vec<CardKey> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let (mut seen, mut since) = (0, Instant::now());
     loop {
@@ -153,7 +153,7 @@ async fn three_instances_on_postgres_write_each_content_once_through_a_kill() {
     let mut apps: Vec<Option<Process>> = Vec::new();
     apps.push(Some(fleet.start_app(0).await));
     installed(&fleet, 0).await;
-    let store = PgStore::open(&database.url, key.clone()).await.unwrap();
+    let store = SqlStore::open(&database.url, key.clone()).await.unwrap();
     let cards = linked_cards(&store, &fleet).await;
     for n in 1..INSTANCES {
         apps.push(Some(fleet.start_app(n).await));

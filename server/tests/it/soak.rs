@@ -22,7 +22,7 @@ use std::{
 
 use app::detail::{SaveOutcome, ViewError};
 use serde_json::json;
-use server::store::{CardKey, SecretKey, SqliteStore, Store};
+use server::store::{CardKey, SecretKey, SqlStore, Store};
 
 use crate::support::fleet::Fleet;
 
@@ -117,7 +117,7 @@ async fn user(soak: Arc<Fleet>, card: CardKey, number: usize, stop: Arc<AtomicBo
     tally
 }
 
-async fn record_history(store: &SqliteStore, card: &CardKey) -> Vec<String> {
+async fn record_history(store: &SqlStore, card: &CardKey) -> Vec<String> {
     let record_id = store.link(card).await.unwrap().unwrap().record_id.unwrap();
     let latest = store.record(&record_id).await.unwrap().unwrap().snapshot;
     let mut titles = Vec::new();
@@ -144,7 +144,7 @@ async fn fault_soak_loses_no_acknowledged_edit() {
         let (mut seen, mut since) = (0, Instant::now());
         loop {
             let key = SecretKey::load_or_create(&soak.folder.path().join("secret.key")).unwrap();
-            let store = SqliteStore::open(&database, key).await.unwrap();
+            let store = SqlStore::open(&database, key).await.unwrap();
             let mut links = Vec::new();
             for (board, _) in store.linked_boards().await.unwrap() {
                 links.extend(store.links_on_board(&board).await.unwrap());
@@ -204,7 +204,7 @@ async fn fault_soak_loses_no_acknowledged_edit() {
     // Miro recovers; the outbox drains; every card must show its newest.
     soak.set_faults(json!({})).await;
     let key = SecretKey::load_or_create(&soak.folder.path().join("secret.key")).unwrap();
-    let store = SqliteStore::open(&database, key).await.unwrap();
+    let store = SqlStore::open(&database, key).await.unwrap();
     let mut latest: BTreeMap<String, String> = BTreeMap::new();
     for card in &cards {
         latest.insert(

@@ -6,7 +6,7 @@
 
 use std::{path::Path, sync::Arc};
 
-use server::store::{PgStore, SecretKey, SqliteStore, Store};
+use server::store::{SecretKey, SqlStore, Store};
 use sqlx::Executor as _;
 
 use crate::support::postgres::{postgres_server, PgDatabase};
@@ -78,9 +78,7 @@ async fn sqlite_records_from_before_teams_get_their_teams() {
         pool.execute(legacy_rows("x'00'").as_str()).await.unwrap();
         pool.close().await;
     }
-    let store = SqliteStore::open(&url, SecretKey::generate())
-        .await
-        .unwrap();
+    let store = SqlStore::open(&url, SecretKey::generate()).await.unwrap();
     check_scopes(Arc::new(store)).await;
 }
 
@@ -105,7 +103,7 @@ async fn postgres_records_from_before_teams_get_their_teams() {
             .unwrap();
         pool.close().await;
     }
-    let store = PgStore::open(&database.url, SecretKey::generate())
+    let store = SqlStore::open(&database.url, SecretKey::generate())
         .await
         .unwrap();
     check_scopes(Arc::new(store)).await;

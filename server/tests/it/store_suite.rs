@@ -23,8 +23,8 @@ use app::{
 use server::{
     miro::{Secret, StoredTokens, TokenKey},
     store::{
-        arrival, now, origin, CardKey, LogEntry, NewLink, NewRecord, Pacing, PgStore, RecordRow,
-        RecordSave, SecretKey, SqliteStore, Store, StoreError, TicketGrant, Unlink,
+        arrival, now, origin, CardKey, LogEntry, NewLink, NewRecord, Pacing, RecordRow, RecordSave,
+        SecretKey, SqlStore, Store, StoreError, TicketGrant, Unlink,
     },
 };
 
@@ -53,7 +53,7 @@ impl TestDb {
         let folder = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", folder.path().join("app.db").display());
         let key = SecretKey::generate();
-        let store = SqliteStore::open(&url, key.clone()).await.unwrap();
+        let store = SqlStore::open(&url, key.clone()).await.unwrap();
         Self {
             store: Arc::new(store),
             key,
@@ -70,7 +70,7 @@ impl TestDb {
         let server = postgres_server(test)?;
         let database = PgDatabase::create(&server).await;
         let key = SecretKey::generate();
-        let store = PgStore::open(&database.url, key.clone()).await.unwrap();
+        let store = SqlStore::open(&database.url, key.clone()).await.unwrap();
         Some(Self {
             store: Arc::new(store),
             key,
@@ -81,9 +81,9 @@ impl TestDb {
     /// Another store on the same database, sealing with `key`.
     async fn open(&self, key: SecretKey) -> Arc<dyn Store> {
         match &self.backend {
-            Backend::Sqlite { url, .. } => Arc::new(SqliteStore::open(url, key).await.unwrap()),
+            Backend::Sqlite { url, .. } => Arc::new(SqlStore::open(url, key).await.unwrap()),
             Backend::Postgres(database) => {
-                Arc::new(PgStore::open(&database.url, key).await.unwrap())
+                Arc::new(SqlStore::open(&database.url, key).await.unwrap())
             }
         }
     }

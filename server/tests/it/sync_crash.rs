@@ -95,7 +95,7 @@ async fn killing_the_drain_midway_and_restarting_loses_nothing() {
     first.wait().unwrap();
     let at_kill = successful_patches(&h).await;
 
-    let reopened = server::store::SqliteStore::open(&h.database_url(), h.key.clone())
+    let reopened = server::store::SqlStore::open(&h.database_url(), h.key.clone())
         .await
         .unwrap();
     let left = reopened.pending_count().await.unwrap();

@@ -424,13 +424,13 @@ async fn tokens_are_not_readable_in_the_database_file() {
         );
     }
     // And the file does hold the installation: with the key it opens.
-    let reopened = server::store::SqliteStore::open(&h.database_url(), h.key.clone())
+    let reopened = server::store::SqlStore::open(&h.database_url(), h.key.clone())
         .await
         .unwrap();
     let again = reopened.load_tokens(&h.owner).await.unwrap().unwrap();
     assert_eq!(again.access_token.expose(), access);
     let wrong_key =
-        server::store::SqliteStore::open(&h.database_url(), server::store::SecretKey::generate())
+        server::store::SqlStore::open(&h.database_url(), server::store::SecretKey::generate())
             .await
             .unwrap();
     assert!(

@@ -29,7 +29,7 @@ use app::{
     cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
     panel::{ArrivalChecks, SourceWrites},
 };
-use async_trait::async_trait;
+
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions, PgRow},
     PgConnection, PgPool, Row,
@@ -37,8 +37,8 @@ use sqlx::{
 
 use super::{
     CardKey, CardLink, CardState, LogEntry, NewLink, NewRecord, OutboxEntry, Pacing, RecordMatches,
-    RecordRow, RecordSave, Saved, SecretKey, SourceState, Store, StoreError, StoreResult,
-    TicketGrant, Unlink,
+    RecordRow, RecordSave, Saved, SecretKey, SourceState, StoreError, StoreResult, TicketGrant,
+    Unlink,
 };
 use crate::miro::{StoredTokens, TokenKey};
 
@@ -63,15 +63,15 @@ const RECORD_COLUMNS: &str =
 /// The PostgreSQL-backed [`Store`]. Cheap to clone.
 #[derive(Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(in crate::store) pool: PgPool,
     /// The same database with `synchronous_commit = off`, for bookkeeping
     /// that is re-derivable (tickets, OAuth states, leases, the outbox's
     /// progress marks), as the SQLite store's `relaxed` pool: a commit
     /// returns before its WAL reaches the disk; a crash of the database
     /// server can lose its last fraction of a second, never a commit made
     /// durable after it.
-    relaxed: PgPool,
-    key: SecretKey,
+    pub(in crate::store) relaxed: PgPool,
+    pub(in crate::store) key: SecretKey,
 }
 
 impl PgStore {
@@ -212,37 +212,50 @@ async fn insert_log(conn: &mut PgConnection, entry: &LogEntry) -> StoreResult<()
     Ok(())
 }
 
-#[async_trait]
-impl Store for PgStore {
-    async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()> {
+/// The store's operations on this backend, as `sql::SqlStore` calls them
+/// (one method a [`Store`] method, same contract).
+impl PgStore {
+    pub(in crate::store) async fn save_tokens(
+        &self,
+        key: &TokenKey,
+        tokens: &StoredTokens,
+    ) -> StoreResult<()> {
         tokens::save(&self.pool, &self.key, key, tokens).await
     }
 
-    async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>> {
+    pub(in crate::store) async fn load_tokens(
+        &self,
+        key: &TokenKey,
+    ) -> StoreResult<Option<StoredTokens>> {
         tokens::load(&self.pool, &self.key, key).await
     }
 
-    async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {
+    pub(in crate::store) async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {
         tokens::forget(&self.pool, key).await
     }
 
-    async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
+    pub(in crate::store) async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
         tokens::list(&self.pool).await
     }
 
-    async fn installation_list(&self) -> StoreResult<Vec<super::Installation>> {
+    pub(in crate::store) async fn installation_list(
+        &self,
+    ) -> StoreResult<Vec<super::Installation>> {
         tokens::describe(&self.pool).await
     }
 
-    async fn create_record(&self, new: NewRecord<'_>) -> StoreResult<RecordRow> {
+    pub(in crate::store) async fn create_record(
+        &self,
+        new: NewRecord<'_>,
+    ) -> StoreResult<RecordRow> {
         records::create(&self.pool, new).await
     }
 
-    async fn record(&self, id: &str) -> StoreResult<Option<RecordRow>> {
+    pub(in crate::store) async fn record(&self, id: &str) -> StoreResult<Option<RecordRow>> {
         records::get(&self.pool, id).await
     }
 
-    async fn record_by_external(
+    pub(in crate::store) async fn record_by_external(
         &self,
         connector: &str,
         external_id: &str,
@@ -250,7 +263,7 @@ impl Store for PgStore {
         records::by_external(&self.pool, connector, external_id).await
     }
 
-    async fn find_records(
+    pub(in crate::store) async fn find_records(
         &self,
         scopes: &[String],
         query: &app::panel::RecordQuery,
@@ -260,11 +273,14 @@ impl Store for PgStore {
         search::find(&self.pool, scopes, query, after, limit).await
     }
 
-    async fn record_facets(&self, scopes: &[String]) -> StoreResult<(Vec<String>, Vec<String>)> {
+    pub(in crate::store) async fn record_facets(
+        &self,
+        scopes: &[String],
+    ) -> StoreResult<(Vec<String>, Vec<String>)> {
         search::facets(&self.pool, scopes).await
     }
 
-    async fn boards_of_records(
+    pub(in crate::store) async fn boards_of_records(
         &self,
         record_ids: &[String],
         team_id: &str,
@@ -272,19 +288,27 @@ impl Store for PgStore {
         search::boards_of(&self.pool, record_ids, team_id).await
     }
 
-    async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>> {
+    pub(in crate::store) async fn record_version(
+        &self,
+        id: &str,
+        version: i64,
+    ) -> StoreResult<Option<RecordFields>> {
         records::version(&self.pool, id, version).await
     }
 
-    async fn search_records(&self, query: &str, limit: u32) -> StoreResult<Vec<RecordRow>> {
+    pub(in crate::store) async fn search_records(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<RecordRow>> {
         records::search(&self.pool, query, limit).await
     }
 
-    async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved> {
+    pub(in crate::store) async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved> {
         records::save(&self.pool, save).await
     }
 
-    async fn set_source_details(
+    pub(in crate::store) async fn set_source_details(
         &self,
         record_id: &str,
         version: i64,
@@ -294,7 +318,7 @@ impl Store for PgStore {
         records::set_source_details(&self.pool, record_id, version, details, origin).await
     }
 
-    async fn set_source_deleted(
+    pub(in crate::store) async fn set_source_deleted(
         &self,
         record_id: &str,
         deleted: bool,
@@ -303,19 +327,27 @@ impl Store for PgStore {
         records::set_source_deleted(&self.pool, record_id, deleted, origin).await
     }
 
-    async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
+    pub(in crate::store) async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
         links::link(&self.pool, link).await
     }
 
-    async fn unlink_card(&self, card: &CardKey, how: Unlink, origin: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn unlink_card(
+        &self,
+        card: &CardKey,
+        how: Unlink,
+        origin: &str,
+    ) -> StoreResult<()> {
         links::unlink(&self.pool, card, how, origin).await
     }
 
-    async fn link_written_cards(&self, links: &[(NewLink<'_>, String)]) -> StoreResult<()> {
+    pub(in crate::store) async fn link_written_cards(
+        &self,
+        links: &[(NewLink<'_>, String)],
+    ) -> StoreResult<()> {
         board::link_written(&self.pool, links).await
     }
 
-    async fn create_linked_record(
+    pub(in crate::store) async fn create_linked_record(
         &self,
         new: NewRecord<'_>,
         card: &CardKey,
@@ -325,42 +357,59 @@ impl Store for PgStore {
         board::create_linked(&self.pool, new, card, owner, written_hash).await
     }
 
-    async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
+    pub(in crate::store) async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
         links::get(&self.pool, card).await
     }
 
-    async fn link_with_record(
+    pub(in crate::store) async fn link_with_record(
         &self,
         card: &CardKey,
     ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
         links::get_with_record(&self.pool, card).await
     }
 
-    async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
+    pub(in crate::store) async fn links_for_record(
+        &self,
+        record_id: &str,
+    ) -> StoreResult<Vec<CardLink>> {
         links::for_record(&self.pool, record_id).await
     }
 
-    async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>> {
+    pub(in crate::store) async fn links_on_board(
+        &self,
+        board_id: &str,
+    ) -> StoreResult<Vec<CardLink>> {
         links::on_board(&self.pool, board_id).await
     }
 
-    async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>> {
+    pub(in crate::store) async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>> {
         links::boards(&self.pool).await
     }
 
-    async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn enqueue_write(
+        &self,
+        card: &CardKey,
+        origin: &str,
+    ) -> StoreResult<()> {
         outbox::enqueue_rewrite(&self.pool, card, origin).await
     }
 
-    async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>> {
+    pub(in crate::store) async fn due_cards(
+        &self,
+        now: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<CardKey>> {
         outbox::due(&self.pool, now, limit).await
     }
 
-    async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
+    pub(in crate::store) async fn pending_writes(
+        &self,
+        card: &CardKey,
+    ) -> StoreResult<Vec<OutboxEntry>> {
         outbox::pending(&self.pool, card).await
     }
 
-    async fn finish_writes(
+    pub(in crate::store) async fn finish_writes(
         &self,
         card: &CardKey,
         upto_id: i64,
@@ -370,7 +419,7 @@ impl Store for PgStore {
         outbox::finish(&self.relaxed, card, upto_id, written_hash, log).await
     }
 
-    async fn retry_writes(
+    pub(in crate::store) async fn retry_writes(
         &self,
         card: &CardKey,
         upto_id: i64,
@@ -380,11 +429,11 @@ impl Store for PgStore {
         outbox::retry(&self.relaxed, card, upto_id, next_at, error).await
     }
 
-    async fn pending_count(&self) -> StoreResult<u64> {
+    pub(in crate::store) async fn pending_count(&self) -> StoreResult<u64> {
         outbox::count(&self.pool).await
     }
 
-    async fn claim_card(
+    pub(in crate::store) async fn claim_card(
         &self,
         card: &CardKey,
         holder: &str,
@@ -394,23 +443,54 @@ impl Store for PgStore {
         leases::claim(&self.relaxed, &card_lease(card), holder, now, until).await
     }
 
-    async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()> {
+    /// The trait's default: the claim, then the two reads.
+    pub(in crate::store) async fn claim_card_to_push(
+        &self,
+        card: &CardKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<Option<super::CardToPush>> {
+        if !self.claim_card(card, holder, now, until).await? {
+            return Ok(None);
+        }
+        Ok(Some(super::CardToPush {
+            pending: self.pending_writes(card).await?,
+            link: self.link_with_record(card).await?,
+        }))
+    }
+
+    pub(in crate::store) async fn release_card(
+        &self,
+        card: &CardKey,
+        holder: &str,
+    ) -> StoreResult<()> {
         leases::release(&self.relaxed, &card_lease(card), holder).await
     }
 
-    async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()> {
+    pub(in crate::store) async fn mark_in_flight(
+        &self,
+        card: &CardKey,
+        upto_id: i64,
+    ) -> StoreResult<()> {
         outbox::mark_in_flight(&self.relaxed, card, upto_id).await
     }
 
-    async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {
+    pub(in crate::store) async fn source_state(
+        &self,
+        record_id: &str,
+    ) -> StoreResult<Option<SourceState>> {
         source::state(&self.pool, record_id).await
     }
 
-    async fn source_writes(&self, connector: &str) -> StoreResult<SourceWrites> {
+    pub(in crate::store) async fn source_writes(
+        &self,
+        connector: &str,
+    ) -> StoreResult<SourceWrites> {
         source::writes(&self.pool, connector).await
     }
 
-    async fn due_source_writes(
+    pub(in crate::store) async fn due_source_writes(
         &self,
         connector: &str,
         now: i64,
@@ -419,7 +499,7 @@ impl Store for PgStore {
         source::due(&self.pool, connector, now, limit).await
     }
 
-    async fn claim_source_write(
+    pub(in crate::store) async fn claim_source_write(
         &self,
         record_id: &str,
         holder: &str,
@@ -429,15 +509,23 @@ impl Store for PgStore {
         source::claim(&self.relaxed, record_id, holder, now, until).await
     }
 
-    async fn release_source_write(&self, record_id: &str, holder: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn release_source_write(
+        &self,
+        record_id: &str,
+        holder: &str,
+    ) -> StoreResult<()> {
         source::release(&self.relaxed, record_id, holder).await
     }
 
-    async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
+    pub(in crate::store) async fn mark_source_sending(
+        &self,
+        record_id: &str,
+        fields: &RecordFields,
+    ) -> StoreResult<()> {
         source::sending(&self.pool, record_id, fields).await
     }
 
-    async fn finish_source_write(
+    pub(in crate::store) async fn finish_source_write(
         &self,
         record_id: &str,
         sent_version: i64,
@@ -447,7 +535,7 @@ impl Store for PgStore {
         source::finish(&self.pool, record_id, sent_version, base, log).await
     }
 
-    async fn retry_source_write(
+    pub(in crate::store) async fn retry_source_write(
         &self,
         record_id: &str,
         next_at: i64,
@@ -456,11 +544,15 @@ impl Store for PgStore {
         source::retry(&self.pool, record_id, next_at, error).await
     }
 
-    async fn drop_source_write(&self, record_id: &str, log: &LogEntry) -> StoreResult<()> {
+    pub(in crate::store) async fn drop_source_write(
+        &self,
+        record_id: &str,
+        log: &LogEntry,
+    ) -> StoreResult<()> {
         source::drop_write(&self.pool, record_id, log).await
     }
 
-    async fn set_source_conflict(
+    pub(in crate::store) async fn set_source_conflict(
         &self,
         record_id: &str,
         theirs: &RecordFields,
@@ -470,7 +562,7 @@ impl Store for PgStore {
         source::conflict(&self.pool, record_id, theirs, version, log).await
     }
 
-    async fn claim_refresh(
+    pub(in crate::store) async fn claim_refresh(
         &self,
         key: &TokenKey,
         holder: &str,
@@ -480,19 +572,30 @@ impl Store for PgStore {
         leases::claim(&self.relaxed, &refresh_lease(key), holder, now, until).await
     }
 
-    async fn release_refresh(&self, key: &TokenKey, holder: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn release_refresh(
+        &self,
+        key: &TokenKey,
+        holder: &str,
+    ) -> StoreResult<()> {
         leases::release(&self.relaxed, &refresh_lease(key), holder).await
     }
 
-    async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>> {
+    pub(in crate::store) async fn card_states(
+        &self,
+        board_id: &str,
+    ) -> StoreResult<Vec<CardState>> {
         board::states(&self.pool, board_id).await
     }
 
-    async fn retry_board_now(&self, board_id: &str, pacing: Pacing) -> StoreResult<u64> {
+    pub(in crate::store) async fn retry_board_now(
+        &self,
+        board_id: &str,
+        pacing: Pacing,
+    ) -> StoreResult<u64> {
         board::retry_now(&self.pool, board_id, pacing).await
     }
 
-    async fn rewrite_board(
+    pub(in crate::store) async fn rewrite_board(
         &self,
         board_id: &str,
         origin: &str,
@@ -501,11 +604,11 @@ impl Store for PgStore {
         board::rewrite_all(&self.pool, board_id, origin, pacing).await
     }
 
-    async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64> {
+    pub(in crate::store) async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64> {
         outbox::prune(&self.relaxed, limit).await
     }
 
-    async fn create_ticket(
+    pub(in crate::store) async fn create_ticket(
         &self,
         hash: &str,
         grant: &TicketGrant,
@@ -529,7 +632,11 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn redeem_ticket(&self, hash: &str, now: i64) -> StoreResult<Option<TicketGrant>> {
+    pub(in crate::store) async fn redeem_ticket(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<TicketGrant>> {
         // One statement takes the ticket: of two instances redeeming it at
         // once, the second's delete finds no row, so it works once.
         let row = sqlx::query(
@@ -554,7 +661,11 @@ impl Store for PgStore {
         }))
     }
 
-    async fn create_oauth_state(&self, hash: &str, expires_at: i64) -> StoreResult<()> {
+    pub(in crate::store) async fn create_oauth_state(
+        &self,
+        hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
         clear_expired(&self.relaxed, "oauth_states", super::now()).await?;
         sqlx::query("insert into oauth_states (hash, expires_at) values ($1, $2)")
             .bind(hash)
@@ -564,7 +675,11 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn take_oauth_state(&self, hash: &str, now: i64) -> StoreResult<bool> {
+    pub(in crate::store) async fn take_oauth_state(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
         // As with tickets: the delete is the take, so a state works once.
         let expires_at: Option<i64> =
             sqlx::query_scalar("delete from oauth_states where hash = $1 returning expires_at")
@@ -574,7 +689,11 @@ impl Store for PgStore {
         Ok(expires_at.is_some_and(|at| at >= now))
     }
 
-    async fn claim_github_delivery(&self, delivery_id: &str, now: i64) -> StoreResult<bool> {
+    pub(in crate::store) async fn claim_github_delivery(
+        &self,
+        delivery_id: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
         sqlx::query("delete from github_deliveries where received_at < $1")
             .bind(now - super::DELIVERY_MEMORY_SECONDS)
             .execute(&self.pool)
@@ -591,7 +710,10 @@ impl Store for PgStore {
         Ok(taken.rows_affected() == 1)
     }
 
-    async fn release_github_delivery(&self, delivery_id: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn release_github_delivery(
+        &self,
+        delivery_id: &str,
+    ) -> StoreResult<()> {
         sqlx::query("delete from github_deliveries where delivery_id = $1")
             .bind(delivery_id)
             .execute(&self.pool)
@@ -599,12 +721,12 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {
+    pub(in crate::store) async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {
         let mut conn = self.pool.acquire().await?;
         insert_log(&mut conn, entry).await
     }
 
-    async fn arrival_checks(
+    pub(in crate::store) async fn arrival_checks(
         &self,
         origin: &str,
         board_id: Option<&str>,
@@ -613,7 +735,7 @@ impl Store for PgStore {
         arrivals::checks(&self.pool, origin, board_id, since).await
     }
 
-    async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
+    pub(in crate::store) async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
         let rows = sqlx::query(
             "select at, record_id, board_id, item_id, origin, actor, action, result
              from sync_log order by id desc limit $1",

@@ -41,7 +41,7 @@ use app::{
     cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
     panel::{ArrivalChecks, SourceWrites},
 };
-use async_trait::async_trait;
+
 use sqlx::{
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -52,8 +52,8 @@ use tokio::sync::Mutex;
 
 use super::{
     CardKey, CardLink, CardState, CardToPush, LogEntry, NewLink, NewRecord, OutboxEntry, Pacing,
-    RecordMatches, RecordRow, RecordSave, Saved, SecretKey, SourceState, Store, StoreError,
-    StoreResult, TicketGrant, Unlink,
+    RecordMatches, RecordRow, RecordSave, Saved, SecretKey, SourceState, StoreError, StoreResult,
+    TicketGrant, Unlink,
 };
 use crate::miro::{StoredTokens, TokenKey};
 
@@ -65,14 +65,14 @@ const MMAP_BYTES: u64 = 256 * 1024 * 1024;
 /// The SQLite-backed [`Store`]. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(in crate::store) pool: SqlitePool,
     /// The same database, for writes that need not wait for the disk
     /// (see the module docs).
-    relaxed: SqlitePool,
-    key: SecretKey,
-    write: Arc<Mutex<()>>,
+    pub(in crate::store) relaxed: SqlitePool,
+    pub(in crate::store) key: SecretKey,
+    pub(in crate::store) write: Arc<Mutex<()>>,
     /// Tickets are kept in memory, not in the file (see `tickets.rs`).
-    tickets: tickets::TicketBook,
+    pub(in crate::store) tickets: tickets::TicketBook,
 }
 
 impl SqliteStore {
@@ -206,40 +206,53 @@ async fn insert_log(conn: &mut sqlx::SqliteConnection, entry: &LogEntry) -> Stor
     Ok(())
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()> {
+/// The store's operations on this backend, as `sql::SqlStore` calls them
+/// (one method a [`Store`] method, same contract).
+impl SqliteStore {
+    pub(in crate::store) async fn save_tokens(
+        &self,
+        key: &TokenKey,
+        tokens: &StoredTokens,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         tokens::save(&self.pool, &self.key, key, tokens).await
     }
 
-    async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>> {
+    pub(in crate::store) async fn load_tokens(
+        &self,
+        key: &TokenKey,
+    ) -> StoreResult<Option<StoredTokens>> {
         tokens::load(&self.pool, &self.key, key).await
     }
 
-    async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {
+    pub(in crate::store) async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {
         let _write = self.write.lock().await;
         tokens::forget(&self.pool, key).await
     }
 
-    async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
+    pub(in crate::store) async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
         tokens::list(&self.pool).await
     }
 
-    async fn installation_list(&self) -> StoreResult<Vec<super::Installation>> {
+    pub(in crate::store) async fn installation_list(
+        &self,
+    ) -> StoreResult<Vec<super::Installation>> {
         tokens::describe(&self.pool).await
     }
 
-    async fn create_record(&self, new: NewRecord<'_>) -> StoreResult<RecordRow> {
+    pub(in crate::store) async fn create_record(
+        &self,
+        new: NewRecord<'_>,
+    ) -> StoreResult<RecordRow> {
         let _write = self.write.lock().await;
         records::create(&self.pool, new).await
     }
 
-    async fn record(&self, id: &str) -> StoreResult<Option<RecordRow>> {
+    pub(in crate::store) async fn record(&self, id: &str) -> StoreResult<Option<RecordRow>> {
         records::get(&self.pool, id).await
     }
 
-    async fn record_by_external(
+    pub(in crate::store) async fn record_by_external(
         &self,
         connector: &str,
         external_id: &str,
@@ -247,7 +260,7 @@ impl Store for SqliteStore {
         records::by_external(&self.pool, connector, external_id).await
     }
 
-    async fn find_records(
+    pub(in crate::store) async fn find_records(
         &self,
         scopes: &[String],
         query: &app::panel::RecordQuery,
@@ -257,11 +270,14 @@ impl Store for SqliteStore {
         search::find(&self.pool, scopes, query, after, limit).await
     }
 
-    async fn record_facets(&self, scopes: &[String]) -> StoreResult<(Vec<String>, Vec<String>)> {
+    pub(in crate::store) async fn record_facets(
+        &self,
+        scopes: &[String],
+    ) -> StoreResult<(Vec<String>, Vec<String>)> {
         search::facets(&self.pool, scopes).await
     }
 
-    async fn boards_of_records(
+    pub(in crate::store) async fn boards_of_records(
         &self,
         record_ids: &[String],
         team_id: &str,
@@ -269,20 +285,28 @@ impl Store for SqliteStore {
         search::boards_of(&self.pool, record_ids, team_id).await
     }
 
-    async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>> {
+    pub(in crate::store) async fn record_version(
+        &self,
+        id: &str,
+        version: i64,
+    ) -> StoreResult<Option<RecordFields>> {
         records::version(&self.pool, id, version).await
     }
 
-    async fn search_records(&self, query: &str, limit: u32) -> StoreResult<Vec<RecordRow>> {
+    pub(in crate::store) async fn search_records(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<RecordRow>> {
         records::search(&self.pool, query, limit).await
     }
 
-    async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved> {
+    pub(in crate::store) async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved> {
         let _write = self.write.lock().await;
         records::save(&self.pool, save).await
     }
 
-    async fn set_source_details(
+    pub(in crate::store) async fn set_source_details(
         &self,
         record_id: &str,
         version: i64,
@@ -293,7 +317,7 @@ impl Store for SqliteStore {
         records::set_source_details(&self.pool, record_id, version, details, origin).await
     }
 
-    async fn set_source_deleted(
+    pub(in crate::store) async fn set_source_deleted(
         &self,
         record_id: &str,
         deleted: bool,
@@ -303,22 +327,30 @@ impl Store for SqliteStore {
         records::set_source_deleted(&self.pool, record_id, deleted, origin).await
     }
 
-    async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
+    pub(in crate::store) async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
         let _write = self.write.lock().await;
         links::link(&self.pool, link).await
     }
 
-    async fn unlink_card(&self, card: &CardKey, how: Unlink, origin: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn unlink_card(
+        &self,
+        card: &CardKey,
+        how: Unlink,
+        origin: &str,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         links::unlink(&self.pool, card, how, origin).await
     }
 
-    async fn link_written_cards(&self, links: &[(NewLink<'_>, String)]) -> StoreResult<()> {
+    pub(in crate::store) async fn link_written_cards(
+        &self,
+        links: &[(NewLink<'_>, String)],
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         board::link_written(&self.pool, links).await
     }
 
-    async fn create_linked_record(
+    pub(in crate::store) async fn create_linked_record(
         &self,
         new: NewRecord<'_>,
         card: &CardKey,
@@ -329,30 +361,40 @@ impl Store for SqliteStore {
         board::create_linked(&self.pool, new, card, owner, written_hash).await
     }
 
-    async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
+    pub(in crate::store) async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
         links::get(&self.pool, card).await
     }
 
-    async fn link_with_record(
+    pub(in crate::store) async fn link_with_record(
         &self,
         card: &CardKey,
     ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
         links::get_with_record(&self.pool, card).await
     }
 
-    async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
+    pub(in crate::store) async fn links_for_record(
+        &self,
+        record_id: &str,
+    ) -> StoreResult<Vec<CardLink>> {
         links::for_record(&self.pool, record_id).await
     }
 
-    async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>> {
+    pub(in crate::store) async fn links_on_board(
+        &self,
+        board_id: &str,
+    ) -> StoreResult<Vec<CardLink>> {
         links::on_board(&self.pool, board_id).await
     }
 
-    async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>> {
+    pub(in crate::store) async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>> {
         links::boards(&self.pool).await
     }
 
-    async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn enqueue_write(
+        &self,
+        card: &CardKey,
+        origin: &str,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         let mut tx = write_tx(&self.pool).await?;
         outbox::enqueue_checked(&mut tx, card, origin).await?;
@@ -360,15 +402,22 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>> {
+    pub(in crate::store) async fn due_cards(
+        &self,
+        now: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<CardKey>> {
         outbox::due(&self.pool, now, limit).await
     }
 
-    async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
+    pub(in crate::store) async fn pending_writes(
+        &self,
+        card: &CardKey,
+    ) -> StoreResult<Vec<OutboxEntry>> {
         outbox::pending(&self.pool, card).await
     }
 
-    async fn finish_writes(
+    pub(in crate::store) async fn finish_writes(
         &self,
         card: &CardKey,
         upto_id: i64,
@@ -379,7 +428,7 @@ impl Store for SqliteStore {
         outbox::finish(&self.relaxed, card, upto_id, written_hash, log).await
     }
 
-    async fn retry_writes(
+    pub(in crate::store) async fn retry_writes(
         &self,
         card: &CardKey,
         upto_id: i64,
@@ -390,11 +439,11 @@ impl Store for SqliteStore {
         outbox::retry(&self.relaxed, card, upto_id, next_at, error).await
     }
 
-    async fn pending_count(&self) -> StoreResult<u64> {
+    pub(in crate::store) async fn pending_count(&self) -> StoreResult<u64> {
         outbox::count(&self.pool).await
     }
 
-    async fn claim_card(
+    pub(in crate::store) async fn claim_card(
         &self,
         card: &CardKey,
         holder: &str,
@@ -405,7 +454,7 @@ impl Store for SqliteStore {
         leases::claim(&self.relaxed, &card_lease(card), holder, now, until).await
     }
 
-    async fn claim_card_to_push(
+    pub(in crate::store) async fn claim_card_to_push(
         &self,
         card: &CardKey,
         holder: &str,
@@ -416,25 +465,39 @@ impl Store for SqliteStore {
         outbox::claim_to_push(&self.relaxed, card, holder, now, until).await
     }
 
-    async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn release_card(
+        &self,
+        card: &CardKey,
+        holder: &str,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         leases::release(&self.relaxed, &card_lease(card), holder).await
     }
 
-    async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()> {
+    pub(in crate::store) async fn mark_in_flight(
+        &self,
+        card: &CardKey,
+        upto_id: i64,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         outbox::mark_in_flight(&self.relaxed, card, upto_id).await
     }
 
-    async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {
+    pub(in crate::store) async fn source_state(
+        &self,
+        record_id: &str,
+    ) -> StoreResult<Option<SourceState>> {
         source::state(&self.pool, record_id).await
     }
 
-    async fn source_writes(&self, connector: &str) -> StoreResult<SourceWrites> {
+    pub(in crate::store) async fn source_writes(
+        &self,
+        connector: &str,
+    ) -> StoreResult<SourceWrites> {
         source::writes(&self.pool, connector).await
     }
 
-    async fn due_source_writes(
+    pub(in crate::store) async fn due_source_writes(
         &self,
         connector: &str,
         now: i64,
@@ -443,7 +506,7 @@ impl Store for SqliteStore {
         source::due(&self.pool, connector, now, limit).await
     }
 
-    async fn claim_source_write(
+    pub(in crate::store) async fn claim_source_write(
         &self,
         record_id: &str,
         holder: &str,
@@ -454,17 +517,25 @@ impl Store for SqliteStore {
         source::claim(&self.relaxed, record_id, holder, now, until).await
     }
 
-    async fn release_source_write(&self, record_id: &str, holder: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn release_source_write(
+        &self,
+        record_id: &str,
+        holder: &str,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         source::release(&self.relaxed, record_id, holder).await
     }
 
-    async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
+    pub(in crate::store) async fn mark_source_sending(
+        &self,
+        record_id: &str,
+        fields: &RecordFields,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         source::sending(&self.pool, record_id, fields).await
     }
 
-    async fn finish_source_write(
+    pub(in crate::store) async fn finish_source_write(
         &self,
         record_id: &str,
         sent_version: i64,
@@ -475,7 +546,7 @@ impl Store for SqliteStore {
         source::finish(&self.pool, record_id, sent_version, base, log).await
     }
 
-    async fn retry_source_write(
+    pub(in crate::store) async fn retry_source_write(
         &self,
         record_id: &str,
         next_at: i64,
@@ -485,12 +556,16 @@ impl Store for SqliteStore {
         source::retry(&self.pool, record_id, next_at, error).await
     }
 
-    async fn drop_source_write(&self, record_id: &str, log: &LogEntry) -> StoreResult<()> {
+    pub(in crate::store) async fn drop_source_write(
+        &self,
+        record_id: &str,
+        log: &LogEntry,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         source::drop_write(&self.pool, record_id, log).await
     }
 
-    async fn set_source_conflict(
+    pub(in crate::store) async fn set_source_conflict(
         &self,
         record_id: &str,
         theirs: &RecordFields,
@@ -501,7 +576,7 @@ impl Store for SqliteStore {
         source::conflict(&self.pool, record_id, theirs, version, log).await
     }
 
-    async fn claim_refresh(
+    pub(in crate::store) async fn claim_refresh(
         &self,
         key: &TokenKey,
         holder: &str,
@@ -512,21 +587,32 @@ impl Store for SqliteStore {
         leases::claim(&self.relaxed, &refresh_lease(key), holder, now, until).await
     }
 
-    async fn release_refresh(&self, key: &TokenKey, holder: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn release_refresh(
+        &self,
+        key: &TokenKey,
+        holder: &str,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         leases::release(&self.relaxed, &refresh_lease(key), holder).await
     }
 
-    async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>> {
+    pub(in crate::store) async fn card_states(
+        &self,
+        board_id: &str,
+    ) -> StoreResult<Vec<CardState>> {
         board::states(&self.pool, board_id).await
     }
 
-    async fn retry_board_now(&self, board_id: &str, pacing: Pacing) -> StoreResult<u64> {
+    pub(in crate::store) async fn retry_board_now(
+        &self,
+        board_id: &str,
+        pacing: Pacing,
+    ) -> StoreResult<u64> {
         let _write = self.write.lock().await;
         board::retry_now(&self.pool, board_id, pacing).await
     }
 
-    async fn rewrite_board(
+    pub(in crate::store) async fn rewrite_board(
         &self,
         board_id: &str,
         origin: &str,
@@ -536,12 +622,12 @@ impl Store for SqliteStore {
         board::rewrite_all(&self.pool, board_id, origin, pacing).await
     }
 
-    async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64> {
+    pub(in crate::store) async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64> {
         let _write = self.write.lock().await;
         outbox::prune(&self.relaxed, limit).await
     }
 
-    async fn create_ticket(
+    pub(in crate::store) async fn create_ticket(
         &self,
         hash: &str,
         grant: &TicketGrant,
@@ -550,11 +636,19 @@ impl Store for SqliteStore {
         self.tickets.create(hash, grant, expires_at, super::now())
     }
 
-    async fn redeem_ticket(&self, hash: &str, now: i64) -> StoreResult<Option<TicketGrant>> {
+    pub(in crate::store) async fn redeem_ticket(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<TicketGrant>> {
         Ok(self.tickets.redeem(hash, now))
     }
 
-    async fn create_oauth_state(&self, hash: &str, expires_at: i64) -> StoreResult<()> {
+    pub(in crate::store) async fn create_oauth_state(
+        &self,
+        hash: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         // Expired states are useless: clear them while we are here.
         sqlx::query("delete from oauth_states where expires_at < $1")
@@ -569,7 +663,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn take_oauth_state(&self, hash: &str, now: i64) -> StoreResult<bool> {
+    pub(in crate::store) async fn take_oauth_state(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
         let _write = self.write.lock().await;
         let expires_at: Option<i64> =
             sqlx::query_scalar("delete from oauth_states where hash = $1 returning expires_at")
@@ -579,7 +677,11 @@ impl Store for SqliteStore {
         Ok(expires_at.is_some_and(|at| at >= now))
     }
 
-    async fn claim_github_delivery(&self, delivery_id: &str, now: i64) -> StoreResult<bool> {
+    pub(in crate::store) async fn claim_github_delivery(
+        &self,
+        delivery_id: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
         let _write = self.write.lock().await;
         sqlx::query("delete from github_deliveries where received_at < $1")
             .bind(now - super::DELIVERY_MEMORY_SECONDS)
@@ -597,7 +699,10 @@ impl Store for SqliteStore {
         Ok(taken.rows_affected() == 1)
     }
 
-    async fn release_github_delivery(&self, delivery_id: &str) -> StoreResult<()> {
+    pub(in crate::store) async fn release_github_delivery(
+        &self,
+        delivery_id: &str,
+    ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         sqlx::query("delete from github_deliveries where delivery_id = $1")
             .bind(delivery_id)
@@ -606,13 +711,13 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {
+    pub(in crate::store) async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {
         let _write = self.write.lock().await;
         let mut conn = self.pool.acquire().await?;
         insert_log(&mut conn, entry).await
     }
 
-    async fn arrival_checks(
+    pub(in crate::store) async fn arrival_checks(
         &self,
         origin: &str,
         board_id: Option<&str>,
@@ -621,7 +726,7 @@ impl Store for SqliteStore {
         arrivals::checks(&self.pool, origin, board_id, since).await
     }
 
-    async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
+    pub(in crate::store) async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
         let rows = sqlx::query("select * from sync_log order by id desc limit $1")
             .bind(i64::from(limit))
             .fetch_all(&self.pool)

@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 use app::cards::{template::DEFAULT_TEMPLATE_TOML, CardTemplate, RecordFields};
 use server::{
     miro::{Access, AppCard, AppCardWrite, MiroClient, OAuthClient, RetryPolicy, Secret, TokenKey},
-    store::{CardKey, NewRecord, RecordRow, SecretKey, SqliteStore, Store},
+    store::{CardKey, NewRecord, RecordRow, SecretKey, SqlStore, Store},
     sync::{SyncEngine, SyncSettings},
 };
 
@@ -15,7 +15,7 @@ use super::sandbox::TestServer;
 pub struct SyncHarness {
     pub server: TestServer,
     pub engine: SyncEngine,
-    pub store: SqliteStore,
+    pub store: SqlStore,
     pub owner: TokenKey,
     pub access: Access,
     /// The database's folder, removed when the harness is dropped.
@@ -64,7 +64,7 @@ impl SyncHarness {
         let folder = tempfile::tempdir().unwrap();
         let key = SecretKey::generate();
         let url = format!("sqlite://{}", folder.path().join("app.db").display());
-        let store = SqliteStore::open(&url, key.clone()).await.unwrap();
+        let store = SqlStore::open(&url, key.clone()).await.unwrap();
         let engine = Self::engine_on(&server, Arc::new(store.clone()));
         let code = server
             .code_for(&server.str("client_id"), &server.str("redirect_uri"))

@@ -1,0 +1,602 @@
+//! The store over SQL: one implementation of [`Store`] for both
+//! databases, SQLite (one process or a few on one machine) and PostgreSQL
+//! (several instances).
+//!
+//! What a method does is written once, over the database's native sqlx
+//! pool (see `db.rs`: [`Db`] is the backend, its macros run one body on
+//! whichever pool or transaction is open). What differs between the two
+//! lives in named places only: every SQL text that differs in
+//! `dialect.rs`, side by side; the steps that really differ (SQLite's
+//! scripts of several statements, PostgreSQL's row locks) in the function
+//! that owns them, one arm per backend.
+
+use app::{
+    cards::{RecordFields, SourceDetails},
+    panel::{ArrivalChecks, RecordQuery, SourceWrites},
+};
+use async_trait::async_trait;
+
+use super::{
+    CardKey, CardLink, CardState, CardToPush, Installation, LogEntry, NewLink, NewRecord,
+    OutboxEntry, Pacing, PgStore, RecordMatches, RecordRow, RecordSave, Saved, SecretKey,
+    SourceState, SqliteStore, Store, StoreResult, TicketGrant, Unlink,
+};
+use crate::miro::{StoredTokens, TokenKey};
+
+mod db;
+mod dialect;
+mod leases;
+mod log;
+mod once;
+mod rows;
+
+use db::Db;
+use leases::Lease;
+
+/// The [`Store`] on SQLite or PostgreSQL, by the URL it was opened with.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct SqlStore {
+    db: Db,
+}
+
+impl SqlStore {
+    /// Opens the database at `url`: `sqlite://path/to/file.db` (created,
+    /// with its folder, if missing) or `postgres://…` / `postgresql://…`
+    /// (with an optional `max_connections` parameter), and brings its
+    /// schema up to date.
+    pub async fn open(url: &str, key: SecretKey) -> StoreResult<Self> {
+        let db = if is_postgres(url) {
+            Db::Postgres(PgStore::open(url, key).await?)
+        } else {
+            Db::Sqlite(SqliteStore::open(url, key).await?)
+        };
+        Ok(Self { db })
+    }
+
+    /// Closes every connection (on SQLite the WAL is checkpointed into the
+    /// file).
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite(db) => db.close().await,
+            Db::Postgres(db) => db.close().await,
+        }
+    }
+}
+
+/// Whether `url` names a PostgreSQL database (both schemes libpq takes).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.save_tokens(key, tokens).await,
+            Db::Postgres(db) => db.save_tokens(key, tokens).await,
+        }
+    }
+
+    async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>> {
+        match &self.db {
+            Db::Sqlite(db) => db.load_tokens(key).await,
+            Db::Postgres(db) => db.load_tokens(key).await,
+        }
+    }
+
+    async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.forget_tokens(key).await,
+            Db::Postgres(db) => db.forget_tokens(key).await,
+        }
+    }
+
+    async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
+        match &self.db {
+            Db::Sqlite(db) => db.installations().await,
+            Db::Postgres(db) => db.installations().await,
+        }
+    }
+
+    async fn installation_list(&self) -> StoreResult<Vec<Installation>> {
+        match &self.db {
+            Db::Sqlite(db) => db.installation_list().await,
+            Db::Postgres(db) => db.installation_list().await,
+        }
+    }
+
+    async fn create_record(&self, new: NewRecord<'_>) -> StoreResult<RecordRow> {
+        match &self.db {
+            Db::Sqlite(db) => db.create_record(new).await,
+            Db::Postgres(db) => db.create_record(new).await,
+        }
+    }
+
+    async fn record(&self, id: &str) -> StoreResult<Option<RecordRow>> {
+        match &self.db {
+            Db::Sqlite(db) => db.record(id).await,
+            Db::Postgres(db) => db.record(id).await,
+        }
+    }
+
+    async fn record_by_external(
+        &self,
+        connector: &str,
+        external_id: &str,
+    ) -> StoreResult<Option<RecordRow>> {
+        match &self.db {
+            Db::Sqlite(db) => db.record_by_external(connector, external_id).await,
+            Db::Postgres(db) => db.record_by_external(connector, external_id).await,
+        }
+    }
+
+    async fn find_records(
+        &self,
+        scopes: &[String],
+        query: &RecordQuery,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<RecordMatches> {
+        match &self.db {
+            Db::Sqlite(db) => db.find_records(scopes, query, after, limit).await,
+            Db::Postgres(db) => db.find_records(scopes, query, after, limit).await,
+        }
+    }
+
+    async fn record_facets(&self, scopes: &[String]) -> StoreResult<(Vec<String>, Vec<String>)> {
+        match &self.db {
+            Db::Sqlite(db) => db.record_facets(scopes).await,
+            Db::Postgres(db) => db.record_facets(scopes).await,
+        }
+    }
+
+    async fn boards_of_records(
+        &self,
+        record_ids: &[String],
+        team_id: &str,
+    ) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
+        match &self.db {
+            Db::Sqlite(db) => db.boards_of_records(record_ids, team_id).await,
+            Db::Postgres(db) => db.boards_of_records(record_ids, team_id).await,
+        }
+    }
+
+    async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>> {
+        match &self.db {
+            Db::Sqlite(db) => db.record_version(id, version).await,
+            Db::Postgres(db) => db.record_version(id, version).await,
+        }
+    }
+
+    async fn search_records(&self, query: &str, limit: u32) -> StoreResult<Vec<RecordRow>> {
+        match &self.db {
+            Db::Sqlite(db) => db.search_records(query, limit).await,
+            Db::Postgres(db) => db.search_records(query, limit).await,
+        }
+    }
+
+    async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved> {
+        match &self.db {
+            Db::Sqlite(db) => db.save_record(save).await,
+            Db::Postgres(db) => db.save_record(save).await,
+        }
+    }
+
+    async fn set_source_details(
+        &self,
+        record_id: &str,
+        version: i64,
+        details: &SourceDetails,
+        origin: &str,
+    ) -> StoreResult<Vec<CardKey>> {
+        match &self.db {
+            Db::Sqlite(db) => {
+                db.set_source_details(record_id, version, details, origin)
+                    .await
+            }
+            Db::Postgres(db) => {
+                db.set_source_details(record_id, version, details, origin)
+                    .await
+            }
+        }
+    }
+
+    async fn set_source_deleted(
+        &self,
+        record_id: &str,
+        deleted: bool,
+        origin: &str,
+    ) -> StoreResult<Vec<CardKey>> {
+        match &self.db {
+            Db::Sqlite(db) => db.set_source_deleted(record_id, deleted, origin).await,
+            Db::Postgres(db) => db.set_source_deleted(record_id, deleted, origin).await,
+        }
+    }
+
+    async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.link_card(link).await,
+            Db::Postgres(db) => db.link_card(link).await,
+        }
+    }
+
+    async fn unlink_card(&self, card: &CardKey, how: Unlink, origin: &str) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.unlink_card(card, how, origin).await,
+            Db::Postgres(db) => db.unlink_card(card, how, origin).await,
+        }
+    }
+
+    async fn link_written_cards(&self, links: &[(NewLink<'_>, String)]) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.link_written_cards(links).await,
+            Db::Postgres(db) => db.link_written_cards(links).await,
+        }
+    }
+
+    async fn create_linked_record(
+        &self,
+        new: NewRecord<'_>,
+        card: &CardKey,
+        owner: &TokenKey,
+        written_hash: &str,
+    ) -> StoreResult<RecordRow> {
+        match &self.db {
+            Db::Sqlite(db) => {
+                db.create_linked_record(new, card, owner, written_hash)
+                    .await
+            }
+            Db::Postgres(db) => {
+                db.create_linked_record(new, card, owner, written_hash)
+                    .await
+            }
+        }
+    }
+
+    async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
+        match &self.db {
+            Db::Sqlite(db) => db.link(card).await,
+            Db::Postgres(db) => db.link(card).await,
+        }
+    }
+
+    async fn link_with_record(
+        &self,
+        card: &CardKey,
+    ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
+        match &self.db {
+            Db::Sqlite(db) => db.link_with_record(card).await,
+            Db::Postgres(db) => db.link_with_record(card).await,
+        }
+    }
+
+    async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
+        match &self.db {
+            Db::Sqlite(db) => db.links_for_record(record_id).await,
+            Db::Postgres(db) => db.links_for_record(record_id).await,
+        }
+    }
+
+    async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>> {
+        match &self.db {
+            Db::Sqlite(db) => db.links_on_board(board_id).await,
+            Db::Postgres(db) => db.links_on_board(board_id).await,
+        }
+    }
+
+    async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>> {
+        match &self.db {
+            Db::Sqlite(db) => db.linked_boards().await,
+            Db::Postgres(db) => db.linked_boards().await,
+        }
+    }
+
+    async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.enqueue_write(card, origin).await,
+            Db::Postgres(db) => db.enqueue_write(card, origin).await,
+        }
+    }
+
+    async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>> {
+        match &self.db {
+            Db::Sqlite(db) => db.due_cards(now, limit).await,
+            Db::Postgres(db) => db.due_cards(now, limit).await,
+        }
+    }
+
+    async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
+        match &self.db {
+            Db::Sqlite(db) => db.pending_writes(card).await,
+            Db::Postgres(db) => db.pending_writes(card).await,
+        }
+    }
+
+    async fn finish_writes(
+        &self,
+        card: &CardKey,
+        upto_id: i64,
+        written_hash: Option<&str>,
+        log: &LogEntry,
+    ) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.finish_writes(card, upto_id, written_hash, log).await,
+            Db::Postgres(db) => db.finish_writes(card, upto_id, written_hash, log).await,
+        }
+    }
+
+    async fn retry_writes(
+        &self,
+        card: &CardKey,
+        upto_id: i64,
+        next_at: i64,
+        error: &str,
+    ) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.retry_writes(card, upto_id, next_at, error).await,
+            Db::Postgres(db) => db.retry_writes(card, upto_id, next_at, error).await,
+        }
+    }
+
+    async fn pending_count(&self) -> StoreResult<u64> {
+        match &self.db {
+            Db::Sqlite(db) => db.pending_count().await,
+            Db::Postgres(db) => db.pending_count().await,
+        }
+    }
+
+    async fn claim_card(
+        &self,
+        card: &CardKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        let _write = self.db.write_lock().await;
+        leases::claim(&self.db, &Lease::card(card), holder, now, until).await
+    }
+
+    async fn claim_card_to_push(
+        &self,
+        card: &CardKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<Option<CardToPush>> {
+        match &self.db {
+            Db::Sqlite(db) => db.claim_card_to_push(card, holder, now, until).await,
+            Db::Postgres(db) => db.claim_card_to_push(card, holder, now, until).await,
+        }
+    }
+
+    async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()> {
+        let _write = self.db.write_lock().await;
+        leases::release(&self.db, &Lease::card(card), holder).await
+    }
+
+    async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.mark_in_flight(card, upto_id).await,
+            Db::Postgres(db) => db.mark_in_flight(card, upto_id).await,
+        }
+    }
+
+    async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>> {
+        match &self.db {
+            Db::Sqlite(db) => db.card_states(board_id).await,
+            Db::Postgres(db) => db.card_states(board_id).await,
+        }
+    }
+
+    async fn retry_board_now(&self, board_id: &str, pacing: Pacing) -> StoreResult<u64> {
+        match &self.db {
+            Db::Sqlite(db) => db.retry_board_now(board_id, pacing).await,
+            Db::Postgres(db) => db.retry_board_now(board_id, pacing).await,
+        }
+    }
+
+    async fn rewrite_board(
+        &self,
+        board_id: &str,
+        origin: &str,
+        pacing: Pacing,
+    ) -> StoreResult<u64> {
+        match &self.db {
+            Db::Sqlite(db) => db.rewrite_board(board_id, origin, pacing).await,
+            Db::Postgres(db) => db.rewrite_board(board_id, origin, pacing).await,
+        }
+    }
+
+    async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64> {
+        match &self.db {
+            Db::Sqlite(db) => db.prune_settled_writes(limit).await,
+            Db::Postgres(db) => db.prune_settled_writes(limit).await,
+        }
+    }
+
+    async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {
+        match &self.db {
+            Db::Sqlite(db) => db.source_state(record_id).await,
+            Db::Postgres(db) => db.source_state(record_id).await,
+        }
+    }
+
+    async fn source_writes(&self, connector: &str) -> StoreResult<SourceWrites> {
+        match &self.db {
+            Db::Sqlite(db) => db.source_writes(connector).await,
+            Db::Postgres(db) => db.source_writes(connector).await,
+        }
+    }
+
+    async fn due_source_writes(
+        &self,
+        connector: &str,
+        now: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<String>> {
+        match &self.db {
+            Db::Sqlite(db) => db.due_source_writes(connector, now, limit).await,
+            Db::Postgres(db) => db.due_source_writes(connector, now, limit).await,
+        }
+    }
+
+    async fn claim_source_write(
+        &self,
+        record_id: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        match &self.db {
+            Db::Sqlite(db) => db.claim_source_write(record_id, holder, now, until).await,
+            Db::Postgres(db) => db.claim_source_write(record_id, holder, now, until).await,
+        }
+    }
+
+    async fn release_source_write(&self, record_id: &str, holder: &str) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.release_source_write(record_id, holder).await,
+            Db::Postgres(db) => db.release_source_write(record_id, holder).await,
+        }
+    }
+
+    async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.mark_source_sending(record_id, fields).await,
+            Db::Postgres(db) => db.mark_source_sending(record_id, fields).await,
+        }
+    }
+
+    async fn finish_source_write(
+        &self,
+        record_id: &str,
+        sent_version: i64,
+        base: &RecordFields,
+        log: &LogEntry,
+    ) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => {
+                db.finish_source_write(record_id, sent_version, base, log)
+                    .await
+            }
+            Db::Postgres(db) => {
+                db.finish_source_write(record_id, sent_version, base, log)
+                    .await
+            }
+        }
+    }
+
+    async fn retry_source_write(
+        &self,
+        record_id: &str,
+        next_at: i64,
+        error: &str,
+    ) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.retry_source_write(record_id, next_at, error).await,
+            Db::Postgres(db) => db.retry_source_write(record_id, next_at, error).await,
+        }
+    }
+
+    async fn drop_source_write(&self, record_id: &str, log: &LogEntry) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.drop_source_write(record_id, log).await,
+            Db::Postgres(db) => db.drop_source_write(record_id, log).await,
+        }
+    }
+
+    async fn set_source_conflict(
+        &self,
+        record_id: &str,
+        theirs: &RecordFields,
+        version: i64,
+        log: &LogEntry,
+    ) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => {
+                db.set_source_conflict(record_id, theirs, version, log)
+                    .await
+            }
+            Db::Postgres(db) => {
+                db.set_source_conflict(record_id, theirs, version, log)
+                    .await
+            }
+        }
+    }
+
+    async fn claim_refresh(
+        &self,
+        key: &TokenKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        let _write = self.db.write_lock().await;
+        leases::claim(&self.db, &Lease::refresh(key), holder, now, until).await
+    }
+
+    async fn release_refresh(&self, key: &TokenKey, holder: &str) -> StoreResult<()> {
+        let _write = self.db.write_lock().await;
+        leases::release(&self.db, &Lease::refresh(key), holder).await
+    }
+
+    async fn create_ticket(
+        &self,
+        hash: &str,
+        grant: &TicketGrant,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(db) => db.tickets.create(hash, grant, expires_at, super::now()),
+            Db::Postgres(_) => {
+                once::create_ticket(&self.db, hash, grant, expires_at, super::now()).await
+            }
+        }
+    }
+
+    async fn redeem_ticket(&self, hash: &str, now: i64) -> StoreResult<Option<TicketGrant>> {
+        match &self.db {
+            Db::Sqlite(db) => Ok(db.tickets.redeem(hash, now)),
+            Db::Postgres(_) => once::redeem_ticket(&self.db, hash, now).await,
+        }
+    }
+
+    async fn create_oauth_state(&self, hash: &str, expires_at: i64) -> StoreResult<()> {
+        let _write = self.db.write_lock().await;
+        once::create_oauth_state(&self.db, hash, expires_at, super::now()).await
+    }
+
+    async fn take_oauth_state(&self, hash: &str, now: i64) -> StoreResult<bool> {
+        let _write = self.db.write_lock().await;
+        once::take_oauth_state(&self.db, hash, now).await
+    }
+
+    async fn claim_github_delivery(&self, delivery_id: &str, now: i64) -> StoreResult<bool> {
+        let _write = self.db.write_lock().await;
+        once::claim_delivery(&self.db, delivery_id, now).await
+    }
+
+    async fn release_github_delivery(&self, delivery_id: &str) -> StoreResult<()> {
+        let _write = self.db.write_lock().await;
+        once::release_delivery(&self.db, delivery_id).await
+    }
+
+    async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {
+        let _write = self.db.write_lock().await;
+        log::append(&self.db, entry).await
+    }
+
+    async fn arrival_checks(
+        &self,
+        origin: &str,
+        board_id: Option<&str>,
+        since: i64,
+    ) -> StoreResult<ArrivalChecks> {
+        log::arrival_checks(&self.db, origin, board_id, since).await
+    }
+
+    async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
+        log::recent(&self.db, limit).await
+    }
+}
