@@ -23,7 +23,7 @@ use async_trait::async_trait;
 
 use postgres::PgStore;
 pub use seal::{SealError, SecretKey};
-pub use sql::SqlStore;
+pub use sql::{round_trips_on_this_thread, SqlStore};
 use sqlite::SqliteStore;
 
 use crate::miro::{StoredTokens, TokenKey};

@@ -35,6 +35,7 @@ mod sandbox_install;
 mod sandbox_oauth;
 mod scale_out;
 mod soak;
+mod store_contract;
 mod store_migrations;
 mod store_suite;
 mod sync_crash;

@@ -17,7 +17,7 @@
 use std::{collections::HashSet, sync::Arc};
 
 use app::{
-    cards::{CardStatus, RecordFields},
+    cards::{CardStatus, LabelColor, RecordFields, SourceDetails},
     panel::RecordQuery,
 };
 use server::{
@@ -143,6 +143,7 @@ on_both_backends!(
     leases_are_held_by_one_holder_until_they_end,
     a_push_claims_its_card_and_reads_its_writes_and_link,
     source_writes_are_queued_with_saves_leased_retried_and_finished,
+    a_tools_details_change_without_a_version_and_writes_are_counted,
 );
 
 // --- writes to records' tools ----------------------------------------------
@@ -332,6 +333,123 @@ async fn source_writes_are_queued_with_saves_leased_retried_and_finished(db: &Te
         recent.iter().any(|e| e.result == "refused: no"),
         "{recent:#?}"
     );
+}
+
+/// A tool's details (reference, link, label colours) replace the stored
+/// ones at the version they were read against, with no new version, and
+/// queue a write for each card; the panel's counts of writes on their way
+/// to a tool follow each state.
+async fn a_tools_details_change_without_a_version_and_writes_are_counted(db: &TestDb) {
+    let store = &db.store;
+    let first = fields("An issue");
+    let record = store
+        .create_record(NewRecord {
+            connector: "github",
+            external_id: Some("octo/two#7"),
+            fields: &first,
+            origin: "github",
+            actor: "github",
+            scope: "github:octo/two",
+        })
+        .await
+        .unwrap();
+    let id = &record.snapshot.id;
+    let card = CardKey::new("board-d", "card-d");
+    link(store, &card, id, &user(1)).await.unwrap();
+    settle(store, &card, "h0").await;
+
+    let details = SourceDetails {
+        tool: "GitHub".to_owned(),
+        reference: "#7".to_owned(),
+        location: "octo/two".to_owned(),
+        url: "https://github.example/octo/two/issues/7".to_owned(),
+        label_colors: vec![LabelColor {
+            name: "bug".to_owned(),
+            color: "#d73a4a".to_owned(),
+        }],
+    };
+    let cards = store
+        .set_source_details(id, 1, &details, "github")
+        .await
+        .unwrap();
+    assert_eq!(cards, vec![card.clone()], "its card gets a write");
+    assert_eq!(pending(store, &card).await, 1);
+    let stored = store.record(id).await.unwrap().unwrap();
+    assert_eq!(stored.snapshot.version, 1, "no new version");
+    assert_eq!(stored.snapshot.fields.source, details);
+    assert_eq!(stored.snapshot.fields.title, "An issue", "the rest kept");
+    // The same details again, or details read against an older version,
+    // change nothing.
+    assert!(store
+        .set_source_details(id, 1, &details, "github")
+        .await
+        .unwrap()
+        .is_empty());
+    let newer = SourceDetails {
+        reference: "#8".to_owned(),
+        ..details.clone()
+    };
+    assert!(store
+        .set_source_details(id, 0, &newer, "github")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(pending(store, &card).await, 1);
+    assert_eq!(
+        store
+            .record(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .snapshot
+            .fields
+            .source,
+        details
+    );
+    // An unknown record: nothing.
+    assert!(store
+        .set_source_details("rec_none", 1, &details, "github")
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Counts: nothing waits, then a save from Miro waits, then retries.
+    let counts = store.source_writes("github").await.unwrap();
+    assert_eq!(
+        (
+            counts.waiting,
+            counts.retrying,
+            counts.conflicts,
+            counts.refused
+        ),
+        (0, 0, 0, 0)
+    );
+    let ours = RecordFields {
+        source: details.clone(),
+        ..fields("Edited in Miro")
+    };
+    save(store, id, 1, &ours).await.unwrap();
+    assert_eq!(store.source_writes("github").await.unwrap().waiting, 1);
+    assert_eq!(store.source_writes("builtin").await.unwrap().waiting, 0);
+    // What a write is sending is noted before it is sent.
+    store.mark_source_sending(id, &ours).await.unwrap();
+    let state = store.source_state(id).await.unwrap().unwrap();
+    assert_eq!(state.sending.as_ref(), Some(&ours));
+    store
+        .retry_source_write(id, now() + 60, "down")
+        .await
+        .unwrap();
+    let counts = store.source_writes("github").await.unwrap();
+    assert_eq!((counts.waiting, counts.retrying), (1, 1));
+    assert_eq!(counts.last_error.as_deref(), Some("down"));
+    // A conflict is counted as one, not as waiting.
+    let log = LogEntry::record(id, origin::WORKER, "github", "source write", "conflict");
+    store
+        .set_source_conflict(id, &fields("Theirs"), 2, &log)
+        .await
+        .unwrap();
+    let counts = store.source_writes("github").await.unwrap();
+    assert_eq!((counts.waiting, counts.conflicts), (0, 1));
 }
 
 // --- helpers ---------------------------------------------------------------

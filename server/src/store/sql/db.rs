@@ -12,7 +12,7 @@
 //! (commits that need not wait for the disk; see the backends' docs), or
 //! `tx(tx)`, a transaction from [`Db::begin`].
 
-use std::sync::Arc;
+use std::{cell::Cell, sync::Arc};
 
 use tokio::sync::OwnedMutexGuard;
 
@@ -65,6 +65,7 @@ impl Db {
     /// would be refused its upgrade to a write rather than wait); on
     /// PostgreSQL at the default isolation, read committed.
     pub async fn begin(&self, durability: Durability) -> StoreResult<Tx> {
+        count_sent();
         Ok(match self {
             Db::Sqlite(db) => {
                 let pool = match durability {
@@ -93,12 +94,34 @@ impl Tx {
     }
 
     pub async fn commit(self) -> StoreResult<()> {
+        count_sent();
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
+}
+
+thread_local! {
+    /// Statements (and transaction begins and commits) sent from this
+    /// thread: see [`round_trips_on_this_thread`].
+    static SENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many round trips to the database this thread's store calls have
+/// made so far: each statement or script sent, each `BEGIN` and each
+/// `COMMIT`. On SQLite each is a hand-over to the connection's thread and
+/// back, the main cost of a save after the disk's flush, so the store's
+/// tests hold a save and a push to a number of them. (A thread's own
+/// count: a test's runtime runs its store calls on its thread.)
+pub fn round_trips_on_this_thread() -> u64 {
+    SENT.with(Cell::get)
+}
+
+/// Counts one round trip (see [`round_trips_on_this_thread`]).
+pub(in crate::store) fn count_sent() {
+    SENT.with(|sent| sent.set(sent.get() + 1));
 }
 
 /// Runs `$body` once per backend with `$e` bound to that backend's
@@ -161,6 +184,7 @@ macro_rules! on {
 macro_rules! execute {
     ($kind:ident($on:expr), $sql:expr, [$($arg:expr),* $(,)?]) => {
         $crate::store::sql::db::on!($kind($on), |e, d| {
+            $crate::store::sql::db::count_sent();
             let sql = $sql;
             let text = $crate::store::sql::dialect::SqlText::text(&sql, d);
             sqlx::query(&text)$(.bind($arg))*
@@ -178,6 +202,7 @@ macro_rules! execute {
 macro_rules! fetch_all {
     ($kind:ident($on:expr), $sql:expr, [$($arg:expr),* $(,)?], $map:expr) => {
         $crate::store::sql::db::on!($kind($on), |e, d| {
+            $crate::store::sql::db::count_sent();
             let sql = $sql;
             let text = $crate::store::sql::dialect::SqlText::text(&sql, d);
             match sqlx::query(&text)$(.bind($arg))*.fetch_all(e).await {
@@ -196,6 +221,7 @@ macro_rules! fetch_all {
 macro_rules! fetch_optional {
     ($kind:ident($on:expr), $sql:expr, [$($arg:expr),* $(,)?], $map:expr) => {
         $crate::store::sql::db::on!($kind($on), |e, d| {
+            $crate::store::sql::db::count_sent();
             let sql = $sql;
             let text = $crate::store::sql::dialect::SqlText::text(&sql, d);
             match sqlx::query(&text)$(.bind($arg))*.fetch_optional(e).await {

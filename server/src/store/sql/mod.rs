@@ -30,6 +30,7 @@ mod log;
 mod once;
 mod rows;
 
+pub use db::round_trips_on_this_thread;
 use db::Db;
 use leases::Lease;
 
