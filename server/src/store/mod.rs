@@ -344,10 +344,12 @@ pub enum StoreError {
     /// was written.
     #[error("the card is linked by user {} of team {}", .owner.user_id, .owner.team_id)]
     LinkedByOther { owner: TokenKey },
+    /// The database refused or did not answer (its message, for the log;
+    /// the driver's error type stays inside the store).
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(String),
     #[error("database schema: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     #[error("DATABASE_URL: {0}")]
@@ -356,6 +358,18 @@ pub enum StoreError {
     /// kept.
     #[error("too many {0}")]
     Full(&'static str),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Database(error.to_string())
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        Self::Migrate(error.to_string())
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
