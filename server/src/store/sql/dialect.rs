@@ -10,6 +10,8 @@
 //! a record's row, then card links (several in key order), then outbox
 //! rows.
 
+use std::sync::OnceLock;
+
 /// The database a statement runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(in crate::store) enum Backend {
@@ -56,6 +58,34 @@ impl<T: SqlText> SqlText for &T {
     }
 }
 
+/// A statement composed (with `format!`) from parts, some of them
+/// [`Pair`]s: built for a backend the first time it runs there.
+pub(in crate::store) struct Composed {
+    build: fn(Backend) -> String,
+    sqlite: OnceLock<String>,
+    postgres: OnceLock<String>,
+}
+
+impl Composed {
+    pub const fn new(build: fn(Backend) -> String) -> Self {
+        Self {
+            build,
+            sqlite: OnceLock::new(),
+            postgres: OnceLock::new(),
+        }
+    }
+}
+
+impl SqlText for Composed {
+    fn text(&self, backend: Backend) -> std::borrow::Cow<'_, str> {
+        let built = match backend {
+            Backend::Sqlite => &self.sqlite,
+            Backend::Postgres => &self.postgres,
+        };
+        std::borrow::Cow::Borrowed(built.get_or_init(|| (self.build)(backend)))
+    }
+}
+
 /// Clears expired install states (`$1` now). PostgreSQL skips rows
 /// another instance is clearing rather than wait for them.
 pub(in crate::store) const CLEAR_EXPIRED_STATES: Pair = Pair {
@@ -70,4 +100,77 @@ pub(in crate::store) const CLEAR_EXPIRED_TICKETS: Pair = Pair {
     sqlite: "delete from tickets where expires_at < $1",
     postgres: "delete from tickets where hash in
          (select hash from tickets where expires_at < $1 for update skip locked)",
+};
+
+/// The larger of its arguments (a scalar function): SQLite's `max` of
+/// several arguments is PostgreSQL's `greatest` (its `max` is only the
+/// aggregate).
+pub(in crate::store) const LARGER: Pair = Pair {
+    sqlite: "max",
+    postgres: "greatest",
+};
+
+/// The title of record `r` (`fields` is TEXT holding JSON on SQLite,
+/// jsonb on PostgreSQL), null without one.
+pub(in crate::store) const RECORD_TITLE: Pair = Pair {
+    sqlite: "json_extract(r.fields, '$.title')",
+    postgres: "r.fields->>'title'",
+};
+
+/// A record's `source_deleted` as linking a card to it reads it (`$1`
+/// the record). PostgreSQL share-locks the record's row (the first lock
+/// of the order), so the flag holds until the link commits:
+/// `set_source_deleted` elsewhere waits, then updates this link too.
+pub(in crate::store) const SOURCE_DELETED_FOR_LINK: Pair = Pair {
+    sqlite: "select source_deleted from records where id = $1",
+    postgres: "select source_deleted from records where id = $1 for share",
+};
+
+/// The record a card shows, as unlinking it reads it (`$1` board, `$2`
+/// item). PostgreSQL locks the link, so the record the log names is the
+/// one the unlink took the card from, not one a concurrent link put there
+/// after the read; the card's outbox rows come after it.
+pub(in crate::store) const RECORD_OF_UNLINKED: Pair = Pair {
+    sqlite: "select record_id from card_links where board_id = $1 and item_id = $2",
+    postgres: "select record_id from card_links where board_id = $1 and item_id = $2 for update",
+};
+
+/// Makes a board's failed writes due, card by card (`$1` board, `$2` now,
+/// `$3` cards due at once, `$4` milliseconds between the next ones;
+/// returns each changed row's `item_id`). The same update spelt twice:
+/// SQLite's scalar `min`/`max` are PostgreSQL's `least`/`greatest`, and
+/// each card's place in line is a correlated subquery on SQLite and a
+/// join (`update … from`) on PostgreSQL.
+pub(in crate::store) const RETRY_FAILED_NOW: Pair = Pair {
+    sqlite: "with failed as (
+             select item_id, row_number() over (order by item_id) as n from outbox
+             where board_id = $1 and state = 'pending' and attempts > 0
+             group by item_id having min(next_attempt_at) > $2
+         )
+         update outbox set updated_at = $2, next_attempt_at = min(next_attempt_at,
+             $2 + max(0, (select n from failed f where f.item_id = outbox.item_id) - $3) * $4 / 1000)
+         where board_id = $1 and state = 'pending' and attempts > 0
+             and item_id in (select item_id from failed)
+         returning item_id",
+    postgres: "with failed as (
+             select item_id, row_number() over (order by item_id) as n from outbox
+             where board_id = $1 and state = 'pending' and attempts > 0
+             group by item_id having min(next_attempt_at) > $2
+         )
+         update outbox o set updated_at = $2, next_attempt_at = least(o.next_attempt_at,
+             $2 + greatest(0, f.n - $3) * $4 / 1000)
+         from failed f
+         where o.board_id = $1 and o.item_id = f.item_id and o.state = 'pending'
+             and o.attempts > 0
+         returning o.item_id",
+};
+
+/// Deletes up to `$1` settled outbox rows. PostgreSQL skips rows another
+/// instance is deleting rather than wait for them.
+pub(in crate::store) const PRUNE_SETTLED: Pair = Pair {
+    sqlite: "delete from outbox where id in
+         (select id from outbox where state in ('done', 'dropped') limit $1)",
+    postgres: "delete from outbox where id in
+         (select id from outbox where state in ('done', 'dropped') limit $1
+          for update skip locked)",
 };

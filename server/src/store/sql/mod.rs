@@ -23,12 +23,16 @@ use super::{
 };
 use crate::miro::{StoredTokens, TokenKey};
 
+mod board;
 mod db;
 mod dialect;
 mod leases;
+mod links;
 mod log;
 mod once;
+mod outbox;
 mod rows;
+mod tokens;
 
 pub use db::round_trips_on_this_thread;
 use db::Db;
@@ -73,38 +77,25 @@ pub fn is_postgres(url: &str) -> bool {
 #[async_trait]
 impl Store for SqlStore {
     async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.save_tokens(key, tokens).await,
-            Db::Postgres(db) => db.save_tokens(key, tokens).await,
-        }
+        let _write = self.db.write_lock().await;
+        tokens::save(&self.db, key, tokens).await
     }
 
     async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>> {
-        match &self.db {
-            Db::Sqlite(db) => db.load_tokens(key).await,
-            Db::Postgres(db) => db.load_tokens(key).await,
-        }
+        tokens::load(&self.db, key).await
     }
 
     async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.forget_tokens(key).await,
-            Db::Postgres(db) => db.forget_tokens(key).await,
-        }
+        let _write = self.db.write_lock().await;
+        tokens::forget(&self.db, key).await
     }
 
     async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
-        match &self.db {
-            Db::Sqlite(db) => db.installations().await,
-            Db::Postgres(db) => db.installations().await,
-        }
+        tokens::list(&self.db).await
     }
 
     async fn installation_list(&self) -> StoreResult<Vec<Installation>> {
-        match &self.db {
-            Db::Sqlite(db) => db.installation_list().await,
-            Db::Postgres(db) => db.installation_list().await,
-        }
+        tokens::describe(&self.db).await
     }
 
     async fn create_record(&self, new: NewRecord<'_>) -> StoreResult<RecordRow> {
@@ -216,24 +207,18 @@ impl Store for SqlStore {
     }
 
     async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.link_card(link).await,
-            Db::Postgres(db) => db.link_card(link).await,
-        }
+        let _write = self.db.write_lock().await;
+        links::link(&self.db, link).await
     }
 
     async fn unlink_card(&self, card: &CardKey, how: Unlink, origin: &str) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.unlink_card(card, how, origin).await,
-            Db::Postgres(db) => db.unlink_card(card, how, origin).await,
-        }
+        let _write = self.db.write_lock().await;
+        links::unlink(&self.db, card, how, origin).await
     }
 
     async fn link_written_cards(&self, links: &[(NewLink<'_>, String)]) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.link_written_cards(links).await,
-            Db::Postgres(db) => db.link_written_cards(links).await,
-        }
+        let _write = self.db.write_lock().await;
+        board::link_written(&self.db, links).await
     }
 
     async fn create_linked_record(
@@ -243,75 +228,44 @@ impl Store for SqlStore {
         owner: &TokenKey,
         written_hash: &str,
     ) -> StoreResult<RecordRow> {
-        match &self.db {
-            Db::Sqlite(db) => {
-                db.create_linked_record(new, card, owner, written_hash)
-                    .await
-            }
-            Db::Postgres(db) => {
-                db.create_linked_record(new, card, owner, written_hash)
-                    .await
-            }
-        }
+        let _write = self.db.write_lock().await;
+        board::create_linked(&self.db, new, card, owner, written_hash).await
     }
 
     async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
-        match &self.db {
-            Db::Sqlite(db) => db.link(card).await,
-            Db::Postgres(db) => db.link(card).await,
-        }
+        links::get(&self.db, card).await
     }
 
     async fn link_with_record(
         &self,
         card: &CardKey,
     ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
-        match &self.db {
-            Db::Sqlite(db) => db.link_with_record(card).await,
-            Db::Postgres(db) => db.link_with_record(card).await,
-        }
+        links::get_with_record(&self.db, card).await
     }
 
     async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
-        match &self.db {
-            Db::Sqlite(db) => db.links_for_record(record_id).await,
-            Db::Postgres(db) => db.links_for_record(record_id).await,
-        }
+        links::for_record(&self.db, record_id).await
     }
 
     async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>> {
-        match &self.db {
-            Db::Sqlite(db) => db.links_on_board(board_id).await,
-            Db::Postgres(db) => db.links_on_board(board_id).await,
-        }
+        links::on_board(&self.db, board_id).await
     }
 
     async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>> {
-        match &self.db {
-            Db::Sqlite(db) => db.linked_boards().await,
-            Db::Postgres(db) => db.linked_boards().await,
-        }
+        links::boards(&self.db).await
     }
 
     async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.enqueue_write(card, origin).await,
-            Db::Postgres(db) => db.enqueue_write(card, origin).await,
-        }
+        let _write = self.db.write_lock().await;
+        outbox::enqueue_checked(&self.db, card, origin).await
     }
 
     async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>> {
-        match &self.db {
-            Db::Sqlite(db) => db.due_cards(now, limit).await,
-            Db::Postgres(db) => db.due_cards(now, limit).await,
-        }
+        outbox::due(&self.db, now, limit).await
     }
 
     async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
-        match &self.db {
-            Db::Sqlite(db) => db.pending_writes(card).await,
-            Db::Postgres(db) => db.pending_writes(card).await,
-        }
+        outbox::pending(&self.db, card).await
     }
 
     async fn finish_writes(
@@ -321,10 +275,8 @@ impl Store for SqlStore {
         written_hash: Option<&str>,
         log: &LogEntry,
     ) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.finish_writes(card, upto_id, written_hash, log).await,
-            Db::Postgres(db) => db.finish_writes(card, upto_id, written_hash, log).await,
-        }
+        let _write = self.db.write_lock().await;
+        outbox::finish(&self.db, card, upto_id, written_hash, log).await
     }
 
     async fn retry_writes(
@@ -334,17 +286,12 @@ impl Store for SqlStore {
         next_at: i64,
         error: &str,
     ) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.retry_writes(card, upto_id, next_at, error).await,
-            Db::Postgres(db) => db.retry_writes(card, upto_id, next_at, error).await,
-        }
+        let _write = self.db.write_lock().await;
+        outbox::retry(&self.db, card, upto_id, next_at, error).await
     }
 
     async fn pending_count(&self) -> StoreResult<u64> {
-        match &self.db {
-            Db::Sqlite(db) => db.pending_count().await,
-            Db::Postgres(db) => db.pending_count().await,
-        }
+        outbox::count(&self.db).await
     }
 
     async fn claim_card(
@@ -365,10 +312,8 @@ impl Store for SqlStore {
         now: i64,
         until: i64,
     ) -> StoreResult<Option<CardToPush>> {
-        match &self.db {
-            Db::Sqlite(db) => db.claim_card_to_push(card, holder, now, until).await,
-            Db::Postgres(db) => db.claim_card_to_push(card, holder, now, until).await,
-        }
+        let _write = self.db.write_lock().await;
+        outbox::claim_to_push(&self.db, card, holder, now, until).await
     }
 
     async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()> {
@@ -377,24 +322,17 @@ impl Store for SqlStore {
     }
 
     async fn mark_in_flight(&self, card: &CardKey, upto_id: i64) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.mark_in_flight(card, upto_id).await,
-            Db::Postgres(db) => db.mark_in_flight(card, upto_id).await,
-        }
+        let _write = self.db.write_lock().await;
+        outbox::mark_in_flight(&self.db, card, upto_id).await
     }
 
     async fn card_states(&self, board_id: &str) -> StoreResult<Vec<CardState>> {
-        match &self.db {
-            Db::Sqlite(db) => db.card_states(board_id).await,
-            Db::Postgres(db) => db.card_states(board_id).await,
-        }
+        board::states(&self.db, board_id).await
     }
 
     async fn retry_board_now(&self, board_id: &str, pacing: Pacing) -> StoreResult<u64> {
-        match &self.db {
-            Db::Sqlite(db) => db.retry_board_now(board_id, pacing).await,
-            Db::Postgres(db) => db.retry_board_now(board_id, pacing).await,
-        }
+        let _write = self.db.write_lock().await;
+        board::retry_now(&self.db, board_id, pacing).await
     }
 
     async fn rewrite_board(
@@ -403,17 +341,13 @@ impl Store for SqlStore {
         origin: &str,
         pacing: Pacing,
     ) -> StoreResult<u64> {
-        match &self.db {
-            Db::Sqlite(db) => db.rewrite_board(board_id, origin, pacing).await,
-            Db::Postgres(db) => db.rewrite_board(board_id, origin, pacing).await,
-        }
+        let _write = self.db.write_lock().await;
+        board::rewrite_all(&self.db, board_id, origin, pacing).await
     }
 
     async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64> {
-        match &self.db {
-            Db::Sqlite(db) => db.prune_settled_writes(limit).await,
-            Db::Postgres(db) => db.prune_settled_writes(limit).await,
-        }
+        let _write = self.db.write_lock().await;
+        outbox::prune(&self.db, limit).await
     }
 
     async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {

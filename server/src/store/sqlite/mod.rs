@@ -24,22 +24,16 @@
 //! Tickets are not in the file at all but in the process's memory
 //! (`tickets.rs`), so opening a card writes nothing.
 
-mod arrivals;
-mod board;
-mod leases;
-mod links;
-mod outbox;
-mod records;
+pub(in crate::store) mod records;
 mod search;
 mod source;
 mod tickets;
-mod tokens;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use app::{
-    cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
-    panel::{ArrivalChecks, SourceWrites},
+    cards::{RecordFields, RecordSnapshot, SourceDetails},
+    panel::SourceWrites,
 };
 
 use sqlx::{
@@ -51,11 +45,9 @@ use sqlx::{
 use tokio::sync::Mutex;
 
 use super::{
-    CardKey, CardLink, CardState, CardToPush, LogEntry, NewLink, NewRecord, OutboxEntry, Pacing,
-    RecordMatches, RecordRow, RecordSave, Saved, SecretKey, SourceState, StoreError, StoreResult,
-    TicketGrant, Unlink,
+    CardKey, LogEntry, NewRecord, RecordMatches, RecordRow, RecordSave, Saved, SecretKey,
+    SourceState, StoreError, StoreResult,
 };
-use crate::miro::{StoredTokens, TokenKey};
 
 /// How much of the database file connections map into memory (address
 /// space, not memory: only the pages read are resident, and the kernel
@@ -155,38 +147,6 @@ fn record_row(row: &SqliteRow) -> StoreResult<RecordRow> {
     })
 }
 
-fn link_row(row: &SqliteRow) -> StoreResult<CardLink> {
-    let status: String = row.try_get("status")?;
-    Ok(CardLink {
-        card: CardKey::new(
-            row.try_get::<String, _>("board_id")?,
-            row.try_get::<String, _>("item_id")?,
-        ),
-        record_id: row.try_get("record_id")?,
-        owner: TokenKey {
-            user_id: row.try_get("user_id")?,
-            team_id: row.try_get("team_id")?,
-        },
-        status: CardStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("card status {status}")))?,
-        last_hash: row.try_get("last_hash")?,
-    })
-}
-
-fn card_lease(card: &CardKey) -> leases::Lease<'_> {
-    leases::Lease {
-        table: &leases::CARDS,
-        key: [&card.board_id, &card.item_id],
-    }
-}
-
-fn refresh_lease(key: &TokenKey) -> leases::Lease<'_> {
-    leases::Lease {
-        table: &leases::REFRESHES,
-        key: [&key.user_id, &key.team_id],
-    }
-}
-
 /// Inserts a sync-log row on `conn` (inside the caller's transaction).
 async fn insert_log(conn: &mut sqlx::SqliteConnection, entry: &LogEntry) -> StoreResult<()> {
     sqlx::query(
@@ -209,37 +169,6 @@ async fn insert_log(conn: &mut sqlx::SqliteConnection, entry: &LogEntry) -> Stor
 /// The store's operations on this backend, as `sql::SqlStore` calls them
 /// (one method a [`Store`] method, same contract).
 impl SqliteStore {
-    pub(in crate::store) async fn save_tokens(
-        &self,
-        key: &TokenKey,
-        tokens: &StoredTokens,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        tokens::save(&self.pool, &self.key, key, tokens).await
-    }
-
-    pub(in crate::store) async fn load_tokens(
-        &self,
-        key: &TokenKey,
-    ) -> StoreResult<Option<StoredTokens>> {
-        tokens::load(&self.pool, &self.key, key).await
-    }
-
-    pub(in crate::store) async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        tokens::forget(&self.pool, key).await
-    }
-
-    pub(in crate::store) async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
-        tokens::list(&self.pool).await
-    }
-
-    pub(in crate::store) async fn installation_list(
-        &self,
-    ) -> StoreResult<Vec<super::Installation>> {
-        tokens::describe(&self.pool).await
-    }
-
     pub(in crate::store) async fn create_record(
         &self,
         new: NewRecord<'_>,
@@ -325,162 +254,6 @@ impl SqliteStore {
     ) -> StoreResult<Vec<CardKey>> {
         let _write = self.write.lock().await;
         records::set_source_deleted(&self.pool, record_id, deleted, origin).await
-    }
-
-    pub(in crate::store) async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        links::link(&self.pool, link).await
-    }
-
-    pub(in crate::store) async fn unlink_card(
-        &self,
-        card: &CardKey,
-        how: Unlink,
-        origin: &str,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        links::unlink(&self.pool, card, how, origin).await
-    }
-
-    pub(in crate::store) async fn link_written_cards(
-        &self,
-        links: &[(NewLink<'_>, String)],
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        board::link_written(&self.pool, links).await
-    }
-
-    pub(in crate::store) async fn create_linked_record(
-        &self,
-        new: NewRecord<'_>,
-        card: &CardKey,
-        owner: &TokenKey,
-        written_hash: &str,
-    ) -> StoreResult<RecordRow> {
-        let _write = self.write.lock().await;
-        board::create_linked(&self.pool, new, card, owner, written_hash).await
-    }
-
-    pub(in crate::store) async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
-        links::get(&self.pool, card).await
-    }
-
-    pub(in crate::store) async fn link_with_record(
-        &self,
-        card: &CardKey,
-    ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
-        links::get_with_record(&self.pool, card).await
-    }
-
-    pub(in crate::store) async fn links_for_record(
-        &self,
-        record_id: &str,
-    ) -> StoreResult<Vec<CardLink>> {
-        links::for_record(&self.pool, record_id).await
-    }
-
-    pub(in crate::store) async fn links_on_board(
-        &self,
-        board_id: &str,
-    ) -> StoreResult<Vec<CardLink>> {
-        links::on_board(&self.pool, board_id).await
-    }
-
-    pub(in crate::store) async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>> {
-        links::boards(&self.pool).await
-    }
-
-    pub(in crate::store) async fn enqueue_write(
-        &self,
-        card: &CardKey,
-        origin: &str,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        let mut tx = write_tx(&self.pool).await?;
-        outbox::enqueue_checked(&mut tx, card, origin).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub(in crate::store) async fn due_cards(
-        &self,
-        now: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<CardKey>> {
-        outbox::due(&self.pool, now, limit).await
-    }
-
-    pub(in crate::store) async fn pending_writes(
-        &self,
-        card: &CardKey,
-    ) -> StoreResult<Vec<OutboxEntry>> {
-        outbox::pending(&self.pool, card).await
-    }
-
-    pub(in crate::store) async fn finish_writes(
-        &self,
-        card: &CardKey,
-        upto_id: i64,
-        written_hash: Option<&str>,
-        log: &LogEntry,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        outbox::finish(&self.relaxed, card, upto_id, written_hash, log).await
-    }
-
-    pub(in crate::store) async fn retry_writes(
-        &self,
-        card: &CardKey,
-        upto_id: i64,
-        next_at: i64,
-        error: &str,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        outbox::retry(&self.relaxed, card, upto_id, next_at, error).await
-    }
-
-    pub(in crate::store) async fn pending_count(&self) -> StoreResult<u64> {
-        outbox::count(&self.pool).await
-    }
-
-    pub(in crate::store) async fn claim_card(
-        &self,
-        card: &CardKey,
-        holder: &str,
-        now: i64,
-        until: i64,
-    ) -> StoreResult<bool> {
-        let _write = self.write.lock().await;
-        leases::claim(&self.relaxed, &card_lease(card), holder, now, until).await
-    }
-
-    pub(in crate::store) async fn claim_card_to_push(
-        &self,
-        card: &CardKey,
-        holder: &str,
-        now: i64,
-        until: i64,
-    ) -> StoreResult<Option<CardToPush>> {
-        let _write = self.write.lock().await;
-        outbox::claim_to_push(&self.relaxed, card, holder, now, until).await
-    }
-
-    pub(in crate::store) async fn release_card(
-        &self,
-        card: &CardKey,
-        holder: &str,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        leases::release(&self.relaxed, &card_lease(card), holder).await
-    }
-
-    pub(in crate::store) async fn mark_in_flight(
-        &self,
-        card: &CardKey,
-        upto_id: i64,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        outbox::mark_in_flight(&self.relaxed, card, upto_id).await
     }
 
     pub(in crate::store) async fn source_state(
@@ -574,176 +347,5 @@ impl SqliteStore {
     ) -> StoreResult<()> {
         let _write = self.write.lock().await;
         source::conflict(&self.pool, record_id, theirs, version, log).await
-    }
-
-    pub(in crate::store) async fn claim_refresh(
-        &self,
-        key: &TokenKey,
-        holder: &str,
-        now: i64,
-        until: i64,
-    ) -> StoreResult<bool> {
-        let _write = self.write.lock().await;
-        leases::claim(&self.relaxed, &refresh_lease(key), holder, now, until).await
-    }
-
-    pub(in crate::store) async fn release_refresh(
-        &self,
-        key: &TokenKey,
-        holder: &str,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        leases::release(&self.relaxed, &refresh_lease(key), holder).await
-    }
-
-    pub(in crate::store) async fn card_states(
-        &self,
-        board_id: &str,
-    ) -> StoreResult<Vec<CardState>> {
-        board::states(&self.pool, board_id).await
-    }
-
-    pub(in crate::store) async fn retry_board_now(
-        &self,
-        board_id: &str,
-        pacing: Pacing,
-    ) -> StoreResult<u64> {
-        let _write = self.write.lock().await;
-        board::retry_now(&self.pool, board_id, pacing).await
-    }
-
-    pub(in crate::store) async fn rewrite_board(
-        &self,
-        board_id: &str,
-        origin: &str,
-        pacing: Pacing,
-    ) -> StoreResult<u64> {
-        let _write = self.write.lock().await;
-        board::rewrite_all(&self.pool, board_id, origin, pacing).await
-    }
-
-    pub(in crate::store) async fn prune_settled_writes(&self, limit: u32) -> StoreResult<u64> {
-        let _write = self.write.lock().await;
-        outbox::prune(&self.relaxed, limit).await
-    }
-
-    pub(in crate::store) async fn create_ticket(
-        &self,
-        hash: &str,
-        grant: &TicketGrant,
-        expires_at: i64,
-    ) -> StoreResult<()> {
-        self.tickets.create(hash, grant, expires_at, super::now())
-    }
-
-    pub(in crate::store) async fn redeem_ticket(
-        &self,
-        hash: &str,
-        now: i64,
-    ) -> StoreResult<Option<TicketGrant>> {
-        Ok(self.tickets.redeem(hash, now))
-    }
-
-    pub(in crate::store) async fn create_oauth_state(
-        &self,
-        hash: &str,
-        expires_at: i64,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        // Expired states are useless: clear them while we are here.
-        sqlx::query("delete from oauth_states where expires_at < $1")
-            .bind(super::now())
-            .execute(&self.relaxed)
-            .await?;
-        sqlx::query("insert into oauth_states (hash, expires_at) values ($1, $2)")
-            .bind(hash)
-            .bind(expires_at)
-            .execute(&self.relaxed)
-            .await?;
-        Ok(())
-    }
-
-    pub(in crate::store) async fn take_oauth_state(
-        &self,
-        hash: &str,
-        now: i64,
-    ) -> StoreResult<bool> {
-        let _write = self.write.lock().await;
-        let expires_at: Option<i64> =
-            sqlx::query_scalar("delete from oauth_states where hash = $1 returning expires_at")
-                .bind(hash)
-                .fetch_optional(&self.relaxed)
-                .await?;
-        Ok(expires_at.is_some_and(|at| at >= now))
-    }
-
-    pub(in crate::store) async fn claim_github_delivery(
-        &self,
-        delivery_id: &str,
-        now: i64,
-    ) -> StoreResult<bool> {
-        let _write = self.write.lock().await;
-        sqlx::query("delete from github_deliveries where received_at < $1")
-            .bind(now - super::DELIVERY_MEMORY_SECONDS)
-            .execute(&self.pool)
-            .await?;
-        // The insert is the check: of two deliveries with one id, one wins.
-        let taken = sqlx::query(
-            "insert into github_deliveries (delivery_id, received_at) values ($1, $2)
-             on conflict do nothing",
-        )
-        .bind(delivery_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(taken.rows_affected() == 1)
-    }
-
-    pub(in crate::store) async fn release_github_delivery(
-        &self,
-        delivery_id: &str,
-    ) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        sqlx::query("delete from github_deliveries where delivery_id = $1")
-            .bind(delivery_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub(in crate::store) async fn append_log(&self, entry: &LogEntry) -> StoreResult<()> {
-        let _write = self.write.lock().await;
-        let mut conn = self.pool.acquire().await?;
-        insert_log(&mut conn, entry).await
-    }
-
-    pub(in crate::store) async fn arrival_checks(
-        &self,
-        origin: &str,
-        board_id: Option<&str>,
-        since: i64,
-    ) -> StoreResult<ArrivalChecks> {
-        arrivals::checks(&self.pool, origin, board_id, since).await
-    }
-
-    pub(in crate::store) async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
-        let rows = sqlx::query("select * from sync_log order by id desc limit $1")
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(LogEntry {
-                    at: row.try_get("at")?,
-                    record_id: row.try_get("record_id")?,
-                    board_id: row.try_get("board_id")?,
-                    item_id: row.try_get("item_id")?,
-                    origin: row.try_get("origin")?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    result: row.try_get("result")?,
-                })
-            })
-            .collect()
     }
 }
