@@ -17,7 +17,7 @@
 use std::{collections::HashSet, sync::Arc};
 
 use app::{
-    cards::{CardStatus, RecordFields},
+    cards::{CardStatus, RecordFields, SourceDetails},
     panel::RecordQuery,
 };
 use server::{
@@ -122,6 +122,7 @@ on_both_backends!(
     a_save_makes_the_next_version_and_a_stale_save_is_a_conflict,
     a_save_queues_a_write_for_every_linked_card,
     a_deleted_source_disables_its_cards_and_a_restored_one_connects_them,
+    a_tools_details_are_set_without_a_new_version,
     a_card_is_linked_by_one_owner_until_it_is_disconnected,
     cards_the_app_wrote_are_linked_without_a_write,
     the_outbox_queues_retries_and_finishes_writes,
@@ -663,6 +664,65 @@ async fn a_deleted_source_disables_its_cards_and_a_restored_one_connects_them(db
             .await,
         Err(StoreError::NoRecord(_))
     ));
+}
+
+async fn a_tools_details_are_set_without_a_new_version(db: &TestDb) {
+    let store = &db.store;
+    let id = create(store, &fields("From a tool")).await.snapshot.id;
+    let cards = [CardKey::new("b1", "1"), CardKey::new("b2", "2")];
+    for card in &cards {
+        link(store, card, &id, &user(1)).await.unwrap();
+        settle(store, card, "h").await;
+    }
+    let details = SourceDetails {
+        tool: "GitHub".to_owned(),
+        reference: "#42".to_owned(),
+        location: "acme/roadmap".to_owned(),
+        url: "https://github.com/acme/roadmap/issues/42".to_owned(),
+        ..SourceDetails::default()
+    };
+
+    let queued = store
+        .set_source_details(&id, 1, &details, origin::RECONCILE)
+        .await
+        .unwrap();
+    assert_eq!(queued, cards.to_vec());
+    let record = store.record(&id).await.unwrap().unwrap();
+    assert_eq!(record.snapshot.version, 1, "details are not an edit");
+    assert_eq!(record.snapshot.fields.source, details);
+    assert_eq!(record.snapshot.fields.title, "From a tool");
+    for card in &cards {
+        assert_eq!(pending(store, card).await, 1, "each card is rewritten");
+    }
+
+    // The same details again, or at a version the record has moved past:
+    // nothing changes, nothing is queued.
+    assert!(store
+        .set_source_details(&id, 1, &details, origin::RECONCILE)
+        .await
+        .unwrap()
+        .is_empty());
+    save(store, &id, 1, &fields("Edited")).await.unwrap();
+    let newer = SourceDetails {
+        reference: "#43".to_owned(),
+        ..details.clone()
+    };
+    assert!(store
+        .set_source_details(&id, 1, &newer, origin::RECONCILE)
+        .await
+        .unwrap()
+        .is_empty());
+    let record = store.record(&id).await.unwrap().unwrap();
+    assert_eq!(record.snapshot.version, 2);
+    assert_eq!(
+        record.snapshot.fields.source, details,
+        "a save from Miro keeps them"
+    );
+    assert!(store
+        .set_source_details("rec_missing", 1, &details, origin::RECONCILE)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 // --- card links ------------------------------------------------------------

@@ -19,15 +19,14 @@ mod leases;
 mod links;
 mod outbox;
 mod records;
-mod search;
 mod source;
 mod tokens;
 
 use std::{str::FromStr, time::Duration};
 
 use app::{
-    cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
-    panel::{ArrivalChecks, SourceWrites},
+    cards::{CardStatus, RecordFields, RecordSnapshot},
+    panel::ArrivalChecks,
 };
 
 use sqlx::{
@@ -36,9 +35,8 @@ use sqlx::{
 };
 
 use super::{
-    CardKey, CardLink, CardState, LogEntry, NewLink, NewRecord, OutboxEntry, Pacing, RecordMatches,
-    RecordRow, RecordSave, Saved, SecretKey, SourceState, StoreError, StoreResult, TicketGrant,
-    Unlink,
+    CardKey, CardLink, CardState, LogEntry, NewLink, NewRecord, OutboxEntry, Pacing, RecordRow,
+    SecretKey, StoreError, StoreResult, TicketGrant, Unlink,
 };
 use crate::miro::{StoredTokens, TokenKey};
 
@@ -244,89 +242,6 @@ impl PgStore {
         tokens::describe(&self.pool).await
     }
 
-    pub(in crate::store) async fn create_record(
-        &self,
-        new: NewRecord<'_>,
-    ) -> StoreResult<RecordRow> {
-        records::create(&self.pool, new).await
-    }
-
-    pub(in crate::store) async fn record(&self, id: &str) -> StoreResult<Option<RecordRow>> {
-        records::get(&self.pool, id).await
-    }
-
-    pub(in crate::store) async fn record_by_external(
-        &self,
-        connector: &str,
-        external_id: &str,
-    ) -> StoreResult<Option<RecordRow>> {
-        records::by_external(&self.pool, connector, external_id).await
-    }
-
-    pub(in crate::store) async fn find_records(
-        &self,
-        scopes: &[String],
-        query: &app::panel::RecordQuery,
-        after: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<RecordMatches> {
-        search::find(&self.pool, scopes, query, after, limit).await
-    }
-
-    pub(in crate::store) async fn record_facets(
-        &self,
-        scopes: &[String],
-    ) -> StoreResult<(Vec<String>, Vec<String>)> {
-        search::facets(&self.pool, scopes).await
-    }
-
-    pub(in crate::store) async fn boards_of_records(
-        &self,
-        record_ids: &[String],
-        team_id: &str,
-    ) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
-        search::boards_of(&self.pool, record_ids, team_id).await
-    }
-
-    pub(in crate::store) async fn record_version(
-        &self,
-        id: &str,
-        version: i64,
-    ) -> StoreResult<Option<RecordFields>> {
-        records::version(&self.pool, id, version).await
-    }
-
-    pub(in crate::store) async fn search_records(
-        &self,
-        query: &str,
-        limit: u32,
-    ) -> StoreResult<Vec<RecordRow>> {
-        records::search(&self.pool, query, limit).await
-    }
-
-    pub(in crate::store) async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved> {
-        records::save(&self.pool, save).await
-    }
-
-    pub(in crate::store) async fn set_source_details(
-        &self,
-        record_id: &str,
-        version: i64,
-        details: &SourceDetails,
-        origin: &str,
-    ) -> StoreResult<Vec<CardKey>> {
-        records::set_source_details(&self.pool, record_id, version, details, origin).await
-    }
-
-    pub(in crate::store) async fn set_source_deleted(
-        &self,
-        record_id: &str,
-        deleted: bool,
-        origin: &str,
-    ) -> StoreResult<Vec<CardKey>> {
-        records::set_source_deleted(&self.pool, record_id, deleted, origin).await
-    }
-
     pub(in crate::store) async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
         links::link(&self.pool, link).await
     }
@@ -474,92 +389,6 @@ impl PgStore {
         upto_id: i64,
     ) -> StoreResult<()> {
         outbox::mark_in_flight(&self.relaxed, card, upto_id).await
-    }
-
-    pub(in crate::store) async fn source_state(
-        &self,
-        record_id: &str,
-    ) -> StoreResult<Option<SourceState>> {
-        source::state(&self.pool, record_id).await
-    }
-
-    pub(in crate::store) async fn source_writes(
-        &self,
-        connector: &str,
-    ) -> StoreResult<SourceWrites> {
-        source::writes(&self.pool, connector).await
-    }
-
-    pub(in crate::store) async fn due_source_writes(
-        &self,
-        connector: &str,
-        now: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<String>> {
-        source::due(&self.pool, connector, now, limit).await
-    }
-
-    pub(in crate::store) async fn claim_source_write(
-        &self,
-        record_id: &str,
-        holder: &str,
-        now: i64,
-        until: i64,
-    ) -> StoreResult<bool> {
-        source::claim(&self.relaxed, record_id, holder, now, until).await
-    }
-
-    pub(in crate::store) async fn release_source_write(
-        &self,
-        record_id: &str,
-        holder: &str,
-    ) -> StoreResult<()> {
-        source::release(&self.relaxed, record_id, holder).await
-    }
-
-    pub(in crate::store) async fn mark_source_sending(
-        &self,
-        record_id: &str,
-        fields: &RecordFields,
-    ) -> StoreResult<()> {
-        source::sending(&self.pool, record_id, fields).await
-    }
-
-    pub(in crate::store) async fn finish_source_write(
-        &self,
-        record_id: &str,
-        sent_version: i64,
-        base: &RecordFields,
-        log: &LogEntry,
-    ) -> StoreResult<()> {
-        source::finish(&self.pool, record_id, sent_version, base, log).await
-    }
-
-    pub(in crate::store) async fn retry_source_write(
-        &self,
-        record_id: &str,
-        next_at: i64,
-        error: &str,
-    ) -> StoreResult<()> {
-        source::retry(&self.pool, record_id, next_at, error).await
-    }
-
-    pub(in crate::store) async fn drop_source_write(
-        &self,
-        record_id: &str,
-        log: &LogEntry,
-    ) -> StoreResult<()> {
-        source::drop_write(&self.pool, record_id, log).await
-    }
-
-    pub(in crate::store) async fn set_source_conflict(
-        &self,
-        record_id: &str,
-        theirs: &RecordFields,
-        version: i64,
-        log: &LogEntry,
-    ) -> StoreResult<()> {
-        source::conflict(&self.pool, record_id, theirs, version, log).await
     }
 
     pub(in crate::store) async fn claim_refresh(

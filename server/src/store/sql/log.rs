@@ -58,7 +58,7 @@ pub(in crate::store) async fn recent(db: &Db, limit: u32) -> StoreResult<Vec<Log
         "select at, record_id, board_id, item_id, origin, actor, action, result
          from sync_log order by id desc limit $1",
         [i64::from(limit)],
-        |row| log_row(row)
+        log_row
     )
 }
 
