@@ -74,6 +74,7 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
     // The end-to-end harness and the quick-start script wait for this line.
     tracing::info!("listening on http://{addr}");
     background::start(&state);
+    let store = state.sync.store().clone();
     serving::serve(
         listener,
         app_router(state),
@@ -81,6 +82,11 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
         shutdown_signal(),
     )
     .await;
+    // Requests have finished: close the store, so that on SQLite the
+    // write-ahead log is checkpointed into the database file and the file
+    // alone holds everything (what a backup copies).
+    store.close().await;
+    tracing::info!("store closed");
     Ok(())
 }
 

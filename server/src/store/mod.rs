@@ -1,19 +1,18 @@
 //! The store: installations (sealed tokens), records and their versions,
 //! card links, the outbox of card writes, and the sync log.
 //!
-//! It is a trait with two backends: SQLite ([`SqliteStore`], one process
-//! or a few on one machine) and PostgreSQL ([`PgStore`], several
-//! instances); `server/tests/it/store_suite.rs` holds both to one contract.
+//! It is a trait with one implementation, [`SqlStore`], on either of two
+//! databases: SQLite (one process or a few on one machine) or PostgreSQL
+//! (several instances); `server/tests/it/store_suite.rs` holds both to one
+//! contract.
 //! Every method that changes more than one table does so in one
 //! transaction: a save, its sync-log row and its outbox rows commit
 //! together or not at all, so an acknowledged edit is never half-stored.
 //! Leases (a card's write, a token's refresh) keep processes sharing a
 //! database from doing one thing twice.
 
-mod postgres;
 mod seal;
 mod sql;
-mod sqlite;
 
 use app::{
     cards::{CardStatus, RecordFields, RecordSnapshot, SourceDetails},
@@ -21,10 +20,8 @@ use app::{
 };
 use async_trait::async_trait;
 
-use postgres::PgStore;
 pub use seal::{SealError, SecretKey};
 pub use sql::{round_trips_on_this_thread, SqlStore};
-use sqlite::SqliteStore;
 
 use crate::miro::{StoredTokens, TokenKey};
 
@@ -374,10 +371,15 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// What the app keeps. Implemented by [`SqliteStore`]; tests run against a
+/// What the app keeps. Implemented by [`SqlStore`]; tests run against a
 /// real database, never a mock.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Closes every connection once the calls under way have finished; on
+    /// SQLite the write-ahead log is checkpointed into the database file,
+    /// so the file alone holds everything. Calls after it fail.
+    async fn close(&self);
+
     // --- installations -----------------------------------------------
     async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()>;
     async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>>;

@@ -268,6 +268,7 @@ async fn a_save_and_a_push_cost_sqlite_no_more_round_trips_than_before() {
     assert!(pushed >= 1);
     assert_eq!(store.pending_writes(&card).await.unwrap(), vec![]);
 
+    eprintln!("round trips to SQLite: a save {save}, a push {push}");
     // Both were counted (a path that sends nothing through the count
     // would pass any ceiling), and neither costs more than before.
     assert!(

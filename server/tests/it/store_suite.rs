@@ -17,7 +17,7 @@
 use std::{collections::HashSet, sync::Arc};
 
 use app::{
-    cards::{CardStatus, LabelColor, RecordFields, SourceDetails},
+    cards::{CardStatus, RecordFields, SourceDetails},
     panel::RecordQuery,
 };
 use server::{
@@ -122,6 +122,7 @@ on_both_backends!(
     a_save_makes_the_next_version_and_a_stale_save_is_a_conflict,
     a_save_queues_a_write_for_every_linked_card,
     a_deleted_source_disables_its_cards_and_a_restored_one_connects_them,
+    a_tools_details_are_set_without_a_new_version,
     a_card_is_linked_by_one_owner_until_it_is_disconnected,
     cards_the_app_wrote_are_linked_without_a_write,
     the_outbox_queues_retries_and_finishes_writes,
@@ -139,11 +140,12 @@ on_both_backends!(
     a_resync_asked_again_and_again_queues_one_check_per_card_paced,
     settled_writes_are_deleted_and_dropped_ones_pruned_in_batches,
     the_sync_log_lists_newest_first,
+    a_closed_store_leaves_everything_it_wrote_in_the_database,
     the_sync_log_counts_what_arrived_and_was_not_all_taken,
     leases_are_held_by_one_holder_until_they_end,
     a_push_claims_its_card_and_reads_its_writes_and_link,
     source_writes_are_queued_with_saves_leased_retried_and_finished,
-    a_tools_details_change_without_a_version_and_writes_are_counted,
+    writes_on_their_way_to_a_tool_are_counted,
 );
 
 // --- writes to records' tools ----------------------------------------------
@@ -335,18 +337,15 @@ async fn source_writes_are_queued_with_saves_leased_retried_and_finished(db: &Te
     );
 }
 
-/// A tool's details (reference, link, label colours) replace the stored
-/// ones at the version they were read against, with no new version, and
-/// queue a write for each card; the panel's counts of writes on their way
-/// to a tool follow each state.
-async fn a_tools_details_change_without_a_version_and_writes_are_counted(db: &TestDb) {
+/// The panel's counts of edits on their way to a tool follow each state
+/// of a write: waiting, sending, retrying, held back by a conflict.
+async fn writes_on_their_way_to_a_tool_are_counted(db: &TestDb) {
     let store = &db.store;
-    let first = fields("An issue");
     let record = store
         .create_record(NewRecord {
             connector: "github",
             external_id: Some("octo/two#7"),
-            fields: &first,
+            fields: &fields("An issue"),
             origin: "github",
             actor: "github",
             scope: "github:octo/two",
@@ -354,66 +353,6 @@ async fn a_tools_details_change_without_a_version_and_writes_are_counted(db: &Te
         .await
         .unwrap();
     let id = &record.snapshot.id;
-    let card = CardKey::new("board-d", "card-d");
-    link(store, &card, id, &user(1)).await.unwrap();
-    settle(store, &card, "h0").await;
-
-    let details = SourceDetails {
-        tool: "GitHub".to_owned(),
-        reference: "#7".to_owned(),
-        location: "octo/two".to_owned(),
-        url: "https://github.example/octo/two/issues/7".to_owned(),
-        label_colors: vec![LabelColor {
-            name: "bug".to_owned(),
-            color: "#d73a4a".to_owned(),
-        }],
-    };
-    let cards = store
-        .set_source_details(id, 1, &details, "github")
-        .await
-        .unwrap();
-    assert_eq!(cards, vec![card.clone()], "its card gets a write");
-    assert_eq!(pending(store, &card).await, 1);
-    let stored = store.record(id).await.unwrap().unwrap();
-    assert_eq!(stored.snapshot.version, 1, "no new version");
-    assert_eq!(stored.snapshot.fields.source, details);
-    assert_eq!(stored.snapshot.fields.title, "An issue", "the rest kept");
-    // The same details again, or details read against an older version,
-    // change nothing.
-    assert!(store
-        .set_source_details(id, 1, &details, "github")
-        .await
-        .unwrap()
-        .is_empty());
-    let newer = SourceDetails {
-        reference: "#8".to_owned(),
-        ..details.clone()
-    };
-    assert!(store
-        .set_source_details(id, 0, &newer, "github")
-        .await
-        .unwrap()
-        .is_empty());
-    assert_eq!(pending(store, &card).await, 1);
-    assert_eq!(
-        store
-            .record(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .snapshot
-            .fields
-            .source,
-        details
-    );
-    // An unknown record: nothing.
-    assert!(store
-        .set_source_details("rec_none", 1, &details, "github")
-        .await
-        .unwrap()
-        .is_empty());
-
-    // Counts: nothing waits, then a save from Miro waits, then retries.
     let counts = store.source_writes("github").await.unwrap();
     assert_eq!(
         (
@@ -425,7 +364,7 @@ async fn a_tools_details_change_without_a_version_and_writes_are_counted(db: &Te
         (0, 0, 0, 0)
     );
     let ours = RecordFields {
-        source: details.clone(),
+        labels: vec!["bug".to_owned()],
         ..fields("Edited in Miro")
     };
     save(store, id, 1, &ours).await.unwrap();
@@ -450,6 +389,63 @@ async fn a_tools_details_change_without_a_version_and_writes_are_counted(db: &Te
         .unwrap();
     let counts = store.source_writes("github").await.unwrap();
     assert_eq!((counts.waiting, counts.conflicts), (0, 1));
+    // A refused write is counted as refused once dropped.
+    let other = store
+        .create_record(NewRecord {
+            connector: "github",
+            external_id: Some("octo/two#8"),
+            fields: &fields("Another issue"),
+            origin: "github",
+            actor: "github",
+            scope: "github:octo/two",
+        })
+        .await
+        .unwrap();
+    save(store, &other.snapshot.id, 1, &fields("Edited too"))
+        .await
+        .unwrap();
+    store
+        .retry_source_write(&other.snapshot.id, now(), "422: no")
+        .await
+        .unwrap();
+    let refused = LogEntry::record(
+        &other.snapshot.id,
+        origin::WORKER,
+        "github",
+        "source write",
+        "refused",
+    );
+    store
+        .drop_source_write(&other.snapshot.id, &refused)
+        .await
+        .unwrap();
+    let counts = store.source_writes("github").await.unwrap();
+    assert_eq!((counts.waiting, counts.refused), (0, 1));
+}
+
+/// Closing waits for nothing to be lost: what was written is there when
+/// the database is opened again, and on SQLite the write-ahead log has
+/// been checkpointed into the file (the file alone is a whole copy).
+async fn a_closed_store_leaves_everything_it_wrote_in_the_database(db: &TestDb) {
+    let store = &db.store;
+    let id = create(store, &fields("Kept")).await.snapshot.id;
+    save(store, &id, 1, &fields("Kept, edited")).await.unwrap();
+    store.close().await;
+    assert!(store.record(&id).await.is_err(), "a closed store refuses");
+    if let Backend::Sqlite { url, .. } = &db.backend {
+        let wal = format!("{}-wal", url.trim_start_matches("sqlite://"));
+        let left = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(left, 0, "the write-ahead log was checkpointed");
+    }
+    let reopened = db.open(db.key.clone()).await;
+    let record = reopened.record(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            record.snapshot.version,
+            record.snapshot.fields.title.as_str()
+        ),
+        (2, "Kept, edited")
+    );
 }
 
 // --- helpers ---------------------------------------------------------------
@@ -781,6 +777,65 @@ async fn a_deleted_source_disables_its_cards_and_a_restored_one_connects_them(db
             .await,
         Err(StoreError::NoRecord(_))
     ));
+}
+
+async fn a_tools_details_are_set_without_a_new_version(db: &TestDb) {
+    let store = &db.store;
+    let id = create(store, &fields("From a tool")).await.snapshot.id;
+    let cards = [CardKey::new("b1", "1"), CardKey::new("b2", "2")];
+    for card in &cards {
+        link(store, card, &id, &user(1)).await.unwrap();
+        settle(store, card, "h").await;
+    }
+    let details = SourceDetails {
+        tool: "GitHub".to_owned(),
+        reference: "#42".to_owned(),
+        location: "acme/roadmap".to_owned(),
+        url: "https://github.com/acme/roadmap/issues/42".to_owned(),
+        ..SourceDetails::default()
+    };
+
+    let queued = store
+        .set_source_details(&id, 1, &details, origin::RECONCILE)
+        .await
+        .unwrap();
+    assert_eq!(queued, cards.to_vec());
+    let record = store.record(&id).await.unwrap().unwrap();
+    assert_eq!(record.snapshot.version, 1, "details are not an edit");
+    assert_eq!(record.snapshot.fields.source, details);
+    assert_eq!(record.snapshot.fields.title, "From a tool");
+    for card in &cards {
+        assert_eq!(pending(store, card).await, 1, "each card is rewritten");
+    }
+
+    // The same details again, or at a version the record has moved past:
+    // nothing changes, nothing is queued.
+    assert!(store
+        .set_source_details(&id, 1, &details, origin::RECONCILE)
+        .await
+        .unwrap()
+        .is_empty());
+    save(store, &id, 1, &fields("Edited")).await.unwrap();
+    let newer = SourceDetails {
+        reference: "#43".to_owned(),
+        ..details.clone()
+    };
+    assert!(store
+        .set_source_details(&id, 1, &newer, origin::RECONCILE)
+        .await
+        .unwrap()
+        .is_empty());
+    let record = store.record(&id).await.unwrap().unwrap();
+    assert_eq!(record.snapshot.version, 2);
+    assert_eq!(
+        record.snapshot.fields.source, details,
+        "a save from Miro keeps them"
+    );
+    assert!(store
+        .set_source_details("rec_missing", 1, &details, origin::RECONCILE)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 // --- card links ------------------------------------------------------------
@@ -1204,7 +1259,7 @@ async fn tickets_work_once_and_expire(db: &TestDb) {
 
     // A ticket made expired never works; one made beside it does. (How
     // expired tickets are cleared out is each store's own: on SQLite they
-    // are in memory, `store/sqlite/tickets.rs`.)
+    // are in memory, `store/sql/tickets.rs`.)
     store
         .create_ticket("hash-3", &grant, at - 10)
         .await

@@ -79,7 +79,7 @@ pub(in crate::store) async fn create_linked(
     written_hash: &str,
 ) -> StoreResult<RecordRow> {
     let mut tx = db.begin(Durability::Full).await?;
-    let record = create_record_on(&mut tx, new.clone()).await?;
+    let record = super::records::create_on(&mut tx, new.clone()).await?;
     let link = NewLink {
         card,
         record_id: &record.snapshot.id,
@@ -202,12 +202,4 @@ pub(in crate::store) async fn rewrite_all(
     }
     tx.commit().await?;
     Ok(queued)
-}
-
-// until records is written once
-async fn create_record_on(tx: &mut Tx, new: NewRecord<'_>) -> StoreResult<RecordRow> {
-    match tx {
-        Tx::Sqlite(t) => crate::store::sqlite::records::create_on(t, new).await,
-        Tx::Postgres(t) => crate::store::postgres::records::create_on(t, new).await,
-    }
 }

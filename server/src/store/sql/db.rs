@@ -17,13 +17,14 @@ use std::{cell::Cell, sync::Arc};
 use tokio::sync::OwnedMutexGuard;
 
 use super::dialect::Backend;
-use crate::store::{PgStore, SqliteStore, StoreResult};
+use super::{postgres::PgDb, sqlite::SqliteDb};
+use crate::store::StoreResult;
 
 /// The database a [`SqlStore`](super::SqlStore) runs on.
 #[derive(Clone)]
 pub(in crate::store) enum Db {
-    Sqlite(SqliteStore),
-    Postgres(PgStore),
+    Sqlite(SqliteDb),
+    Postgres(PgDb),
 }
 
 /// Which of a database's pools a transaction runs on.

@@ -174,3 +174,59 @@ pub(in crate::store) const PRUNE_SETTLED: Pair = Pair {
          (select id from outbox where state in ('done', 'dropped') limit $1
           for update skip locked)",
 };
+
+/// Appended to a read of a record's row (`select … where id = $1`) by a
+/// write that decides on it: on PostgreSQL the row stays locked until the
+/// transaction ends, first in the lock order. `no key update` rather than
+/// `update`: the id is not changed, so rows that merely reference the
+/// record (a new link, a version row) need not wait.
+pub(in crate::store) const RECORD_LOCK: Pair = Pair {
+    sqlite: "",
+    postgres: "for no key update",
+};
+
+/// Appended to the `order by board_id, item_id` of a statement that
+/// reads a record's card links to queue their writes: on PostgreSQL the
+/// links are share-locked in key order (after the record's row).
+pub(in crate::store) const LINKS_FOR_SHARE: Pair = Pair {
+    sqlite: "",
+    postgres: " for share",
+};
+
+/// A record's field as text (`{field}` its name). SQLite keeps the fields
+/// as JSON text and reads into it with `json_extract`; PostgreSQL keeps
+/// jsonb, read with `->>`.
+pub(in crate::store) const FIELD: Pair = Pair {
+    sqlite: "json_extract(fields, '$.{field}')",
+    postgres: "fields->>'{field}'",
+};
+
+/// Matching a pattern ignoring case. SQLite's `like` ignores ASCII case
+/// already; PostgreSQL's does not, its `ilike` does (beyond ASCII too).
+pub(in crate::store) const LIKE: Pair = Pair {
+    sqlite: "like",
+    postgres: "ilike",
+};
+
+/// A record's `labels` array holds the text `{arg}` as one of its
+/// elements: SQLite looks through the array's rows (`json_each`),
+/// PostgreSQL asks jsonb's containment (`@>`).
+pub(in crate::store) const HAS_LABEL: Pair = Pair {
+    sqlite: "exists (select 1 from json_each(records.fields, '$.labels') where value = {arg})",
+    postgres: "fields->'labels' @> jsonb_build_array(cast({arg} as text))",
+};
+
+/// Beside `records` in a `from`: one row per label of each record, the
+/// label in `label.value`.
+pub(in crate::store) const LABELS: Pair = Pair {
+    sqlite: "json_each(records.fields, '$.labels') as label",
+    postgres: "jsonb_array_elements_text(records.fields->'labels') as label(value)",
+};
+
+/// After a text expression, to sort it byte by byte: SQLite compares text
+/// so already; PostgreSQL by the database's locale unless told the "C"
+/// collation (the id columns have it; values read out of jsonb do not).
+pub(in crate::store) const BYTEWISE: Pair = Pair {
+    sqlite: "",
+    postgres: " collate \"C\"",
+};

@@ -18,11 +18,12 @@ use async_trait::async_trait;
 
 use super::{
     CardKey, CardLink, CardState, CardToPush, Installation, LogEntry, NewLink, NewRecord,
-    OutboxEntry, Pacing, PgStore, RecordMatches, RecordRow, RecordSave, Saved, SecretKey,
-    SourceState, SqliteStore, Store, StoreResult, TicketGrant, Unlink,
+    OutboxEntry, Pacing, RecordMatches, RecordRow, RecordSave, Saved, SecretKey, SourceState,
+    Store, StoreResult, TicketGrant, Unlink,
 };
 use crate::miro::{StoredTokens, TokenKey};
 
+mod args;
 mod board;
 mod db;
 mod dialect;
@@ -31,7 +32,14 @@ mod links;
 mod log;
 mod once;
 mod outbox;
+mod postgres;
+mod records;
 mod rows;
+mod save;
+mod search;
+mod source;
+mod sqlite;
+mod tickets;
 mod tokens;
 
 pub use db::round_trips_on_this_thread;
@@ -52,20 +60,11 @@ impl SqlStore {
     /// schema up to date.
     pub async fn open(url: &str, key: SecretKey) -> StoreResult<Self> {
         let db = if is_postgres(url) {
-            Db::Postgres(PgStore::open(url, key).await?)
+            Db::Postgres(postgres::PgDb::open(url, key).await?)
         } else {
-            Db::Sqlite(SqliteStore::open(url, key).await?)
+            Db::Sqlite(sqlite::SqliteDb::open(url, key).await?)
         };
         Ok(Self { db })
-    }
-
-    /// Closes every connection (on SQLite the WAL is checkpointed into the
-    /// file).
-    pub async fn close(&self) {
-        match &self.db {
-            Db::Sqlite(db) => db.close().await,
-            Db::Postgres(db) => db.close().await,
-        }
     }
 }
 
@@ -76,6 +75,13 @@ pub fn is_postgres(url: &str) -> bool {
 
 #[async_trait]
 impl Store for SqlStore {
+    async fn close(&self) {
+        match &self.db {
+            Db::Sqlite(db) => db.close().await,
+            Db::Postgres(db) => db.close().await,
+        }
+    }
+
     async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()> {
         let _write = self.db.write_lock().await;
         tokens::save(&self.db, key, tokens).await
@@ -99,17 +105,12 @@ impl Store for SqlStore {
     }
 
     async fn create_record(&self, new: NewRecord<'_>) -> StoreResult<RecordRow> {
-        match &self.db {
-            Db::Sqlite(db) => db.create_record(new).await,
-            Db::Postgres(db) => db.create_record(new).await,
-        }
+        let _write = self.db.write_lock().await;
+        records::create(&self.db, new).await
     }
 
     async fn record(&self, id: &str) -> StoreResult<Option<RecordRow>> {
-        match &self.db {
-            Db::Sqlite(db) => db.record(id).await,
-            Db::Postgres(db) => db.record(id).await,
-        }
+        records::get(&self.db, id).await
     }
 
     async fn record_by_external(
@@ -117,10 +118,7 @@ impl Store for SqlStore {
         connector: &str,
         external_id: &str,
     ) -> StoreResult<Option<RecordRow>> {
-        match &self.db {
-            Db::Sqlite(db) => db.record_by_external(connector, external_id).await,
-            Db::Postgres(db) => db.record_by_external(connector, external_id).await,
-        }
+        records::by_external(&self.db, connector, external_id).await
     }
 
     async fn find_records(
@@ -130,17 +128,11 @@ impl Store for SqlStore {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<RecordMatches> {
-        match &self.db {
-            Db::Sqlite(db) => db.find_records(scopes, query, after, limit).await,
-            Db::Postgres(db) => db.find_records(scopes, query, after, limit).await,
-        }
+        search::find(&self.db, scopes, query, after, limit).await
     }
 
     async fn record_facets(&self, scopes: &[String]) -> StoreResult<(Vec<String>, Vec<String>)> {
-        match &self.db {
-            Db::Sqlite(db) => db.record_facets(scopes).await,
-            Db::Postgres(db) => db.record_facets(scopes).await,
-        }
+        search::facets(&self.db, scopes).await
     }
 
     async fn boards_of_records(
@@ -148,31 +140,20 @@ impl Store for SqlStore {
         record_ids: &[String],
         team_id: &str,
     ) -> StoreResult<std::collections::HashMap<String, Vec<String>>> {
-        match &self.db {
-            Db::Sqlite(db) => db.boards_of_records(record_ids, team_id).await,
-            Db::Postgres(db) => db.boards_of_records(record_ids, team_id).await,
-        }
+        search::boards_of(&self.db, record_ids, team_id).await
     }
 
     async fn record_version(&self, id: &str, version: i64) -> StoreResult<Option<RecordFields>> {
-        match &self.db {
-            Db::Sqlite(db) => db.record_version(id, version).await,
-            Db::Postgres(db) => db.record_version(id, version).await,
-        }
+        records::version(&self.db, id, version).await
     }
 
     async fn search_records(&self, query: &str, limit: u32) -> StoreResult<Vec<RecordRow>> {
-        match &self.db {
-            Db::Sqlite(db) => db.search_records(query, limit).await,
-            Db::Postgres(db) => db.search_records(query, limit).await,
-        }
+        search::titles(&self.db, query, limit).await
     }
 
     async fn save_record(&self, save: RecordSave<'_>) -> StoreResult<Saved> {
-        match &self.db {
-            Db::Sqlite(db) => db.save_record(save).await,
-            Db::Postgres(db) => db.save_record(save).await,
-        }
+        let _write = self.db.write_lock().await;
+        save::save(&self.db, save).await
     }
 
     async fn set_source_details(
@@ -182,16 +163,8 @@ impl Store for SqlStore {
         details: &SourceDetails,
         origin: &str,
     ) -> StoreResult<Vec<CardKey>> {
-        match &self.db {
-            Db::Sqlite(db) => {
-                db.set_source_details(record_id, version, details, origin)
-                    .await
-            }
-            Db::Postgres(db) => {
-                db.set_source_details(record_id, version, details, origin)
-                    .await
-            }
-        }
+        let _write = self.db.write_lock().await;
+        records::set_source_details(&self.db, record_id, version, details, origin).await
     }
 
     async fn set_source_deleted(
@@ -200,10 +173,8 @@ impl Store for SqlStore {
         deleted: bool,
         origin: &str,
     ) -> StoreResult<Vec<CardKey>> {
-        match &self.db {
-            Db::Sqlite(db) => db.set_source_deleted(record_id, deleted, origin).await,
-            Db::Postgres(db) => db.set_source_deleted(record_id, deleted, origin).await,
-        }
+        let _write = self.db.write_lock().await;
+        records::set_source_deleted(&self.db, record_id, deleted, origin).await
     }
 
     async fn link_card(&self, link: NewLink<'_>) -> StoreResult<()> {
@@ -351,17 +322,11 @@ impl Store for SqlStore {
     }
 
     async fn source_state(&self, record_id: &str) -> StoreResult<Option<SourceState>> {
-        match &self.db {
-            Db::Sqlite(db) => db.source_state(record_id).await,
-            Db::Postgres(db) => db.source_state(record_id).await,
-        }
+        source::state(&self.db, record_id).await
     }
 
     async fn source_writes(&self, connector: &str) -> StoreResult<SourceWrites> {
-        match &self.db {
-            Db::Sqlite(db) => db.source_writes(connector).await,
-            Db::Postgres(db) => db.source_writes(connector).await,
-        }
+        source::writes(&self.db, connector).await
     }
 
     async fn due_source_writes(
@@ -370,10 +335,7 @@ impl Store for SqlStore {
         now: i64,
         limit: u32,
     ) -> StoreResult<Vec<String>> {
-        match &self.db {
-            Db::Sqlite(db) => db.due_source_writes(connector, now, limit).await,
-            Db::Postgres(db) => db.due_source_writes(connector, now, limit).await,
-        }
+        source::due(&self.db, connector, now, limit).await
     }
 
     async fn claim_source_write(
@@ -383,24 +345,18 @@ impl Store for SqlStore {
         now: i64,
         until: i64,
     ) -> StoreResult<bool> {
-        match &self.db {
-            Db::Sqlite(db) => db.claim_source_write(record_id, holder, now, until).await,
-            Db::Postgres(db) => db.claim_source_write(record_id, holder, now, until).await,
-        }
+        let _write = self.db.write_lock().await;
+        source::claim(&self.db, record_id, holder, now, until).await
     }
 
     async fn release_source_write(&self, record_id: &str, holder: &str) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.release_source_write(record_id, holder).await,
-            Db::Postgres(db) => db.release_source_write(record_id, holder).await,
-        }
+        let _write = self.db.write_lock().await;
+        source::release(&self.db, record_id, holder).await
     }
 
     async fn mark_source_sending(&self, record_id: &str, fields: &RecordFields) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.mark_source_sending(record_id, fields).await,
-            Db::Postgres(db) => db.mark_source_sending(record_id, fields).await,
-        }
+        let _write = self.db.write_lock().await;
+        source::sending(&self.db, record_id, fields).await
     }
 
     async fn finish_source_write(
@@ -410,16 +366,8 @@ impl Store for SqlStore {
         base: &RecordFields,
         log: &LogEntry,
     ) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => {
-                db.finish_source_write(record_id, sent_version, base, log)
-                    .await
-            }
-            Db::Postgres(db) => {
-                db.finish_source_write(record_id, sent_version, base, log)
-                    .await
-            }
-        }
+        let _write = self.db.write_lock().await;
+        source::finish(&self.db, record_id, sent_version, base, log).await
     }
 
     async fn retry_source_write(
@@ -428,17 +376,13 @@ impl Store for SqlStore {
         next_at: i64,
         error: &str,
     ) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.retry_source_write(record_id, next_at, error).await,
-            Db::Postgres(db) => db.retry_source_write(record_id, next_at, error).await,
-        }
+        let _write = self.db.write_lock().await;
+        source::retry(&self.db, record_id, next_at, error).await
     }
 
     async fn drop_source_write(&self, record_id: &str, log: &LogEntry) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => db.drop_source_write(record_id, log).await,
-            Db::Postgres(db) => db.drop_source_write(record_id, log).await,
-        }
+        let _write = self.db.write_lock().await;
+        source::drop_write(&self.db, record_id, log).await
     }
 
     async fn set_source_conflict(
@@ -448,16 +392,8 @@ impl Store for SqlStore {
         version: i64,
         log: &LogEntry,
     ) -> StoreResult<()> {
-        match &self.db {
-            Db::Sqlite(db) => {
-                db.set_source_conflict(record_id, theirs, version, log)
-                    .await
-            }
-            Db::Postgres(db) => {
-                db.set_source_conflict(record_id, theirs, version, log)
-                    .await
-            }
-        }
+        let _write = self.db.write_lock().await;
+        source::conflict(&self.db, record_id, theirs, version, log).await
     }
 
     async fn claim_refresh(

@@ -74,7 +74,7 @@ pub(in crate::store) async fn release_delivery(db: &Db, delivery_id: &str) -> St
 
 /// Keeps a ticket in the database (PostgreSQL: the instance that issued a
 /// ticket may not be the one that redeems it; SQLite keeps its tickets in
-/// memory, see `sqlite/tickets.rs`).
+/// memory, see `tickets.rs`).
 pub(in crate::store) async fn create_ticket(
     db: &Db,
     hash: &str,

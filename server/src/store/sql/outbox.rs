@@ -173,6 +173,7 @@ async fn claim_to_push_script(
     now: i64,
     until: i64,
 ) -> StoreResult<Option<CardToPush>> {
+    super::db::count_sent();
     let rows = sqlx::query(&CLAIM_TO_PUSH)
         .bind(&card.board_id)
         .bind(&card.item_id)
