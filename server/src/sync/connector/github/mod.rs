@@ -53,7 +53,7 @@ pub const GITHUB: &str = "github";
 
 /// The connector as the app holds it: the connector, the secret its
 /// webhooks are signed with, and the bound on webhook bodies read before
-/// their signature is checked (`webhook.rs`).
+/// their signature is checked (`web/github_webhook.rs`).
 #[derive(Clone, Debug)]
 pub struct GitHub {
     pub connector: std::sync::Arc<GitHubConnector>,
