@@ -29,7 +29,7 @@
 //! id back, so redelivering it from GitHub's settings applies it.
 //!
 //! [`SyncEngine::apply_source_change`]: crate::sync::SyncEngine::apply_source_change
-//! [`UNSIGNED_BODIES`]: crate::sync::connector::github::webhook::UNSIGNED_BODIES
+//! [`UNSIGNED_BODIES`]: crate::sync::connector::github::UNSIGNED_BODIES
 
 use std::time::Duration;
 
@@ -49,7 +49,8 @@ use crate::{
     state::AppState,
     sync::connector::github::{
         verify_signature,
-        webhook::{answer, deliver, unavailable, WEBHOOK_LIMIT},
+        webhook::{answer, deliver, unavailable},
+        WEBHOOK_LIMIT,
     },
 };
 

@@ -26,12 +26,6 @@ use crate::{
     teams::repository_scope,
 };
 
-/// The largest body taken. `issues` and `label` payloads are a few KiB;
-/// an issue body at GitHub's limit (65,536 characters) stays well under.
-pub const WEBHOOK_LIMIT: usize = 1024 * 1024;
-/// Bodies read at once before their signature is checked, in the app's
-/// process: at most this many times [`WEBHOOK_LIMIT`] is held for them.
-pub const UNSIGNED_BODIES: usize = 8;
 /// The most records one `label` event re-reads (each is a REST call).
 const LABEL_EVENT_RECORDS: usize = 200;
 
