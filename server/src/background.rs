@@ -2,7 +2,7 @@
 //! reconciliation pass, the GitHub connector's source writes and poll,
 //! and, in sandbox mode, the app's own installation into the sandbox.
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// Starts the background tasks; they run until the process ends.
 pub fn start(state: &AppState) {

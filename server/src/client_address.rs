@@ -18,17 +18,9 @@
 //! (RFC 7239) otherwise: a proxy that writes only `Forwarded` must drop
 //! an incoming `X-Forwarded-For`, or a client could write it.
 
-use std::{
-    convert::Infallible,
-    net::{IpAddr, SocketAddr},
-};
+use std::net::{IpAddr, SocketAddr};
 
-use axum::{
-    extract::{ConnectInfo, FromRequestParts},
-    http::{request::Parts, HeaderMap},
-};
-
-use crate::AppState;
+use axum::http::HeaderMap;
 
 /// At most this many hops are read from the right of a forwarding header.
 const MAX_HOPS: usize = 32;
@@ -205,7 +197,8 @@ fn node_address(hop: &str) -> Option<IpAddr> {
         .map(|a| a.ip().to_canonical())
 }
 
-/// The client's address, as handlers take it: `None` when the request
+/// The client's address, as handlers take it (the extractor is in
+/// `web::client_address`): `None` when the request
 /// came without a TCP peer (a router driven without a socket).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddress(pub Option<IpAddr>);
@@ -223,23 +216,6 @@ impl std::fmt::Display for ClientAddress {
             Some(address) => address.fmt(f),
             None => f.write_str("unknown"),
         }
-    }
-}
-
-impl FromRequestParts<AppState> for ClientAddress {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip());
-        Ok(Self(peer.map(|peer| {
-            client_address(peer, &parts.headers, &state.config.trusted_proxies)
-        })))
     }
 }
 

@@ -536,7 +536,7 @@ impl Config {
         // cargo-leptos sets LEPTOS_HASH_FILES when it runs the server; a
         // server started by hand uses hashed asset names when the build
         // left their hash file beside it.
-        let hash_file = crate::assets::hash_file_path(&leptos);
+        let hash_file = crate::site::hash_file_path(&leptos);
         let have_hashes = hash_file.as_ref().is_some_and(|path| path.is_file());
         leptos.hash_files = Blankable::of(settings.hash_files).unwrap_or(have_hashes);
         if leptos.hash_files && !have_hashes {

@@ -7,7 +7,7 @@ use clap::Parser as _;
 use server::{
     cli::{Cli, Command},
     config::Config,
-    serve,
+    run::serve,
 };
 
 // The allocator: see docs/benchmarks.md ("What changed").

@@ -14,10 +14,10 @@ use app::cards::RecordFields;
 
 use crate::{
     miro::{AppCardStatus, ItemFilter, TokenKey},
+    state::AppState,
     store::{origin, CardKey, NewRecord, StoreError},
     sync::connector::BUILTIN,
     teams::team_scope,
-    AppState,
 };
 
 /// How many sample records a sandbox store gets.
@@ -238,7 +238,7 @@ async fn install(state: &AppState, team: Option<&str>) -> Result<TokenKey, Strin
     }
     // The sandbox registered our app with this redirect URI, built the
     // same way from the public URL.
-    let redirect_uri = crate::install::redirect_uri(state);
+    let redirect_uri = crate::web::install::redirect_uri(state);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -9,16 +9,16 @@ use leptos::config::LeptosOptions;
 use app::cards::{template::DEFAULT_TEMPLATE_TOML, CardTemplate};
 
 use crate::{
-    assets::HashedAssets,
+    board_access::BoardAccess,
     config::{Config, Mode},
-    detail::access::BoardAccess,
+    error::ServerError,
     log_throttle::RefusalLogs,
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
     rate_limit::RateLimits,
+    site::HashedAssets,
     store::{SecretKey, SqlStore, Store},
     sync::{connector::github::GitHub, SyncEngine},
     teams::Teams,
-    ServerError,
 };
 
 /// Shared, cheaply cloned application state.
@@ -43,7 +43,7 @@ pub struct AppState {
     pub card_files: app::PageFiles,
     pub panel_files: app::PageFiles,
     /// Leptos's settings for the panel's page: its bundle is a site of its
-    /// own (see [`crate::assets::panel_options`]).
+    /// own (see [`crate::site::panel_options`]).
     pub panel_leptos: LeptosOptions,
     /// Per-user limits on the calls that cost Miro calls.
     pub rate_limits: RateLimits,
@@ -137,12 +137,12 @@ impl AppState {
             config.sync.clone(),
         );
         let teams = teams_of(&config);
-        let panel_leptos = crate::assets::panel_options(&config.leptos);
+        let panel_leptos = crate::site::panel_options(&config.leptos);
         let hashed_assets =
             HashedAssets::load(&config.leptos).with(&HashedAssets::load(&panel_leptos));
-        let card_files = crate::assets::page_files(&config.leptos);
+        let card_files = crate::site::page_files(&config.leptos);
         let panel_files =
-            crate::assets::page_files(&panel_leptos).with_stylesheet(card_files.stylesheet.clone());
+            crate::site::page_files(&panel_leptos).with_stylesheet(card_files.stylesheet.clone());
         Ok(Self {
             hashed_assets,
             card_files,

@@ -55,11 +55,11 @@ pub async fn run(
          to {webhook_url}; start the app with GITHUB_API_URL={public_url}",
         repositories.join(", ")
     );
-    crate::serving::serve(
+    crate::web::serving::serve(
         listener,
         standin.router(),
-        crate::serving::ConnectionLimits::default(),
-        crate::shutdown_signal(),
+        crate::web::serving::ConnectionLimits::default(),
+        crate::run::shutdown_signal(),
     )
     .await;
     Ok(true)

@@ -201,7 +201,7 @@ async fn dispatch(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
         Command::Serve => anyhow::bail!("`serve` runs from main, not here"),
         Command::Sync { seconds } => {
             let config = Config::from_settings(&settings)?;
-            let state = crate::AppState::new(config).await?;
+            let state = crate::state::AppState::new(config).await?;
             let limit = std::time::Duration::from_secs(seconds);
             let started = std::time::Instant::now();
             // Edits to GitHub first: a write that lands may refresh the

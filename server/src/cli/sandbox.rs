@@ -34,11 +34,11 @@ pub async fn run(settings: &Settings, addr: SocketAddr, app_url: &str) -> anyhow
          {public_url}/sandbox/boards/{}",
         sandbox::first_board_path(&sandbox)
     );
-    crate::serving::serve(
+    crate::web::serving::serve(
         listener,
         sandbox.router(),
-        crate::serving::ConnectionLimits::default(),
-        crate::shutdown_signal(),
+        crate::web::serving::ConnectionLimits::default(),
+        crate::run::shutdown_signal(),
     )
     .await;
     Ok(true)

@@ -13,17 +13,16 @@ use async_trait::async_trait;
 
 use super::{
     access::{card_access, check_link, Denied},
-    session,
-    tickets::ticket_hash,
+    session::{self, ticket_hash},
 };
 use crate::{
     rate_limit::Action,
+    state::AppState,
     store::{now, origin, CardKey, RecordRow, RecordSave, StoreError},
     sync::{
         connector::{github::GITHUB, save_limits, BUILTIN},
         PushOutcome, SyncError, BUSY,
     },
-    AppState,
 };
 
 /// How long a save waits for Miro before leaving the card to the outbox.

@@ -6,8 +6,12 @@
 //! `detail-view-session`: the [`ViewSession`] fields, with the expiry in
 //! the registered `exp` claim. One rule is added here: the session must be
 //! for the card being saved.
+//!
+//! Tickets themselves are one-use and kept in the store under their hash
+//! ([`ticket_hash`]), so a stolen copy of the store opens nothing.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::{
     miro::TokenKey,
@@ -68,6 +72,14 @@ pub fn sign(session: &ViewSession, key: &SecretKey) -> String {
 pub fn verify(token: &str, key: &SecretKey, card: &CardKey, now: i64) -> Option<ViewSession> {
     signed::verify::<ViewSession>(token, key, KEY_PURPOSE, now)
         .filter(|s| s.board_id == card.board_id && s.item_id == card.item_id)
+}
+
+/// The hash a ticket is stored under.
+pub fn ticket_hash(ticket: &str) -> String {
+    Sha256::digest(ticket.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

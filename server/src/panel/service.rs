@@ -1,27 +1,24 @@
-//! The panel's service: opening the panel with a ticket (for the page), and
-//! what its read server functions (search, health) and board-wide writes
-//! (retry, re-sync) do. Writes that put cards on the board are in `cards`.
+//! The panel's service value ([`Panel`]) and what its calls share: the
+//! caller's session and board access, the rate limits a call is charged,
+//! the refusals, and the reads behind opening the panel, search and health.
+//! The calls themselves are in `calls`; writes that put cards on the board
+//! are in `cards`.
 
 use std::{sync::Arc, time::Duration};
 
 use app::panel::{
-    AddCardsRequest, BoardHealth, CreatedRecord, Facets, ItemResult, NewRecordRequest, PanelData,
-    PanelError, PanelService, RecordPage, RecordQuery, RecordRow, StickyNotesRequest, PAGE_SIZE,
+    BoardHealth, PanelError, PanelService, RecordPage, RecordQuery, RecordRow, PAGE_SIZE,
 };
-use async_trait::async_trait;
 
-use super::{board::summarize, session, tickets::PANEL_ITEM};
+use super::{board::summarize, session};
 use crate::sync::connector::github::client::TokenAccess;
 use crate::{
-    detail::{
-        access::{board_access, Denied},
-        tickets::ticket_hash,
-    },
+    detail::access::{board_access, Denied},
     miro::{Access, TokenKey},
     rate_limit::{Action, CARD_CHECK_CREDITS},
-    store::{now, origin, CardKey, CardState, Pacing, StoreResult},
+    state::AppState,
+    store::{now, CardState, Pacing, StoreResult},
     sync::needs_reconnect,
-    AppState,
 };
 
 /// How long a write trusts Miro's last word that the user reaches the board.
@@ -86,7 +83,7 @@ impl Panel {
 
     /// One page of the records `user`'s team reaches, each with the
     /// boards of that team showing it.
-    async fn page(
+    pub(super) async fn page(
         &self,
         user: &TokenKey,
         query: &RecordQuery,
@@ -122,7 +119,7 @@ impl Panel {
     }
 
     /// How many of the board's cards `which` picks.
-    async fn cards_of(
+    pub(super) async fn cards_of(
         &self,
         board_id: &str,
         which: impl Fn(&CardState) -> bool,
@@ -143,7 +140,7 @@ impl Panel {
     /// the cards as the [`Pacing`] says and answers how many it queued),
     /// and charged only for the cards queued: the others had their check
     /// waiting already.
-    async fn charged<Work>(
+    pub(super) async fn charged<Work>(
         &self,
         user: &TokenKey,
         cards: u64,
@@ -178,7 +175,7 @@ impl Panel {
         Ok(queued)
     }
 
-    async fn health_of(&self, board_id: &str) -> Result<BoardHealth, PanelError> {
+    pub(super) async fn health_of(&self, board_id: &str) -> Result<BoardHealth, PanelError> {
         let states = self
             .state
             .sync
@@ -236,7 +233,7 @@ pub(super) fn refusal(denied: Denied) -> PanelError {
 }
 
 /// A query a user could have typed: short fields, no control characters.
-fn check_query(query: &RecordQuery) -> Result<(), PanelError> {
+pub(super) fn check_query(query: &RecordQuery) -> Result<(), PanelError> {
     for (name, value) in [
         ("search text", &query.text),
         ("status", &query.status),
@@ -255,101 +252,4 @@ fn check_query(query: &RecordQuery) -> Result<(), PanelError> {
         }
     }
     Ok(())
-}
-
-#[async_trait]
-impl PanelService for Panel {
-    async fn open(&self, board_id: &str, ticket: &str) -> Result<PanelData, PanelError> {
-        let store = self.state.sync.store();
-        let grant = store
-            .redeem_ticket(&ticket_hash(ticket), now())
-            .await
-            .map_err(Self::unavailable)?
-            .ok_or(PanelError::TicketRefused)?;
-        if grant.card != CardKey::new(board_id, PANEL_ITEM) {
-            return Err(PanelError::TicketRefused);
-        }
-        let session = session::sign(
-            &session::PanelSession::new(&grant.user, board_id, now()),
-            &self.state.secret_key,
-        );
-        let reach = self.state.teams.reach(&grant.user);
-        let (labels, assignees) = store
-            .record_facets(&reach.scopes)
-            .await
-            .map_err(Self::unavailable)?;
-        Ok(PanelData {
-            board_id: board_id.to_owned(),
-            session,
-            template: (**self.state.sync.template()).clone(),
-            facets: Facets { labels, assignees },
-            records: self
-                .page(&grant.user, &RecordQuery::default(), None)
-                .await?,
-            health: self.health_of(board_id).await?,
-        })
-    }
-
-    async fn search(
-        &self,
-        token: &str,
-        query: &RecordQuery,
-        after: Option<&str>,
-    ) -> Result<RecordPage, PanelError> {
-        let session = self.session(token)?;
-        check_query(query)?;
-        self.page(&session.user(), query, after).await
-    }
-
-    async fn health(&self, token: &str) -> Result<BoardHealth, PanelError> {
-        let session = self.session(token)?;
-        self.health_of(&session.board_id).await
-    }
-
-    async fn add_cards(&self, request: AddCardsRequest) -> Result<Vec<ItemResult>, PanelError> {
-        super::cards::add(self, request).await
-    }
-
-    async fn create_record(&self, request: NewRecordRequest) -> Result<CreatedRecord, PanelError> {
-        super::cards::create(self, request).await
-    }
-
-    async fn convert_sticky_notes(
-        &self,
-        request: StickyNotesRequest,
-    ) -> Result<Vec<ItemResult>, PanelError> {
-        super::cards::convert(self, request).await
-    }
-
-    async fn retry_failed(&self, token: &str) -> Result<BoardHealth, PanelError> {
-        let session = self.session(token)?;
-        let (user, board_id) = (session.user(), session.board_id.as_str());
-        self.board_access(&user, board_id).await?;
-        let store = self.state.sync.store();
-        let failed = self
-            .cards_of(board_id, |card| card.pending > 0 && card.attempts > 0)
-            .await?;
-        self.charged(&user, failed, |pacing| {
-            store.retry_board_now(board_id, pacing)
-        })
-        .await?;
-        self.state.sync.wake();
-        self.health_of(board_id).await
-    }
-
-    async fn resync_board(&self, token: &str) -> Result<BoardHealth, PanelError> {
-        let session = self.session(token)?;
-        let (user, board_id) = (session.user(), session.board_id.as_str());
-        self.board_access(&user, board_id).await?;
-        let store = self.state.sync.store();
-        let linked = self
-            .cards_of(board_id, |card| card.record_id.is_some())
-            .await?;
-        self.charged(&user, linked, |pacing| {
-            store.rewrite_board(board_id, origin::PANEL, pacing)
-        })
-        .await?;
-        self.state.sync.wake();
-        self.health_of(board_id).await
-    }
 }

@@ -14,6 +14,10 @@ use crate::{
 
 const KEY_PURPOSE: &str = "panel-session";
 
+/// A panel ticket's grant names the board and no item: no card's page
+/// takes it (a card's path always names an item).
+pub const PANEL_ITEM: &str = "";
+
 /// How long a panel may be used after it opened.
 pub const SESSION_SECONDS: i64 = 8 * 60 * 60;
 

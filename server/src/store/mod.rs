@@ -25,6 +25,10 @@ pub use sql::{round_trips_on_this_thread, SqlStore};
 
 use crate::miro::{StoredTokens, TokenKey};
 
+/// The built-in connector's name: its records are their own source, so the
+/// store keeps no state of writes to a tool for them.
+pub const BUILTIN: &str = "builtin";
+
 /// Where a change came from, as the sync log and the outbox record it.
 pub mod origin {
     /// An edit in the detail view.

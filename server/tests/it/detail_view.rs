@@ -97,7 +97,7 @@ async fn a_ticket_opens_the_view_with_the_cards_data_once() {
         user: store.installations().await.unwrap()[0].clone(),
         card: card.clone(),
     };
-    let hash = server::detail::tickets::ticket_hash("old-ticket");
+    let hash = server::detail::session::ticket_hash("old-ticket");
     store
         .create_ticket(&hash, &grant, server::store::now() - 1)
         .await

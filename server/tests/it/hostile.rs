@@ -299,7 +299,7 @@ async fn read_to_close(stream: &mut TcpStream) -> String {
 
 #[tokio::test]
 async fn a_half_sent_request_is_cut_off_and_others_are_served_meanwhile() {
-    let server = TestServer::start_with(server::serving::ConnectionLimits {
+    let server = TestServer::start_with(server::web::serving::ConnectionLimits {
         header_read_timeout: Duration::from_millis(500),
         ..Default::default()
     })
@@ -336,7 +336,7 @@ async fn a_half_sent_request_is_cut_off_and_others_are_served_meanwhile() {
 async fn connections_beyond_the_cap_wait_until_one_closes() {
     // Three: the harness's own client keeps one connection alive from
     // its discovery request, and the test takes the other two.
-    let server = TestServer::start_with(server::serving::ConnectionLimits {
+    let server = TestServer::start_with(server::web::serving::ConnectionLimits {
         max_connections: 3,
         header_read_timeout: Duration::from_secs(60),
         ..Default::default()

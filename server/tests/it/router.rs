@@ -7,10 +7,10 @@ use http::{header, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use server::{
-    app_router,
     config::{Config, Mode},
     miro::Secret,
-    AppState,
+    state::AppState,
+    web::app_router,
 };
 use tower::ServiceExt;
 
@@ -165,7 +165,7 @@ async fn bundle_files_go_out_precompressed_as_the_browser_asks_and_hashed_ones_a
     let mut state = AppState::new(Config::sandbox(leptos.clone(), "http://127.0.0.1:3000"))
         .await
         .unwrap();
-    state.hashed_assets = server::assets::HashedAssets::parse("wasm: h4sh\n", &leptos);
+    state.hashed_assets = server::site::HashedAssets::parse("wasm: h4sh\n", &leptos);
     let router = app_router(state);
 
     let wasm = "/pkg/miro-cards.h4sh.wasm";

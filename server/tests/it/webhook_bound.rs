@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use server::sync::connector::github::webhook::{UNSIGNED_BODIES, WEBHOOK_LIMIT};
+use server::sync::connector::github::{UNSIGNED_BODIES, WEBHOOK_LIMIT};
 use tokio::{io::AsyncWriteExt, net::TcpStream};
 
 use crate::github::Harness;

@@ -28,6 +28,7 @@ mod board;
 mod db;
 mod dialect;
 mod leases;
+mod link_reads;
 mod links;
 mod log;
 mod once;
@@ -204,26 +205,26 @@ impl Store for SqlStore {
     }
 
     async fn link(&self, card: &CardKey) -> StoreResult<Option<CardLink>> {
-        links::get(&self.db, card).await
+        link_reads::get(&self.db, card).await
     }
 
     async fn link_with_record(
         &self,
         card: &CardKey,
     ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>> {
-        links::get_with_record(&self.db, card).await
+        link_reads::get_with_record(&self.db, card).await
     }
 
     async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
-        links::for_record(&self.db, record_id).await
+        link_reads::for_record(&self.db, record_id).await
     }
 
     async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>> {
-        links::on_board(&self.db, board_id).await
+        link_reads::on_board(&self.db, board_id).await
     }
 
     async fn linked_boards(&self) -> StoreResult<Vec<(String, TokenKey)>> {
-        links::boards(&self.db).await
+        link_reads::boards(&self.db).await
     }
 
     async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()> {

@@ -13,7 +13,7 @@ use super::{
     db::{execute, fetch_all, fetch_optional, Db, Durability, Tx},
     dialect::{Backend, PRUNE_SETTLED},
     leases::{self, Lease, CARDS},
-    links, log,
+    link_reads, log,
     rows::{card_key, Columns},
 };
 use crate::store::{now, CardKey, CardToPush, LogEntry, OutboxEntry, StoreResult};
@@ -159,7 +159,7 @@ pub(in crate::store) async fn claim_to_push(
             }
             Ok(Some(CardToPush {
                 pending: pending(db, card).await?,
-                link: links::get_with_record(db, card).await?,
+                link: link_reads::get_with_record(db, card).await?,
             }))
         }
     }
@@ -193,7 +193,7 @@ async fn claim_to_push_script(
             .iter()
             .map(|row| entry(row, card))
             .collect::<StoreResult<_>>()?,
-        link: link.first().map(links::with_record_row).transpose()?,
+        link: link.first().map(link_reads::with_record_row).transpose()?,
     }))
 }
 
@@ -205,7 +205,7 @@ static CLAIM_TO_PUSH: LazyLock<String> = LazyLock::new(|| {
          {PENDING};
          {};",
         CARDS.claim_statement(),
-        links::WITH_RECORD
+        link_reads::WITH_RECORD
     )
 });
 

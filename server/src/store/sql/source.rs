@@ -13,10 +13,7 @@ use super::{
     log,
     rows::{parse_fields, Columns},
 };
-use crate::{
-    store::{now, LogEntry, SourceState, StoreResult},
-    sync::connector::BUILTIN,
-};
+use crate::store::{now, LogEntry, SourceState, StoreResult, BUILTIN};
 
 /// Fields as the JSON text `source_sync` keeps.
 fn fields_text(fields: &RecordFields) -> String {

@@ -13,8 +13,9 @@ use crate::{
     sync::{SyncEngine, SyncError},
 };
 
-/// The name built-in records carry.
-pub const BUILTIN: &str = "builtin";
+/// The connector's name (the store knows it: such a record is its own
+/// source, with no writes to send anywhere).
+pub use crate::store::BUILTIN;
 
 /// Records kept in our own database, as one team makes them.
 #[derive(Clone)]

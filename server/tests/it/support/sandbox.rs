@@ -5,7 +5,7 @@
 use leptos::config::LeptosOptions;
 use reqwest::{redirect::Policy, Client, Method, RequestBuilder, Response};
 use serde_json::Value;
-use server::{app_router, config::Config, AppState};
+use server::{config::Config, state::AppState, web::app_router};
 
 /// A running sandbox-mode server; stops when the test's runtime ends.
 pub struct TestServer {
@@ -19,17 +19,17 @@ pub struct TestServer {
 impl TestServer {
     /// Binds 127.0.0.1 on a free port and serves the app there.
     pub async fn start() -> Self {
-        Self::start_with(server::serving::ConnectionLimits::default()).await
+        Self::start_with(server::web::serving::ConnectionLimits::default()).await
     }
 
     /// The same, with these connection limits.
-    pub async fn start_with(limits: server::serving::ConnectionLimits) -> Self {
+    pub async fn start_with(limits: server::web::serving::ConnectionLimits) -> Self {
         Self::start_configured(limits, |_| {}).await
     }
 
     /// The same, with the configuration changed by `adjust` first.
     pub async fn start_configured(
-        limits: server::serving::ConnectionLimits,
+        limits: server::web::serving::ConnectionLimits,
         adjust: impl FnOnce(&mut Config),
     ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -39,7 +39,7 @@ impl TestServer {
         adjust(&mut config);
         let state = AppState::new(config).await.unwrap();
         let router = app_router(state.clone());
-        tokio::spawn(server::serving::serve(
+        tokio::spawn(server::web::serving::serve(
             listener,
             router,
             limits,

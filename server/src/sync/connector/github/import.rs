@@ -13,9 +13,9 @@
 //! parts a card cannot show (its hidden block is anyone's to edit) are left
 //! out and logged, and an issue that cannot be a record is not imported.
 
-use super::{mapping::ARRIVAL_LIMITS, webhook, GITHUB};
+use super::{mapping::ARRIVAL_LIMITS, GITHUB};
 use crate::{
-    store::{NewRecord, StoreError},
+    store::{NewRecord, RecordRow, StoreError},
     sync::{
         admit::{Admission, Arrival},
         connector::SourceItem,
@@ -46,7 +46,7 @@ pub async fn import_or_apply(
 ) -> Result<Imported, SyncError> {
     let store = engine.store();
     if let Some(record) = store.record_by_external(GITHUB, external_id).await? {
-        return Ok(applied(webhook::apply(engine, &record, item).await?));
+        return Ok(applied(apply(engine, &record, item).await?));
     }
     let Some(item) = item else {
         return Ok(Imported::Unchanged);
@@ -81,7 +81,7 @@ pub async fn import_or_apply(
         // that record instead.
         Err(SyncError::Store(StoreError::Duplicate { .. })) => {
             match store.record_by_external(GITHUB, external_id).await? {
-                Some(record) => Ok(applied(webhook::apply(engine, &record, Some(item)).await?)),
+                Some(record) => Ok(applied(apply(engine, &record, Some(item)).await?)),
                 None => Ok(Imported::Unchanged),
             }
         }
@@ -89,10 +89,85 @@ pub async fn import_or_apply(
     }
 }
 
-fn applied(refresh: webhook::Refresh) -> Imported {
+fn applied(refresh: Refresh) -> Imported {
     match refresh {
-        webhook::Refresh::Unchanged => Imported::Unchanged,
-        webhook::Refresh::Refused => Imported::Refused,
+        Refresh::Unchanged => Imported::Unchanged,
+        Refresh::Refused => Imported::Refused,
         _ => Imported::Applied,
     }
+}
+
+/// What one refresh of a record did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Refresh {
+    NotImported,
+    Unchanged,
+    Applied,
+    Disabled,
+    /// What GitHub holds cannot be a record: the record is left as it is.
+    Refused,
+}
+
+impl Refresh {
+    pub(super) fn as_str(&self) -> &'static str {
+        match self {
+            Refresh::NotImported => "not imported: ignored",
+            Refresh::Unchanged => "unchanged",
+            Refresh::Applied => "applied",
+            Refresh::Disabled => "gone: its cards are disabled",
+            Refresh::Refused => "cannot be a record: nothing applied (see the sync log)",
+        }
+    }
+}
+
+/// Applies what GitHub holds for a record's issue (`None`: it is gone),
+/// checked as a save is (see the module docs).
+pub(super) async fn apply(
+    engine: &SyncEngine,
+    record: &RecordRow,
+    item: Option<&SourceItem>,
+) -> Result<Refresh, SyncError> {
+    let id = &record.snapshot.id;
+    let Some(item) = item else {
+        if record.source_deleted {
+            return Ok(Refresh::Unchanged);
+        }
+        engine.set_source_deleted(id, true, GITHUB).await?;
+        return Ok(Refresh::Disabled);
+    };
+    let arrival = Arrival {
+        origin: GITHUB,
+        actor: GITHUB,
+        item: &record.external_id,
+        record_id: Some(id),
+        card: None,
+    };
+    let fields = match engine
+        .admit_logged(&item.fields, ARRIVAL_LIMITS, arrival)
+        .await?
+    {
+        Admission::Taken(fields) => *fields,
+        Admission::Refused(_) => return Ok(Refresh::Refused),
+    };
+    let mut changed = false;
+    if record.source_deleted {
+        engine.set_source_deleted(id, false, GITHUB).await?;
+        changed = true;
+    }
+    // A save landing between our read and our write makes this a
+    // conflict; the issue is still the truth, so apply it once more.
+    let mut tries = 0;
+    let saved = loop {
+        tries += 1;
+        match engine.apply_source_change(id, &fields, GITHUB).await {
+            Err(SyncError::Store(StoreError::Conflict { .. })) if tries < 3 => continue,
+            other => break other?,
+        }
+    };
+    changed |= saved.record.version != record.snapshot.version;
+    Ok(if changed {
+        Refresh::Applied
+    } else {
+        Refresh::Unchanged
+    })
 }

@@ -51,9 +51,16 @@ pub use self::signature::{verify_signature, SignatureError};
 /// The name GitHub records carry.
 pub const GITHUB: &str = "github";
 
+/// The largest body taken. `issues` and `label` payloads are a few KiB;
+/// an issue body at GitHub's limit (65,536 characters) stays well under.
+pub const WEBHOOK_LIMIT: usize = 1024 * 1024;
+/// Bodies read at once before their signature is checked, in the app's
+/// process: at most this many times [`WEBHOOK_LIMIT`] is held for them.
+pub const UNSIGNED_BODIES: usize = 8;
+
 /// The connector as the app holds it: the connector, the secret its
 /// webhooks are signed with, and the bound on webhook bodies read before
-/// their signature is checked (`webhook.rs`).
+/// their signature is checked (`web/github_webhook.rs`).
 #[derive(Clone, Debug)]
 pub struct GitHub {
     pub connector: std::sync::Arc<GitHubConnector>,
@@ -73,9 +80,7 @@ impl GitHub {
             )?),
             webhook_secret: config.webhook_secret.clone(),
             poll_interval: config.poll_interval,
-            unsigned_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(
-                webhook::UNSIGNED_BODIES,
-            )),
+            unsigned_bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(UNSIGNED_BODIES)),
         })
     }
 }

@@ -17,20 +17,19 @@ use tower_http::{
     set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
 };
 
-use crate::{
+use super::{
     assets,
     body::{json_guard, CARD_REQUEST_LIMIT, PANEL_LIMIT, SAVE_LIMIT},
-    config::OAUTH_CALLBACK_PATH,
-    detail::{connect::connect_card, page::card_page, tickets::issue_ticket, Detail},
+    detail::{connect::connect_card, page::card_page, tickets::issue_ticket},
+    github_webhook,
     headless::connect_page,
     headless::headless_page,
     health::healthz,
     install,
-    panel::{page::panel_page, tickets::issue_panel_ticket, Panel},
+    panel::{page::panel_page, tickets::issue_panel_ticket},
     security,
-    state::AppState,
-    sync::connector::github::webhook as github_webhook,
 };
+use crate::{config::OAUTH_CALLBACK_PATH, detail::Detail, panel::Panel, state::AppState};
 
 /// The router: health check, the app's headless page, Leptos pages and
 /// server functions, the static site (`/pkg`, public assets), and in

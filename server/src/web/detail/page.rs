@@ -12,8 +12,7 @@ use leptos::prelude::provide_context;
 
 use app::detail::{OpenedCard, ViewError};
 
-use super::Detail;
-use crate::AppState;
+use crate::{detail::Detail, state::AppState, web::query};
 
 /// Renders the page; `context` is what every page finds in Leptos context
 /// (built once with the router).
@@ -24,7 +23,7 @@ pub async fn card_page(
     request: Request<Body>,
     context: impl Fn() + Clone + Send + Sync + 'static,
 ) -> Response {
-    let ticket = crate::query::param(query.as_deref(), "ticket");
+    let ticket = query::param(query.as_deref(), "ticket");
     let result = Detail::service(state.clone())
         .open(&board_id, &item_id, &ticket)
         .await;

@@ -14,7 +14,8 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::{html::escape, security, AppState};
+use super::{html::escape, query, security};
+use crate::state::AppState;
 
 pub async fn headless_page(State(state): State<AppState>) -> Response {
     // No inline script here: the page's policy needs no nonce.
@@ -40,7 +41,7 @@ pub async fn connect_page(State(state): State<AppState>, RawQuery(query): RawQue
         state.sandbox_board_origin().as_deref(),
         None,
     );
-    let param = |name: &str| crate::query::param(query.as_deref(), name);
+    let param = |name: &str| query::param(query.as_deref(), name);
     let page = Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

@@ -13,19 +13,17 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use super::{
-    tickets::{identify, try_again, user_access, CardRequest, Refused},
-    PUSH_DEADLINE,
-};
+use super::tickets::{identify, try_again, user_access, CardRequest, Refused};
 use crate::{
-    body::JsonBody,
     client_address::ClientAddress,
+    detail::PUSH_DEADLINE,
     miro::MiroError,
     rate_limit::Action,
+    state::AppState,
     store::{CardKey, CardLink, StoreError},
     sync::SyncError,
     teams::team_scope,
-    AppState,
+    web::body::JsonBody,
 };
 
 const LINKED_BY_OTHER: &str =

@@ -12,8 +12,7 @@ use leptos::prelude::provide_context;
 
 use app::panel::{OpenedPanel, PanelError};
 
-use super::Panel;
-use crate::AppState;
+use crate::{panel::Panel, state::AppState, web::query};
 
 /// Renders the page; `context` is what every page finds in Leptos context.
 pub async fn panel_page(
@@ -23,7 +22,7 @@ pub async fn panel_page(
     request: Request<Body>,
     context: impl Fn() + Clone + Send + Sync + 'static,
 ) -> Response {
-    let ticket = crate::query::param(query.as_deref(), "ticket");
+    let ticket = query::param(query.as_deref(), "ticket");
     let result = Panel::service(state.clone()).open(&board_id, &ticket).await;
     let status = result.as_ref().err().map(PanelError::status);
     let opened = OpenedPanel { board_id, result };

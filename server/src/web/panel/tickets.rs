@@ -12,17 +12,17 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
-    body::JsonBody,
     client_address::ClientAddress,
-    detail::tickets::{board_reachable, identify, ticket_hash, try_again, TICKET_SECONDS},
+    detail::session::ticket_hash,
+    panel::session::PANEL_ITEM,
     rate_limit::Action,
+    state::AppState,
     store::{now, CardKey, TicketGrant},
-    AppState,
+    web::{
+        body::JsonBody,
+        detail::tickets::{board_reachable, identify, try_again, TICKET_SECONDS},
+    },
 };
-
-/// A panel ticket's grant names the board and no item: no card's page
-/// takes it (a card's path always names an item).
-pub const PANEL_ITEM: &str = "";
 
 #[derive(Deserialize)]
 pub struct PanelRequest {

@@ -40,13 +40,13 @@ use subtle::ConstantTimeEq;
 use crate::{
     client_address::ClientAddress,
     config::OAUTH_CALLBACK_PATH,
-    detail::tickets::ticket_hash,
-    html::message_page,
+    detail::session::ticket_hash,
     miro::{Access, MiroError, StoredTokens, TokenKey, TokenStore},
     rate_limit::Action,
     signed,
+    state::AppState,
     store::now,
-    AppState,
+    web::html::message_page,
 };
 
 /// How long an install may take between our redirect and Miro's.

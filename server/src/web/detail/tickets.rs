@@ -17,17 +17,19 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rand::RngCore;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-use super::access::{board_access, card_access, Denied};
 use crate::{
-    body::JsonBody,
     client_address::ClientAddress,
+    detail::{
+        access::{board_access, card_access, Denied},
+        session::ticket_hash,
+    },
     miro::{id_token, Access, TokenKey},
     rate_limit::Action,
+    state::AppState,
     store::{now, CardKey, TicketGrant},
     sync::needs_reconnect,
-    AppState,
+    web::body::JsonBody,
 };
 
 /// A ticket's lifetime: long enough to open a modal, short enough to be
@@ -74,14 +76,6 @@ const RECONNECT: &str =
 pub fn try_again(error: &dyn std::fmt::Display) -> Refused {
     tracing::error!(%error, "a call from the headless page failed");
     Refused(StatusCode::SERVICE_UNAVAILABLE, TRY_AGAIN)
-}
-
-/// The hash a ticket is stored under.
-pub fn ticket_hash(ticket: &str) -> String {
-    Sha256::digest(ticket.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 pub async fn issue_ticket(
