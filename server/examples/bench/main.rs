@@ -193,6 +193,9 @@ async fn make_records(fleet: &Fleet) -> anyhow::Result<Vec<String>> {
 
 /// The seeded cards the app linked at its start, once their count holds.
 async fn connected_cards(fleet: &Fleet) -> anyhow::Result<Vec<(String, String)>> {
+    // Only the cards of the team the benchmark's user is in: the sandbox's
+    // other team has boards of its own, which that user cannot open.
+    let team = fleet.team_id().await?;
     let deadline = Instant::now() + Duration::from_secs(30);
     let (mut seen, mut since) = (0, Instant::now());
     loop {
@@ -200,7 +203,7 @@ async fn connected_cards(fleet: &Fleet) -> anyhow::Result<Vec<(String, String)>>
         let mut cards = Vec::new();
         for (board, _) in store.linked_boards().await? {
             for link in store.links_on_board(&board).await? {
-                if link.status == CardStatus::Connected {
+                if link.status == CardStatus::Connected && link.owner.team_id == team {
                     cards.push((link.card.board_id, link.card.item_id));
                 }
             }
