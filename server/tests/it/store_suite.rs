@@ -341,17 +341,23 @@ async fn source_writes_are_queued_with_saves_leased_retried_and_finished(db: &Te
 /// of a write: waiting, sending, retrying, held back by a conflict.
 async fn writes_on_their_way_to_a_tool_are_counted(db: &TestDb) {
     let store = &db.store;
-    let record = store
-        .create_record(NewRecord {
-            connector: "github",
-            external_id: Some("octo/two#7"),
-            fields: &fields("An issue"),
-            origin: "github",
-            actor: "github",
-            scope: "github:octo/two",
-        })
-        .await
-        .unwrap();
+    let issue = |number: u32| {
+        let external_id = format!("octo/two#{number}");
+        async move {
+            store
+                .create_record(NewRecord {
+                    connector: "github",
+                    external_id: Some(&external_id),
+                    fields: &fields(&format!("Issue {number}")),
+                    origin: "github",
+                    actor: "github",
+                    scope: "github:octo/two",
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let record = issue(7).await;
     let id = &record.snapshot.id;
     let counts = store.source_writes("github").await.unwrap();
     assert_eq!(
@@ -390,17 +396,7 @@ async fn writes_on_their_way_to_a_tool_are_counted(db: &TestDb) {
     let counts = store.source_writes("github").await.unwrap();
     assert_eq!((counts.waiting, counts.conflicts), (0, 1));
     // A refused write is counted as refused once dropped.
-    let other = store
-        .create_record(NewRecord {
-            connector: "github",
-            external_id: Some("octo/two#8"),
-            fields: &fields("Another issue"),
-            origin: "github",
-            actor: "github",
-            scope: "github:octo/two",
-        })
-        .await
-        .unwrap();
+    let other = issue(8).await;
     save(store, &other.snapshot.id, 1, &fields("Edited too"))
         .await
         .unwrap();

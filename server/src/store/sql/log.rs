@@ -9,45 +9,37 @@ use super::{
 };
 use crate::store::{arrival, LogEntry, StoreResult};
 
-const INSERT: &str =
-    "insert into sync_log (at, record_id, board_id, item_id, origin, actor, action, result)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)";
+/// Inserts `$entry` (a [`LogEntry`]) on `$kind($on)` (see `db.rs`'s `on!`).
+macro_rules! insert_entry {
+    ($kind:ident($on:expr), $entry:expr) => {{
+        let entry: &LogEntry = $entry;
+        execute!(
+            $kind($on),
+            "insert into sync_log (at, record_id, board_id, item_id, origin, actor, action, result)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                entry.at,
+                &entry.record_id,
+                &entry.board_id,
+                &entry.item_id,
+                &entry.origin,
+                &entry.actor,
+                &entry.action,
+                &entry.result
+            ]
+        )
+    }};
+}
 
 /// Inserts a sync-log row inside the caller's transaction.
 pub(in crate::store) async fn insert(tx: &mut Tx, entry: &LogEntry) -> StoreResult<()> {
-    execute!(
-        tx(tx),
-        INSERT,
-        [
-            entry.at,
-            &entry.record_id,
-            &entry.board_id,
-            &entry.item_id,
-            &entry.origin,
-            &entry.actor,
-            &entry.action,
-            &entry.result
-        ]
-    )?;
+    insert_entry!(tx(tx), entry)?;
     Ok(())
 }
 
 /// Appends a row by itself (its own commit).
 pub(in crate::store) async fn append(db: &Db, entry: &LogEntry) -> StoreResult<()> {
-    execute!(
-        pool(db),
-        INSERT,
-        [
-            entry.at,
-            &entry.record_id,
-            &entry.board_id,
-            &entry.item_id,
-            &entry.origin,
-            &entry.actor,
-            &entry.action,
-            &entry.result
-        ]
-    )?;
+    insert_entry!(pool(db), entry)?;
     Ok(())
 }
 
