@@ -388,7 +388,6 @@ pub trait Store: Send + Sync + 'static {
     async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()>;
     async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>>;
     async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()>;
-    async fn installations(&self) -> StoreResult<Vec<TokenKey>>;
     /// Every installation with when it was made and how its tokens stand
     /// (never the tokens themselves).
     async fn installation_list(&self) -> StoreResult<Vec<Installation>>;
@@ -474,7 +473,6 @@ pub trait Store: Send + Sync + 'static {
         &self,
         card: &CardKey,
     ) -> StoreResult<Option<(CardLink, Option<RecordRow>)>>;
-    async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>>;
     async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>>;
     /// Every board with a linked card, with an installation that can
     /// reach it.
@@ -490,8 +488,6 @@ pub trait Store: Send + Sync + 'static {
     async fn enqueue_write(&self, card: &CardKey, origin: &str) -> StoreResult<()>;
     /// Cards with a write due at `now`, oldest first.
     async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>>;
-    /// A card's pending writes, oldest first.
-    async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>>;
     /// Settles a card's writes up to `upto_id` (deletes them), records the
     /// hash that is now on the card (when something was written) and logs
     /// the outcome, in one transaction.
@@ -513,33 +509,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn pending_count(&self) -> StoreResult<u64>;
     /// Takes the lease on writing a card until `until` (UNIX seconds), for
-    /// `holder`: false while another holder's lease runs. A lease past its
-    /// end is taken over: its holder died.
-    async fn claim_card(
-        &self,
-        card: &CardKey,
-        holder: &str,
-        now: i64,
-        until: i64,
-    ) -> StoreResult<bool>;
-    /// [`Store::claim_card`], and once claimed what a push reads: the
-    /// card's pending writes and its link with its record. `None` while
-    /// another holder's lease runs.
+    /// `holder` (a lease past its end is taken over: its holder died), and
+    /// once taken reads what a push needs: the card's pending writes,
+    /// oldest first, and its link with its record. `None` while another
+    /// holder's lease runs.
     async fn claim_card_to_push(
         &self,
         card: &CardKey,
         holder: &str,
         now: i64,
         until: i64,
-    ) -> StoreResult<Option<CardToPush>> {
-        if !self.claim_card(card, holder, now, until).await? {
-            return Ok(None);
-        }
-        Ok(Some(CardToPush {
-            pending: self.pending_writes(card).await?,
-            link: self.link_with_record(card).await?,
-        }))
-    }
+    ) -> StoreResult<Option<CardToPush>>;
     /// Gives up `holder`'s lease on a card.
     async fn release_card(&self, card: &CardKey, holder: &str) -> StoreResult<()>;
     /// Marks a card's pending writes up to `upto_id` as being sent now. Only
@@ -669,8 +649,6 @@ pub trait Store: Send + Sync + 'static {
         board_id: Option<&str>,
         since: i64,
     ) -> StoreResult<ArrivalChecks>;
-    /// The newest entries first.
-    async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>>;
 }
 
 /// An installation as `server installations` lists it.

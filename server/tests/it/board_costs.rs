@@ -12,7 +12,10 @@ use app::panel::{
     RecordQuery,
 };
 use serde_json::{json, Value};
-use server::{rate_limit::MIRO_CREDITS_PER_MINUTE, store::CardKey};
+use server::{
+    rate_limit::MIRO_CREDITS_PER_MINUTE,
+    store::{CardKey, Store as _},
+};
 
 use crate::support::{
     panel::{call, opened_panel},
@@ -86,7 +89,7 @@ async fn a_resync_storm_on_a_big_board_spends_a_few_per_cent_of_the_budget_and_r
     let server = TestServer::start().await;
     let session = opened_panel(&server).await;
     add_cards(&server, &session).await;
-    let store = server.state.sync.store().clone();
+    let store = crate::support::store_of(&server.state).await;
     server
         .state
         .sync

@@ -94,7 +94,12 @@ async fn a_ticket_opens_the_view_with_the_cards_data_once() {
     // An expired ticket is refused even if never used.
     let store = server.state.sync.store();
     let grant = TicketGrant {
-        user: store.installations().await.unwrap()[0].clone(),
+        user: crate::support::store_of(&server.state)
+            .await
+            .installations()
+            .await
+            .unwrap()[0]
+            .clone(),
         card: card.clone(),
     };
     let hash = server::detail::session::ticket_hash("old-ticket");
@@ -232,7 +237,7 @@ async fn a_save_answered_before_its_bookkeeping_leaves_nothing_behind() {
     }
     // The push's task settles the card's rows and then releases its lease,
     // after the save was answered: each is waited for, up to 2 s.
-    let store = server.state.sync.store();
+    let store = crate::support::store_of(&server.state).await;
     let mut settled = false;
     for _ in 0..100 {
         if store.pending_writes(&card).await.unwrap().is_empty() {
@@ -243,7 +248,7 @@ async fn a_save_answered_before_its_bookkeeping_leaves_nothing_behind() {
     }
     assert!(settled, "the saves' own tasks settle the card's rows");
     assert!(
-        lease_taken_within_2s(store.as_ref(), &card, "another").await,
+        lease_taken_within_2s(&store, &card, "another").await,
         "the last save released the card's lease"
     );
     assert_eq!(server.patches(&card).await, 3, "one write per save");
@@ -396,7 +401,11 @@ async fn a_connected_cards_invalid_parts_are_left_out_logged_and_in_the_panels_h
     );
     assert!(preview.iter().all(|chip| !chip.value.is_empty()));
 
-    let log = server.state.sync.store().recent_log(20).await.unwrap();
+    let log = crate::support::store_of(&server.state)
+        .await
+        .recent_log(20)
+        .await
+        .unwrap();
     let row = log
         .iter()
         .find(|e| e.action == server::store::arrival::DROPPED)

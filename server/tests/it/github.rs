@@ -478,11 +478,8 @@ async fn a_signed_delivery_is_applied_by_re_reading_the_issue_and_requeues_the_c
     assert_eq!(now.snapshot.fields.status, "in_review");
     assert_eq!(now.snapshot.fields.labels, ["bug"]);
     assert_eq!(now.snapshot.version, record.snapshot.version + 1);
-    let pending = h
-        .server
-        .state
-        .sync
-        .store()
+    let pending = crate::support::store_of(&h.server.state)
+        .await
         .pending_writes(&card)
         .await
         .unwrap();
@@ -648,7 +645,11 @@ async fn our_own_write_coming_back_changes_nothing_and_costs_no_miro_request() {
         h.server.request_log().await.is_empty(),
         "the echo cost no Miro request"
     );
-    let log = h.server.state.sync.store().recent_log(20).await.unwrap();
+    let log = crate::support::store_of(&h.server.state)
+        .await
+        .recent_log(20)
+        .await
+        .unwrap();
     assert!(log.iter().any(|e| e.result == "echo skipped"), "{log:#?}");
 }
 

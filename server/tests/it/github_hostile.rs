@@ -11,7 +11,7 @@ use app::cards::{limits::MAX_DESCRIPTION_CHARS, RecordFields};
 use serde_json::{json, Value};
 use server::{
     miro::AppCard,
-    store::{arrival, CardKey, RecordRow},
+    store::{arrival, CardKey, RecordRow, Store as _},
     sync::connector::{
         github::{mapping::MAX_BODY_CHARS, poll::Poll},
         Connector,
@@ -98,7 +98,11 @@ async fn assert_checked(h: &Harness, record: &RecordRow, card: &CardKey) {
         && chip.fill_color.is_empty()
         && chip.text_color == "#FFFFFF"));
 
-    let log = h.server.state.sync.store().recent_log(100).await.unwrap();
+    let log = crate::support::store_of(&h.server.state)
+        .await
+        .recent_log(100)
+        .await
+        .unwrap();
     let row = log
         .iter()
         .find(|e| e.action == arrival::DROPPED)
@@ -193,7 +197,7 @@ async fn an_issue_that_cannot_be_a_record_is_not_imported_and_the_health_says_so
         .once(&h.server.state.sync, &h.connector)
         .await
         .unwrap();
-    let store = h.server.state.sync.store();
+    let store = crate::support::store_of(&h.server.state).await;
     assert_eq!(
         store
             .record_by_external("github", &item.external_id)

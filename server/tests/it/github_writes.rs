@@ -173,7 +173,11 @@ async fn a_detail_view_save_reaches_the_issue_once_and_its_echo_costs_no_miro_re
     assert_eq!(state.base.as_ref(), Some(&fields));
     assert_eq!(drain_sources(&h).await, 0);
     assert_eq!(patches(&h, number).await, 1);
-    let log = h.server.state.sync.store().recent_log(50).await.unwrap();
+    let log = crate::support::store_of(&h.server.state)
+        .await
+        .recent_log(50)
+        .await
+        .unwrap();
     assert!(
         log.iter()
             .any(|e| e.action == "source write" && e.result.ends_with("written")),

@@ -69,7 +69,11 @@ async fn callback(server: &TestServer, url: &str, cookie: Option<&str>) -> (u16,
 }
 
 async fn installations(server: &TestServer) -> Vec<TokenKey> {
-    server.state.sync.store().installations().await.unwrap()
+    crate::support::store_of(&server.state)
+        .await
+        .installations()
+        .await
+        .unwrap()
 }
 
 fn sandbox_user(server: &TestServer) -> TokenKey {

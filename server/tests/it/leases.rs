@@ -36,7 +36,12 @@ async fn second_engine(server: &TestServer) -> SyncEngine {
 
 async fn installed(server: &TestServer) -> TokenKey {
     install_and_link(&server.state).await.unwrap();
-    server.state.sync.store().installations().await.unwrap()[0].clone()
+    crate::support::store_of(&server.state)
+        .await
+        .installations()
+        .await
+        .unwrap()[0]
+        .clone()
 }
 
 fn token_requests(log: &[(String, String, u16)]) -> usize {
@@ -89,7 +94,7 @@ async fn a_card_queued_in_two_processes_is_patched_once() {
         .await
         .unwrap();
     let board = server.board();
-    let store = server.state.sync.store();
+    let store = crate::support::store_of(&server.state).await;
     let link = store.links_on_board(&board).await.unwrap()[0].clone();
     let card = link.card.clone();
     // A new version of the card's record: a write is queued for it.
@@ -138,7 +143,7 @@ async fn a_write_that_may_have_landed_is_checked_before_it_is_sent_again() {
         .drain_until_empty(Duration::from_secs(5))
         .await
         .unwrap();
-    let store = engine.store();
+    let store = crate::support::store_of(&server.state).await;
     let board = server.board();
     let card: CardKey = store.links_on_board(&board).await.unwrap()[0].card.clone();
 

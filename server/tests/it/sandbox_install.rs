@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::support::sandbox::TestServer;
 use app::cards::CardStatus;
-use server::sandbox_install::install_and_link;
+use server::{sandbox_install::install_and_link, store::Store as _};
 
 #[tokio::test]
 async fn the_app_installs_itself_and_links_the_seeded_cards_once() {
@@ -17,7 +17,7 @@ async fn the_app_installs_itself_and_links_the_seeded_cards_once() {
     // on the sprint board, and 1 on the second team's board; the other
     // app's card is not ours to link.
     assert_eq!(report.linked, 7);
-    let store = state.sync.store();
+    let store = crate::support::store_of(state).await;
     let installed = store.installations().await.unwrap();
     assert_eq!(installed.len(), 2, "one installation per sandbox team");
     // Each team's records are its own: the seed team's cards and samples,

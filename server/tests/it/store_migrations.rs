@@ -47,7 +47,7 @@ fn legacy_rows(blob: &str) -> String {
     )
 }
 
-async fn check_scopes(store: Arc<dyn Store>) {
+async fn check_scopes(store: Arc<SqlStore>) {
     let scope = |id: &'static str| {
         let store = store.clone();
         async move { store.record(id).await.unwrap().unwrap().scope }

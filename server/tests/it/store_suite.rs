@@ -1,5 +1,5 @@
 //! The store's contract, written once and run on both backends: every
-//! check below takes a fresh store as `Arc<dyn Store>` and runs as
+//! check below takes a fresh store as `Arc<SqlStore>` and runs as
 //! `store_suite::sqlite::<name>` on a new SQLite file and as
 //! `store_suite::postgres::<name>` on a new PostgreSQL database.
 //!
@@ -34,7 +34,7 @@ use crate::support::postgres::{postgres_server, PgDatabase};
 
 /// A fresh store, and the database under it (removed when dropped).
 struct TestDb {
-    store: Arc<dyn Store>,
+    store: Arc<SqlStore>,
     /// The key `store` seals tokens with.
     key: SecretKey,
     backend: Backend,
@@ -79,7 +79,7 @@ impl TestDb {
     }
 
     /// Another store on the same database, sealing with `key`.
-    async fn open(&self, key: SecretKey) -> Arc<dyn Store> {
+    async fn open(&self, key: SecretKey) -> Arc<SqlStore> {
         match &self.backend {
             Backend::Sqlite { url, .. } => Arc::new(SqlStore::open(url, key).await.unwrap()),
             Backend::Postgres(database) => {
@@ -469,7 +469,7 @@ fn scopes() -> Vec<String> {
     vec![SCOPE.to_owned()]
 }
 
-async fn create(store: &Arc<dyn Store>, fields: &RecordFields) -> RecordRow {
+async fn create(store: &Arc<SqlStore>, fields: &RecordFields) -> RecordRow {
     store
         .create_record(NewRecord {
             connector: "builtin",
@@ -484,7 +484,7 @@ async fn create(store: &Arc<dyn Store>, fields: &RecordFields) -> RecordRow {
 }
 
 async fn save(
-    store: &Arc<dyn Store>,
+    store: &Arc<SqlStore>,
     record_id: &str,
     base_version: i64,
     fields: &RecordFields,
@@ -502,7 +502,7 @@ async fn save(
 }
 
 async fn link(
-    store: &Arc<dyn Store>,
+    store: &Arc<SqlStore>,
     card: &CardKey,
     record_id: &str,
     owner: &TokenKey,
@@ -518,12 +518,12 @@ async fn link(
         .await
 }
 
-async fn pending(store: &Arc<dyn Store>, card: &CardKey) -> usize {
+async fn pending(store: &Arc<SqlStore>, card: &CardKey) -> usize {
     store.pending_writes(card).await.unwrap().len()
 }
 
 /// Settles every pending write of `card`, as if `hash` was written.
-async fn settle(store: &Arc<dyn Store>, card: &CardKey, hash: &str) {
+async fn settle(store: &Arc<SqlStore>, card: &CardKey, hash: &str) {
     let writes = store.pending_writes(card).await.unwrap();
     let last = writes.last().expect("a pending write").id;
     store
@@ -537,7 +537,7 @@ async fn settle(store: &Arc<dyn Store>, card: &CardKey, hash: &str) {
         .unwrap();
 }
 
-async fn titles_found(store: &Arc<dyn Store>, query: RecordQuery) -> Vec<String> {
+async fn titles_found(store: &Arc<SqlStore>, query: RecordQuery) -> Vec<String> {
     let found = store
         .find_records(&scopes(), &query, None, 50)
         .await
@@ -2206,7 +2206,7 @@ mod postgres_instances {
     use super::*;
 
     /// Two stores on one fresh database, as two server instances.
-    async fn two_instances(test: &str) -> Option<(TestDb, Arc<dyn Store>)> {
+    async fn two_instances(test: &str) -> Option<(TestDb, Arc<SqlStore>)> {
         let db = TestDb::postgres(test).await?;
         let other = db.open(db.key.clone()).await;
         Some((db, other))

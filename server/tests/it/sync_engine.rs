@@ -506,7 +506,7 @@ async fn a_save_that_stops_waiting_lets_its_write_finish_and_frees_the_card() {
     // With no worker running, the write lands and settles its outbox row,
     // and the card's lease is given back (not kept for a write that might
     // still land).
-    let store = h.engine.store();
+    let store = &h.store;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !store.pending_writes(&cards[0]).await.unwrap().is_empty() {
         assert!(
@@ -518,7 +518,7 @@ async fn a_save_that_stops_waiting_lets_its_write_finish_and_frees_the_card() {
     h.server.set_faults(json!({})).await;
     assert_eq!(h.card(&cards[0]).await.data.title, "Slow v2");
     assert!(
-        lease_taken_within_2s(store.as_ref(), &cards[0], "another process").await,
+        lease_taken_within_2s(store, &cards[0], "another process").await,
         "the write's lease was given back"
     );
     assert_eq!(
@@ -538,7 +538,7 @@ async fn a_save_during_the_check_before_a_write_does_not_resend_what_the_card_sh
     // reads the card before writing.
     store_title(&h, &record.snapshot.id, 1, "Checked v2").await;
     h.drain().await;
-    let store = h.engine.store();
+    let store = &h.store;
     store.enqueue_write(card, "test").await.unwrap();
     let upto = store.pending_writes(card).await.unwrap().last().unwrap().id;
     store.mark_in_flight(card, upto).await.unwrap();

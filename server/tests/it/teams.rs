@@ -105,10 +105,8 @@ async fn each_team_finds_and_adds_only_its_own_records_in_the_panel() {
         answer[0]["outcome"]["Failed"]["reason"], "There is no such record (any more).",
         "{answer}"
     );
-    let links = server
-        .state
-        .sync
-        .store()
+    let links = crate::support::store_of(&server.state)
+        .await
         .links_for_record(&theirs)
         .await
         .unwrap();
@@ -327,7 +325,11 @@ async fn a_team_the_server_is_not_set_up_for_cannot_install_or_ask_for_tickets()
         "the page names the team: {html}"
     );
     assert!(html.contains("MIRO_ALLOWED_TEAMS"), "{html}");
-    let installed = server.state.sync.store().installations().await.unwrap();
+    let installed = crate::support::store_of(&server.state)
+        .await
+        .installations()
+        .await
+        .unwrap();
     assert!(
         installed.iter().all(|key| key.team_id != other.team_id),
         "nothing stored for the refused team: {installed:?}"

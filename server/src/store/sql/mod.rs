@@ -69,6 +69,45 @@ impl SqlStore {
     }
 }
 
+/// Reads and steps the server does not take, for the tests (and for an
+/// operator's look into a database): they are not part of [`Store`], the
+/// contract the server works to.
+impl SqlStore {
+    /// Every installation's key, oldest first.
+    pub async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
+        tokens::list(&self.db).await
+    }
+
+    /// The cards that show a record.
+    pub async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
+        link_reads::for_record(&self.db, record_id).await
+    }
+
+    /// A card's pending writes, oldest first.
+    pub async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
+        outbox::pending(&self.db, card).await
+    }
+
+    /// Takes the lease on writing a card until `until`, for `holder`
+    /// (as another process's push would): false while another holder's
+    /// lease runs.
+    pub async fn claim_card(
+        &self,
+        card: &CardKey,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        let _write = self.db.write_lock().await;
+        leases::claim(&self.db, &Lease::card(card), holder, now, until).await
+    }
+
+    /// The sync log's newest entries first.
+    pub async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
+        log::recent(&self.db, limit).await
+    }
+}
+
 /// Whether `url` names a PostgreSQL database (both schemes libpq takes).
 pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
@@ -95,10 +134,6 @@ impl Store for SqlStore {
     async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {
         let _write = self.db.write_lock().await;
         tokens::forget(&self.db, key).await
-    }
-
-    async fn installations(&self) -> StoreResult<Vec<TokenKey>> {
-        tokens::list(&self.db).await
     }
 
     async fn installation_list(&self) -> StoreResult<Vec<Installation>> {
@@ -215,10 +250,6 @@ impl Store for SqlStore {
         link_reads::get_with_record(&self.db, card).await
     }
 
-    async fn links_for_record(&self, record_id: &str) -> StoreResult<Vec<CardLink>> {
-        link_reads::for_record(&self.db, record_id).await
-    }
-
     async fn links_on_board(&self, board_id: &str) -> StoreResult<Vec<CardLink>> {
         link_reads::on_board(&self.db, board_id).await
     }
@@ -234,10 +265,6 @@ impl Store for SqlStore {
 
     async fn due_cards(&self, now: i64, limit: u32) -> StoreResult<Vec<CardKey>> {
         outbox::due(&self.db, now, limit).await
-    }
-
-    async fn pending_writes(&self, card: &CardKey) -> StoreResult<Vec<OutboxEntry>> {
-        outbox::pending(&self.db, card).await
     }
 
     async fn finish_writes(
@@ -264,17 +291,6 @@ impl Store for SqlStore {
 
     async fn pending_count(&self) -> StoreResult<u64> {
         outbox::count(&self.db).await
-    }
-
-    async fn claim_card(
-        &self,
-        card: &CardKey,
-        holder: &str,
-        now: i64,
-        until: i64,
-    ) -> StoreResult<bool> {
-        let _write = self.db.write_lock().await;
-        leases::claim(&self.db, &Lease::card(card), holder, now, until).await
     }
 
     async fn claim_card_to_push(
@@ -466,9 +482,5 @@ impl Store for SqlStore {
         since: i64,
     ) -> StoreResult<ArrivalChecks> {
         log::arrival_checks(&self.db, origin, board_id, since).await
-    }
-
-    async fn recent_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
-        log::recent(&self.db, limit).await
     }
 }

@@ -177,7 +177,11 @@ impl SyncHarness {
 /// Whether `holder` takes the card's lease within 2 s. A push releases its
 /// lease in its own task, after the card's rows are settled and often after
 /// its save was answered, so a test polls for it rather than reading once.
-pub async fn lease_taken_within_2s(store: &dyn Store, card: &CardKey, holder: &str) -> bool {
+pub async fn lease_taken_within_2s(
+    store: &server::store::SqlStore,
+    card: &CardKey,
+    holder: &str,
+) -> bool {
     for _ in 0..100 {
         let now = super::unix_now() as i64;
         if store.claim_card(card, holder, now, now + 60).await.unwrap() {
