@@ -682,7 +682,7 @@ impl Config {
     #[cfg(feature = "sandbox")]
     pub fn sandbox(leptos: LeptosOptions, public_url: &str) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
-        let folder = std::env::temp_dir().join(crate::store::new_id("miro-cards-test"));
+        let folder = std::env::temp_dir().join(crate::ids::new_id("miro-cards-test"));
         Self {
             database_url: format!("sqlite://{}", folder.join("app.db").display()),
             secret_key: None,

@@ -5,6 +5,7 @@
 //! `APP_SECRET_KEY` (or the generated key beside the database), as the
 //! server does.
 
+use crate::clock::now;
 use std::io::Write;
 
 use anyhow::Context as _;
@@ -15,7 +16,7 @@ use crate::{
     config::{Settings, DEFAULT_DATABASE_URL},
     miro::{MiroError, Secret, TokenKey},
     state::open_store_at,
-    store::{now, Installation, Store},
+    store::{Installation, Store},
 };
 
 async fn open(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn Store>> {

@@ -1,6 +1,7 @@
 //! The detail view's service: opening a card with a ticket (for the page)
 //! and what `save_card` (declared in `app`) does on the server.
 
+use crate::clock::now;
 use std::{sync::Arc, time::Duration};
 
 use app::{
@@ -18,7 +19,7 @@ use super::{
 use crate::{
     rate_limit::Action,
     state::AppState,
-    store::{now, origin, CardKey, RecordRow, RecordSave, StoreError},
+    store::{origin, CardKey, RecordRow, RecordSave, StoreError},
     sync::{
         connector::{github::GITHUB, save_limits, BUILTIN},
         PushOutcome, SyncError, BUSY,

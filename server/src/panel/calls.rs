@@ -3,6 +3,7 @@
 //! reads through the service (`service.rs`), or puts cards on the board
 //! (`cards.rs`).
 
+use crate::clock::now;
 use app::panel::{
     AddCardsRequest, BoardHealth, CreatedRecord, Facets, ItemResult, NewRecordRequest, PanelData,
     PanelError, PanelService, RecordPage, RecordQuery, StickyNotesRequest,
@@ -16,7 +17,7 @@ use super::{
 };
 use crate::{
     detail::session::ticket_hash,
-    store::{now, origin, CardKey},
+    store::{origin, CardKey},
 };
 
 #[async_trait]

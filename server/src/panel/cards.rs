@@ -8,6 +8,7 @@
 //! Miro created something, nothing the user made is removed: a sticky note
 //! goes only once its card is stored.
 
+use crate::clock::now;
 use std::collections::HashSet;
 
 use app::{
@@ -25,7 +26,7 @@ use app::{
 use super::service::Panel;
 use crate::{
     miro::{self, Access, AppCardWrite, MiroError, NewItem, TokenKey},
-    store::{now, origin, CardKey, NewLink, NewRecord},
+    store::{origin, CardKey, NewLink, NewRecord},
     sync::{card, connector::BUILTIN},
     teams::team_scope,
 };

@@ -4,6 +4,7 @@
 //! The calls themselves are in `calls`; writes that put cards on the board
 //! are in `cards`.
 
+use crate::clock::now;
 use std::{sync::Arc, time::Duration};
 
 use app::panel::{
@@ -17,7 +18,7 @@ use crate::{
     miro::{Access, TokenKey},
     rate_limit::{Action, CARD_CHECK_CREDITS},
     state::AppState,
-    store::{now, CardState, Pacing, StoreResult},
+    store::{CardState, Pacing, StoreResult},
     sync::needs_reconnect,
 };
 
@@ -185,7 +186,7 @@ impl Panel {
             .map_err(Self::unavailable)?;
         let mut health = summarize(&states);
         let store = self.state.sync.store();
-        let since = crate::store::now() - app::panel::ARRIVALS_WINDOW_HOURS * 3600;
+        let since = crate::clock::now() - app::panel::ARRIVALS_WINDOW_HOURS * 3600;
         health.connected = store
             .arrival_checks(crate::store::origin::MIRO, Some(board_id), since)
             .await

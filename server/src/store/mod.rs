@@ -23,7 +23,10 @@ use async_trait::async_trait;
 pub use seal::{SealError, SecretKey};
 pub use sql::{round_trips_on_this_thread, SqlStore};
 
-use crate::miro::{StoredTokens, TokenKey};
+use crate::{
+    clock::now,
+    miro::{StoredTokens, TokenKey},
+};
 
 /// The built-in connector's name: its records are their own source, so the
 /// store keeps no state of writes to a tool for them.
@@ -667,17 +670,3 @@ pub struct Installation {
 /// How long a GitHub delivery id is remembered (30 days): GitHub lets a
 /// delivery be redelivered for about that long.
 pub const DELIVERY_MEMORY_SECONDS: i64 = 30 * 24 * 3600;
-
-/// UNIX seconds now.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// A new random id with a readable prefix (`rec_…`).
-pub fn new_id(prefix: &str) -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 10];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}_{hex}")
-}

@@ -19,6 +19,7 @@
 //! says what and why ([`SyncEngine::admit_logged`]), and the panel's
 //! health counts it. Nothing dropped is ever sent to Miro.
 
+use crate::clock::now;
 use std::collections::BTreeSet;
 
 use app::cards::{
@@ -31,7 +32,7 @@ use app::cards::{
 };
 
 use super::{SyncEngine, SyncError};
-use crate::store::{arrival, now, CardKey, LogEntry};
+use crate::store::{arrival, CardKey, LogEntry};
 
 /// A record's fields as they may be stored, and the parts left out.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -26,6 +26,7 @@ pub mod reconcile;
 pub mod source;
 pub mod worker;
 
+use crate::clock::now;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -39,7 +40,7 @@ pub use push::{PushOutcome, BUSY, STILL_WRITING};
 use crate::{
     miro::{MiroClient, OAuthClient, StoredTokens, TokenError, TokenKey, TokenManager, TokenStore},
     store::{
-        now, origin, CardKey, LogEntry, NewLink, NewRecord, RecordRow, RecordSave, Saved, Store,
+        origin, CardKey, LogEntry, NewLink, NewRecord, RecordRow, RecordSave, Saved, Store,
         StoreError, Unlink,
     },
 };
@@ -137,7 +138,7 @@ impl SyncEngine {
                 miro,
                 template,
                 settings,
-                holder: crate::store::new_id("writer"),
+                holder: crate::ids::new_id("writer"),
                 card_locks: Mutex::default(),
                 wake: tokio::sync::Notify::new(),
                 source_wake: tokio::sync::Notify::new(),

@@ -3,6 +3,7 @@
 //! it. Used by the worker for every card, and by a save for the card the
 //! user is looking at.
 
+use crate::clock::now;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -12,7 +13,7 @@ use app::cards::{render_card, CardPreview};
 use super::{card, needs_reconnect, SyncEngine, SyncError};
 use crate::{
     miro::{AppCardWrite, MiroError},
-    store::{now, origin, CardKey, CardLink, CardToPush, LogEntry, RecordRow, StoreError, Unlink},
+    store::{origin, CardKey, CardLink, CardToPush, LogEntry, RecordRow, StoreError, Unlink},
 };
 
 /// Why a save's push returned before its write ended.
@@ -125,7 +126,7 @@ impl SyncEngine {
         // kept for a write that may still land (below) keeps this process's
         // next push off the card as well.
         let store = &self.inner.store;
-        let holder = format!("{}.{}", self.inner.holder, crate::store::new_id("push"));
+        let holder = format!("{}.{}", self.inner.holder, crate::ids::new_id("push"));
         let at = now();
         let lease = self.inner.settings.write_lease.as_secs() as i64;
         // The lease, then the card's writes and its link with its record:

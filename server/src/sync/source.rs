@@ -27,6 +27,7 @@
 //! between the worker's read and its write (a round trip) is the one case
 //! this cannot see; the next read shows the result.
 
+use crate::clock::now;
 use std::{sync::Arc, time::Duration};
 
 use super::{
@@ -34,7 +35,7 @@ use super::{
     connector::{arrival_limits, Connector, ConnectorError, SourceItem},
     SyncEngine, SyncError,
 };
-use crate::store::{now, origin, LogEntry};
+use crate::store::{origin, LogEntry};
 
 /// Records written at once in one round.
 const SOURCE_BATCH: u32 = 20;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::{stream, StreamExt};
 
 use super::{PushOutcome, SyncEngine, SyncError};
-use crate::store::now;
+use crate::clock::now;
 
 /// Cards written at once. Each write waits on Miro; a few in flight keep
 /// the queue moving without spending the rate-limit budget in a burst

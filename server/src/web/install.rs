@@ -39,13 +39,13 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     client_address::ClientAddress,
+    clock::now,
     config::OAUTH_CALLBACK_PATH,
     detail::session::ticket_hash,
     miro::{Access, MiroError, StoredTokens, TokenKey, TokenStore},
     rate_limit::Action,
     signed,
     state::AppState,
-    store::now,
     web::html::message_page,
 };
 

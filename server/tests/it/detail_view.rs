@@ -104,7 +104,7 @@ async fn a_ticket_opens_the_view_with_the_cards_data_once() {
     };
     let hash = server::detail::session::ticket_hash("old-ticket");
     store
-        .create_ticket(&hash, &grant, server::store::now() - 1)
+        .create_ticket(&hash, &grant, server::clock::now() - 1)
         .await
         .unwrap();
     let (status, _) = open(&server, &card, "old-ticket").await;

@@ -14,6 +14,7 @@
 //! database at once, as two server instances would: a race that must have
 //! one winner has exactly one.
 
+use server::clock::now;
 use std::{collections::HashSet, sync::Arc};
 
 use app::{
@@ -23,7 +24,7 @@ use app::{
 use server::{
     miro::{Secret, StoredTokens, TokenKey},
     store::{
-        arrival, now, origin, CardKey, LogEntry, NewLink, NewRecord, Pacing, RecordRow, RecordSave,
+        arrival, origin, CardKey, LogEntry, NewLink, NewRecord, Pacing, RecordRow, RecordSave,
         SecretKey, SqlStore, Store, StoreError, TicketGrant, Unlink,
     },
 };

@@ -231,7 +231,7 @@ async fn a_card_of_another_team_does_not_open_and_its_record_is_not_saved() {
         .snapshot
         .version;
     let session = server::detail::session::sign(
-        &server::detail::session::ViewSession::new(&us, &our_card, server::store::now()),
+        &server::detail::session::ViewSession::new(&us, &our_card, server::clock::now()),
         &server.state.secret_key,
     );
     let save = server

@@ -3,6 +3,7 @@
 //! its card, how each card stands with its record, and retrying or
 //! rewriting the board's cards.
 
+use crate::clock::now;
 use std::collections::HashSet;
 
 use super::{
@@ -14,9 +15,7 @@ use super::{
 };
 use crate::{
     miro::TokenKey,
-    store::{
-        now, CardKey, CardState, LogEntry, NewLink, NewRecord, Pacing, RecordRow, StoreResult,
-    },
+    store::{CardKey, CardState, LogEntry, NewLink, NewRecord, Pacing, RecordRow, StoreResult},
 };
 
 /// Links a card that was just created showing its record's current

@@ -8,7 +8,8 @@ use super::{
     log, outbox,
     rows::{link_row, Columns},
 };
-use crate::store::{now, CardKey, LogEntry, NewLink, StoreError, StoreResult, Unlink};
+use crate::clock::now;
+use crate::store::{CardKey, LogEntry, NewLink, StoreError, StoreResult, Unlink};
 
 /// See [`Store::link_card`](crate::store::Store::link_card).
 pub(in crate::store) async fn link(db: &Db, link: NewLink<'_>) -> StoreResult<()> {

@@ -7,6 +7,7 @@
 //! link and its outbox rows locks the link first (as unlinking does), so
 //! two such transactions on one card queue up instead of deadlocking.
 
+use crate::clock::now;
 use std::sync::LazyLock;
 
 use super::{
@@ -16,7 +17,7 @@ use super::{
     link_reads, log,
     rows::{card_key, Columns},
 };
-use crate::store::{now, CardKey, CardToPush, LogEntry, OutboxEntry, StoreResult};
+use crate::store::{CardKey, CardToPush, LogEntry, OutboxEntry, StoreResult};
 
 /// Locks a card's link (PostgreSQL; `$1` board, `$2` item): the first
 /// lock of a transaction that then changes the card's outbox rows.

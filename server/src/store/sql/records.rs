@@ -5,6 +5,8 @@
 //! On PostgreSQL a write that decides on the record's current row reads
 //! it under the row lock [`RECORD_LOCK`], held until the transaction ends.
 
+use crate::clock::now;
+use crate::ids::new_id;
 use app::cards::{RecordFields, SourceDetails};
 use sqlx::types::Json;
 
@@ -15,7 +17,7 @@ use super::{
     rows::{card_key, parse_fields, record_row, Columns, RECORD_COLUMNS},
     source,
 };
-use crate::store::{new_id, now, CardKey, LogEntry, NewRecord, RecordRow, StoreError, StoreResult};
+use crate::store::{CardKey, LogEntry, NewRecord, RecordRow, StoreError, StoreResult};
 
 /// Creates a record in a transaction of its own.
 pub(in crate::store) async fn create(db: &Db, new: NewRecord<'_>) -> StoreResult<RecordRow> {

@@ -12,6 +12,7 @@
 //! instances saving one record against the same version exactly one
 //! succeeds.
 
+use crate::clock::now;
 use std::sync::LazyLock;
 
 use app::cards::{RecordFields, RecordSnapshot};
@@ -26,7 +27,7 @@ use super::{
     source,
 };
 use crate::store::{
-    now, with_tool_details, CardKey, LogEntry, RecordSave, Saved, StoreError, StoreResult,
+    with_tool_details, CardKey, LogEntry, RecordSave, Saved, StoreError, StoreResult,
 };
 
 pub(in crate::store) async fn save(db: &Db, save: RecordSave<'_>) -> StoreResult<Saved> {

@@ -6,6 +6,7 @@
 //! both backends, so they are bound as serde's JSON text (unlike the
 //! records' `fields`, jsonb on PostgreSQL).
 
+use crate::clock::now;
 use app::{cards::RecordFields, panel::SourceWrites};
 
 use super::{
@@ -13,7 +14,7 @@ use super::{
     log,
     rows::{parse_fields, Columns},
 };
-use crate::store::{now, LogEntry, SourceState, StoreResult, BUILTIN};
+use crate::store::{LogEntry, SourceState, StoreResult, BUILTIN};
 
 /// Fields as the JSON text `source_sync` keeps.
 fn fields_text(fields: &RecordFields) -> String {

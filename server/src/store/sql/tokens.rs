@@ -7,9 +7,10 @@ use super::{
     db::{execute, fetch_all, fetch_optional, Db},
     rows::Columns,
 };
+use crate::clock::now;
 use crate::{
     miro::{Secret, StoredTokens, TokenKey},
-    store::{now, Installation, SecretKey, StoreError, StoreResult},
+    store::{Installation, SecretKey, StoreError, StoreResult},
 };
 
 /// The key tokens are sealed with.

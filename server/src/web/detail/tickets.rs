@@ -5,6 +5,7 @@
 //! our records, then hands out a ticket that opens that card, for that
 //! user, once, within [`TICKET_SECONDS`].
 
+use crate::clock::now;
 use std::time::Duration;
 
 use axum::{
@@ -27,7 +28,7 @@ use crate::{
     miro::{id_token, Access, TokenKey},
     rate_limit::Action,
     state::AppState,
-    store::{now, CardKey, TicketGrant},
+    store::{CardKey, TicketGrant},
     sync::needs_reconnect,
     web::body::JsonBody,
 };

@@ -5,6 +5,7 @@
 //! the user's connection reaches the board. The ticket opens the panel on
 //! that board, for that user, once, within a minute.
 
+use crate::clock::now;
 use axum::{extract::State, http::HeaderMap, response::Response, Json};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rand::RngCore;
@@ -17,7 +18,7 @@ use crate::{
     panel::session::PANEL_ITEM,
     rate_limit::Action,
     state::AppState,
-    store::{now, CardKey, TicketGrant},
+    store::{CardKey, TicketGrant},
     web::{
         body::JsonBody,
         detail::tickets::{board_reachable, identify, try_again, TICKET_SECONDS},

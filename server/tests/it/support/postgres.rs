@@ -4,7 +4,7 @@
 
 use std::io::Write as _;
 
-use server::store::new_id;
+use server::ids::new_id;
 use sqlx::{Connection as _, Executor as _};
 
 /// The PostgreSQL server to test on, from `DATABASE_URL_PG`. Unset: the

@@ -7,6 +7,7 @@
 //! (see `import.rs`). A failure gives the delivery id back, so redelivering
 //! it from GitHub's settings applies it.
 
+use crate::clock::now;
 use app::panel::RecordQuery;
 use axum::{
     http::StatusCode,
@@ -21,7 +22,7 @@ use super::{
     GitHubConnector, Repo, GITHUB,
 };
 use crate::{
-    store::{now, RecordRow, StoreError},
+    store::{RecordRow, StoreError},
     sync::{connector::Connector, SyncEngine, SyncError},
     teams::repository_scope,
 };
