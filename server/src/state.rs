@@ -16,7 +16,7 @@ use crate::{
     miro::{ClientConfig, MiroClient, OAuthClient, RetryPolicy, Secret},
     rate_limit::RateLimits,
     site::HashedAssets,
-    store::{SecretKey, SqlStore, Store},
+    store::{self, SecretKey, SqlStore, Store},
     sync::{connector::github::GitHub, SyncEngine},
     teams::Teams,
 };
@@ -219,7 +219,7 @@ pub async fn open_store_at(
             SecretKey::from_base64(text.expose()).map_err(|e| ServerError::Config(e.to_string()))
         })
         .transpose()?;
-    if is_postgres(url) {
+    if store::is_postgres(url) {
         // A network database has no folder of ours to keep a generated key
         // in, and every instance on it must seal with the same key.
         let key = given_key.ok_or_else(|| {
@@ -257,11 +257,6 @@ pub async fn open_store_at(
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
     Ok((Arc::new(store), key))
-}
-
-/// Whether `url` names a PostgreSQL database (both schemes libpq takes).
-fn is_postgres(url: &str) -> bool {
-    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// `url` with any password replaced, for messages: a URL that is not

@@ -21,7 +21,7 @@ use app::{
 use async_trait::async_trait;
 
 pub use seal::{SealError, SecretKey};
-pub use sql::{round_trips_on_this_thread, SqlStore};
+pub use sql::{is_postgres, round_trips_on_this_thread, SqlStore};
 
 use crate::{
     clock::now,
