@@ -8,7 +8,10 @@
 //! lives in named places only: every SQL text that differs in
 //! `dialect.rs`, side by side; the steps that really differ (SQLite's
 //! scripts of several statements, PostgreSQL's row locks) in the function
-//! that owns them, one arm per backend.
+//! that owns them, one arm per backend. What is each database's own lives
+//! in `sqlite.rs` (its pools and pragmas, this process's write lock;
+//! tickets in memory, `tickets.rs`) and `postgres.rs` (its pools and their
+//! size).
 
 use app::{
     cards::{RecordFields, SourceDetails},
