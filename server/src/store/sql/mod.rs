@@ -55,6 +55,8 @@ use leases::Lease;
 #[derive(Clone)]
 pub struct SqlStore {
     db: Db,
+    /// Seals the stored tokens (the same on either database).
+    key: SecretKey,
 }
 
 impl SqlStore {
@@ -64,11 +66,11 @@ impl SqlStore {
     /// schema up to date.
     pub async fn open(url: &str, key: SecretKey) -> StoreResult<Self> {
         let db = if is_postgres(url) {
-            Db::Postgres(postgres::PgDb::open(url, key).await?)
+            Db::Postgres(postgres::PgDb::open(url).await?)
         } else {
-            Db::Sqlite(sqlite::SqliteDb::open(url, key).await?)
+            Db::Sqlite(sqlite::SqliteDb::open(url).await?)
         };
-        Ok(Self { db })
+        Ok(Self { db, key })
     }
 }
 
@@ -127,11 +129,11 @@ impl Store for SqlStore {
 
     async fn save_tokens(&self, key: &TokenKey, tokens: &StoredTokens) -> StoreResult<()> {
         let _write = self.db.write_lock().await;
-        tokens::save(&self.db, key, tokens).await
+        tokens::save(&self.db, &self.key, key, tokens).await
     }
 
     async fn load_tokens(&self, key: &TokenKey) -> StoreResult<Option<StoredTokens>> {
-        tokens::load(&self.db, key).await
+        tokens::load(&self.db, &self.key, key).await
     }
 
     async fn forget_tokens(&self, key: &TokenKey) -> StoreResult<()> {

@@ -21,7 +21,7 @@ use sqlx::{
     PgPool,
 };
 
-use crate::store::{SecretKey, StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult};
 
 /// Connections per process for the relaxed writes (beside the pool's).
 const RELAXED_CONNECTIONS: u32 = 2;
@@ -48,7 +48,6 @@ pub(in crate::store) struct PgDb {
     /// server can lose its last fraction of a second, never a commit made
     /// durable after it.
     pub(in crate::store) relaxed: PgPool,
-    pub(in crate::store) key: SecretKey,
 }
 
 impl PgDb {
@@ -56,7 +55,7 @@ impl PgDb {
     /// `postgresql://`, with an optional `max_connections` parameter) and
     /// brings its schema up to date. Several instances may start at once:
     /// sqlx's migrator holds an advisory lock while it migrates.
-    pub async fn open(url: &str, key: SecretKey) -> StoreResult<Self> {
+    pub async fn open(url: &str) -> StoreResult<Self> {
         let (url, max_connections) = split_pool_size(url)?;
         let options = PgConnectOptions::from_str(&url)
             .map_err(|e| StoreError::Url(e.to_string()))?
@@ -71,7 +70,7 @@ impl PgDb {
             .max_connections(RELAXED_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
             .connect_lazy_with(options.options([("synchronous_commit", "off")]));
-        Ok(Self { pool, relaxed, key })
+        Ok(Self { pool, relaxed })
     }
 
     /// Closes every connection.

@@ -34,7 +34,7 @@ use sqlx::{
 use tokio::sync::Mutex;
 
 use super::tickets::TicketBook;
-use crate::store::{SecretKey, StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult};
 
 /// How much of the database file connections map into memory (address
 /// space, not memory: only the pages read are resident, and the kernel
@@ -49,7 +49,6 @@ pub(in crate::store) struct SqliteDb {
     /// The same database, for writes that need not wait for the disk
     /// (see the module docs).
     pub(in crate::store) relaxed: SqlitePool,
-    pub(in crate::store) key: SecretKey,
     pub(in crate::store) write: Arc<Mutex<()>>,
     /// Tickets are kept in memory, not in the file (see `tickets.rs`).
     pub(in crate::store) tickets: TicketBook,
@@ -58,7 +57,7 @@ pub(in crate::store) struct SqliteDb {
 impl SqliteDb {
     /// Opens (creating it and its folder if needed) the database at `url`
     /// (`sqlite://path/to/file.db`) and brings its schema up to date.
-    pub async fn open(url: &str, key: SecretKey) -> StoreResult<Self> {
+    pub async fn open(url: &str) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Url(e.to_string()))?
             .create_if_missing(true)
@@ -95,7 +94,6 @@ impl SqliteDb {
         Ok(Self {
             pool,
             relaxed,
-            key,
             write: Arc::default(),
             tickets: TicketBook::default(),
         })

@@ -14,13 +14,6 @@ use crate::{
 };
 
 /// The key tokens are sealed with.
-fn secret(db: &Db) -> &SecretKey {
-    match db {
-        Db::Sqlite(db) => &db.key,
-        Db::Postgres(db) => &db.key,
-    }
-}
-
 /// What a sealed token is bound to: its row and column. A sealed value
 /// means the same in either database.
 fn context(key: &TokenKey, column: &str) -> Vec<u8> {
@@ -38,10 +31,10 @@ fn open(secret: &SecretKey, key: &TokenKey, column: &str, sealed: &[u8]) -> Stor
 
 pub(in crate::store) async fn save(
     db: &Db,
+    secret: &SecretKey,
     key: &TokenKey,
     tokens: &StoredTokens,
 ) -> StoreResult<()> {
-    let secret = secret(db);
     let access = secret.seal(
         tokens.access_token.expose().as_bytes(),
         &context(key, "access_token"),
@@ -77,8 +70,11 @@ pub(in crate::store) async fn save(
     Ok(())
 }
 
-pub(in crate::store) async fn load(db: &Db, key: &TokenKey) -> StoreResult<Option<StoredTokens>> {
-    let secret = secret(db);
+pub(in crate::store) async fn load(
+    db: &Db,
+    secret: &SecretKey,
+    key: &TokenKey,
+) -> StoreResult<Option<StoredTokens>> {
     fetch_optional!(
         pool(db),
         "select access_token, refresh_token, expires_at, scopes, issuer from installations
