@@ -313,16 +313,20 @@ impl Fleet {
         session_of(&html).context("no session in the panel page")
     }
 
-    /// The sandbox's first team: the one the benchmark's user is in.
-    pub async fn team_id(&self) -> anyhow::Result<String> {
-        let discovery: Value = self
+    /// The sandbox's discovery document.
+    async fn discovery(&self) -> anyhow::Result<Value> {
+        Ok(self
             .http
             .get(format!("{}/.well-known/miro-sandbox", self.sandbox_url))
             .send()
             .await?
             .json()
-            .await?;
-        discovery["team_id"]
+            .await?)
+    }
+
+    /// The sandbox's first team: the one the benchmark's user is in.
+    pub async fn team_id(&self) -> anyhow::Result<String> {
+        self.discovery().await?["team_id"]
             .as_str()
             .map(str::to_owned)
             .context("no team_id in the sandbox's discovery document")
@@ -330,14 +334,7 @@ impl Fleet {
 
     /// The seeded boards' ids.
     pub async fn boards(&self) -> anyhow::Result<Vec<String>> {
-        let discovery: Value = self
-            .http
-            .get(format!("{}/.well-known/miro-sandbox", self.sandbox_url))
-            .send()
-            .await?
-            .json()
-            .await?;
-        Ok(discovery["board_ids"]
+        Ok(self.discovery().await?["board_ids"]
             .as_array()
             .map(|ids| {
                 ids.iter()
