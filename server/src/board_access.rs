@@ -33,8 +33,8 @@ impl BoardAccess {
         let mut confirmed = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if confirmed.len() >= MAX_CONFIRMATIONS {
             let mut ages: Vec<Instant> = confirmed.values().copied().collect();
-            ages.sort_unstable();
-            let cut = ages[ages.len() / 2];
+            let middle = ages.len() / 2;
+            let cut = *ages.select_nth_unstable(middle).1;
             confirmed.retain(|_, at| *at > cut);
         }
         confirmed.insert(key, Instant::now());
